@@ -1,0 +1,34 @@
+# Entry points: `make demo` (the main job), `make test` (build + every test), `make build`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+BUILD_TYPE ?= Release
+CTEST_ARGS ?=
+
+.PHONY: setup configure build test demo format clean
+.DEFAULT_GOAL := build
+
+setup:
+	@bash scripts/setup.sh > $(BUILD).venv.tmp && mkdir -p $(BUILD) && mv $(BUILD).venv.tmp $(BUILD)/venv_path
+
+configure: setup
+	@venv=$$(tail -1 $(BUILD)/venv_path); \
+	prefix=$$($$venv/bin/python -c 'import torch.utils; print(torch.utils.cmake_prefix_path)'); \
+	if [ ! -f $(BUILD)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_PREFIX_PATH="$$prefix" \
+	    -DSCALELAB_PYTHON=$$venv/bin/python; \
+	fi
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+demo: build
+	@bash experiments/demo/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,95 @@
+#include "analysis/laws.h"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace scalelab {
+
+double KaplanLaw::loss(double N, double D) const {
+  return std::pow(std::pow(Nc / N, alpha_N / alpha_D) + Dc / D, alpha_D);
+}
+double KaplanLaw::loss_n(double N) const { return std::pow(Nc / N, alpha_N); }
+double KaplanLaw::loss_d(double D) const { return std::pow(Dc / D, alpha_D); }
+
+double ChinchillaLaw::loss(double N, double D) const {
+  return E + A / std::pow(N, alpha) + B / std::pow(D, beta);
+}
+
+double ChinchillaLaw::optimal_params(double C) const {
+  const double G = std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
+  return G * std::pow(C / 6.0, beta / (alpha + beta));
+}
+
+double Law::loss(double N, double D) const {
+  return kind == Kind::kaplan ? kaplan.loss(N, D) : chinchilla.loss(N, D);
+}
+
+Law law_by_name(const std::string& name) {
+  Law law;
+  law.name = name;
+  if (name == "kaplan") {
+    law.kind = Law::Kind::kaplan;
+  } else if (name == "chinchilla") {
+    law.chinchilla = ChinchillaLaw::chinchilla();
+  } else if (name == "epoch") {
+    law.chinchilla = ChinchillaLaw::epoch();
+  } else {
+    std::ifstream in(name);
+    if (!in)
+      throw std::runtime_error("--law " + name +
+                               ": expected kaplan, chinchilla, epoch or a fits.json file");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(name + ": not valid JSON: " + e.what());
+    }
+    // fits.json from `scalelab fit --law chinchilla` (approach 3) or `--law kaplan` (L(N, D)).
+    const auto& laws = j.value("laws", nlohmann::json::object());
+    if (laws.contains("chinchilla_approach3")) {
+      const auto& p = laws["chinchilla_approach3"]["params"];
+      law.chinchilla = {p.at("E").at("value"), p.at("A").at("value"), p.at("B").at("value"),
+                        p.at("alpha").at("value"), p.at("beta").at("value")};
+    } else if (laws.contains("kaplan_nd")) {
+      const auto& p = laws["kaplan_nd"]["params"];
+      law.kind = Law::Kind::kaplan;
+      law.kaplan = {p.at("Nc").at("value"), p.at("alpha_N").at("value"), p.at("Dc").at("value"),
+                    p.at("alpha_D").at("value")};
+    } else {
+      throw std::runtime_error(name + ": holds no L(N, D) fit (laws.chinchilla_approach3 or "
+                                      "laws.kaplan_nd); run `scalelab fit --law chinchilla` first");
+    }
+  }
+  return law;
+}
+
+double kaplan_min_tokens(double N) { return 5e3 * std::pow(N, 0.74); }
+
+ComputePlan plan_compute(const Law& law, double C) {
+  if (!(C > 0) || !std::isfinite(C)) throw std::runtime_error("--flops must be a positive number");
+  auto f = [&](double logN) {
+    double N = std::exp(logN);
+    return law.loss(N, C / (6.0 * N));
+  };
+  // Golden-section search over N in [1, C / 6] (at least one token); the loss is unimodal in log N.
+  double lo = 0.0, hi = std::log(C / 6.0);
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
+  for (int i = 0; i < 200 && hi - lo > 1e-10; ++i) {
+    if (fa < fb) {
+      hi = b, b = a, fb = fa, a = hi - g * (hi - lo), fa = f(a);
+    } else {
+      lo = a, a = b, fa = fb, b = lo + g * (hi - lo), fb = f(b);
+    }
+  }
+  const double N = std::exp((lo + hi) / 2), D = C / (6.0 * N);
+  return {C, N, D, D / N, law.loss(N, D)};
+}
+
+double gpu_days(double flops, double peak, double count, double mfu) {
+  return flops / (peak * count * mfu) / 86400.0;
+}
+
+}  // namespace scalelab

@@ -1,0 +1,31 @@
+// scalelab: one binary, one small file per subcommand. Errors print one line naming the bad input
+// and exit non-zero; no stack traces for user mistakes.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "scalelab: train small GPT models in grids, meter every FLOP, and fit scaling laws.\n"
+      "Run `scalelab <command> --help` for each command's options."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every command");
+  scalelab::cli::add_flops_command(app);
+  scalelab::cli::add_predict_command(app);
+  scalelab::cli::add_plan_command(app);
+  scalelab::cli::add_gpu_time_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    // Subcommands run inside parse() through their callbacks; c10::Error's first line is enough.
+    std::string what = e.what();
+    auto cut = what.find("\nException raised from");
+    std::fprintf(stderr, "scalelab: error: %s\n", what.substr(0, cut).c_str());
+    return 1;
+  }
+  return 0;
+}

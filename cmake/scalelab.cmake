@@ -1,0 +1,36 @@
+# Shared build helpers.
+
+# One precompiled <torch/torch.h>, reused by every target that includes LibTorch, so that the
+# 2-core build compiles the heavy header once.
+add_library(scalelab_torch_pch STATIC ${CMAKE_CURRENT_LIST_DIR}/torch_pch.cpp)
+target_link_libraries(scalelab_torch_pch PUBLIC ${TORCH_LIBRARIES})
+target_include_directories(scalelab_torch_pch PUBLIC ${PROJECT_SOURCE_DIR})
+target_precompile_headers(scalelab_torch_pch PRIVATE <torch/torch.h>)
+if(SCALELAB_CUDA)
+  target_compile_definitions(scalelab_torch_pch PUBLIC SCALELAB_CUDA=1)
+endif()
+
+# scalelab_use_torch(target): link LibTorch and reuse the shared precompiled header.
+function(scalelab_use_torch target)
+  target_link_libraries(${target} PUBLIC scalelab_torch_pch)
+  target_precompile_headers(${target} REUSE_FROM scalelab_torch_pch)
+endfunction()
+
+# scalelab_library(name sources...): a component library rooted at the project root.
+function(scalelab_library name)
+  add_library(${name} STATIC ${ARGN})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE -Wall -Wextra)
+endfunction()
+
+# scalelab_test(name LIBS...): tests/<name>.cpp as one GoogleTest executable under CTest.
+include(GoogleTest)
+function(scalelab_test name)
+  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/${name}.cpp)
+  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SCALELAB_BINARY_DIR="${PROJECT_BINARY_DIR}"
+    SCALELAB_PYTHON="${SCALELAB_PYTHON}")
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+endfunction()

@@ -1,0 +1,1 @@
+// Anchor for the shared precompiled LibTorch header (see cmake/scalelab.cmake).

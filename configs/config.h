@@ -1,0 +1,208 @@
+// Typed configuration: one struct per YAML section, field names identical to the YAML keys.
+// Each struct lists its fields once in visit(); parsing, emitting and --set all go through it,
+// so there is no string-keyed lookup after parsing.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace scalelab {
+
+// A bad configuration: the message names the key path and the rule it breaks.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Norm { rmsnorm, layernorm };
+enum class Mlp { swiglu, gelu };
+enum class PosEncoding { rope, learned, alibi };
+enum class Schedule { cosine, linear, constant, wsd };
+enum class Precision { auto_, fp32, bf16 };
+enum class FlopConvention { six_n, six_n_total, litgpt, chinchilla, palm };
+
+struct ModelConfig {
+  int64_t vocab_size = 256;         // tokenizer's vocabulary (the dataset's manifest must fit it)
+  int64_t block_size = 64;          // context length T
+  int64_t n_layer = 2;
+  int64_t n_head = 2;
+  int64_t n_kv_head = 0;            // 0 = n_head (multi-head); fewer = grouped-query attention
+  int64_t n_embd = 32;
+  int64_t ffn_hidden = 0;           // 0 = Llama's rule: 8/3 n_embd (swiglu) or 4 n_embd (gelu)
+  int64_t ffn_multiple_of = 16;     // the automatic ffn_hidden is rounded up to this
+  Norm norm = Norm::rmsnorm;
+  Mlp mlp = Mlp::swiglu;
+  PosEncoding pos = PosEncoding::rope;
+  double rope_theta = 10000.0;
+  double norm_eps = 1e-5;
+  bool tie_embeddings = true;
+  int64_t pad_vocab_multiple = 1;   // 64 pads the embedding rows for faster matmuls
+
+  int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
+  int64_t head_dim() const { return n_embd / n_head; }
+  int64_t ffn_dim() const;
+  int64_t padded_vocab() const;
+
+  template <class V>
+  void visit(V&& v) {
+    v("vocab_size", vocab_size);
+    v("block_size", block_size);
+    v("n_layer", n_layer);
+    v("n_head", n_head);
+    v("n_kv_head", n_kv_head);
+    v("n_embd", n_embd);
+    v("ffn_hidden", ffn_hidden);
+    v("ffn_multiple_of", ffn_multiple_of);
+    v("norm", norm);
+    v("mlp", mlp);
+    v("pos", pos);
+    v("rope_theta", rope_theta);
+    v("norm_eps", norm_eps);
+    v("tie_embeddings", tie_embeddings);
+    v("pad_vocab_multiple", pad_vocab_multiple);
+  }
+};
+
+struct DataConfig {
+  std::string path;                 // dataset folder written by `scalelab prepare`
+  template <class V>
+  void visit(V&& v) {
+    v("path", path);
+  }
+};
+
+struct OptimConfig {
+  double lr = 1e-3;
+  double min_lr = 1e-4;             // the decay's floor
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double eps = 1e-8;
+  double weight_decay = 0.1;        // matrices only; norms and biases are not decayed
+  double grad_clip = 1.0;           // global norm; 0 = off
+  template <class V>
+  void visit(V&& v) {
+    v("lr", lr);
+    v("min_lr", min_lr);
+    v("beta1", beta1);
+    v("beta2", beta2);
+    v("eps", eps);
+    v("weight_decay", weight_decay);
+    v("grad_clip", grad_clip);
+  }
+};
+
+struct ScheduleConfig {
+  Schedule kind = Schedule::cosine;
+  int64_t warmup_steps = 0;
+  double warmup_fraction = 0.0;     // used when warmup_steps is 0
+  double decay_fraction = 0.2;      // WSD: the final fraction of steps that decays
+  template <class V>
+  void visit(V&& v) {
+    v("kind", kind);
+    v("warmup_steps", warmup_steps);
+    v("warmup_fraction", warmup_fraction);
+    v("decay_fraction", decay_fraction);
+  }
+};
+
+struct TrainConfig {
+  int64_t batch_size = 8;           // global sequences per optimizer step, whatever the world size
+  int64_t micro_batch_size = 0;     // per rank and micro-step; 0 = batch_size / world size
+  int64_t steps = 0;                // exactly one of steps, tokens, flops sets the budget
+  double tokens = 0;                // D
+  double flops = 0;                 // C, counted under flop_convention
+  FlopConvention flop_convention = FlopConvention::six_n;
+  int64_t seed = 1337;
+  std::string device = "auto";      // auto | cpu | cuda | cuda:K
+  Precision precision = Precision::auto_;  // auto = bf16 autocast on CUDA, fp32 on CPU
+  int64_t threads = 0;              // CPU intra-op threads; 0 = LibTorch's default
+  template <class V>
+  void visit(V&& v) {
+    v("batch_size", batch_size);
+    v("micro_batch_size", micro_batch_size);
+    v("steps", steps);
+    v("tokens", tokens);
+    v("flops", flops);
+    v("flop_convention", flop_convention);
+    v("seed", seed);
+    v("device", device);
+    v("precision", precision);
+    v("threads", threads);
+  }
+};
+
+struct EvalConfig {
+  int64_t every = 0;                // steps between evaluations; 0 = only at the end
+  int64_t n_batches = 8;            // fixed validation windows: n_batches x batch_size
+  int64_t batch_size = 0;           // 0 = train.batch_size
+  int64_t early_stop_patience = 0;  // evaluations without improvement before stopping; 0 = off
+  template <class V>
+  void visit(V&& v) {
+    v("every", every);
+    v("n_batches", n_batches);
+    v("batch_size", batch_size);
+    v("early_stop_patience", early_stop_patience);
+  }
+};
+
+struct CheckpointConfig {
+  int64_t every = 0;                // steps between checkpoints; 0 = only at the end
+  int64_t keep = 2;                 // newest K kept
+  template <class V>
+  void visit(V&& v) {
+    v("every", every);
+    v("keep", keep);
+  }
+};
+
+struct LogConfig {
+  int64_t every = 10;               // steps between metrics lines
+  template <class V>
+  void visit(V&& v) {
+    v("every", every);
+  }
+};
+
+struct Config {
+  ModelConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  ScheduleConfig schedule;
+  TrainConfig train;
+  EvalConfig eval;
+  CheckpointConfig checkpoint;
+  LogConfig log;
+  template <class V>
+  void visit(V&& v) {
+    v.section("model", model);
+    v.section("data", data);
+    v.section("optim", optim);
+    v.section("schedule", schedule);
+    v.section("train", train);
+    v.section("eval", eval);
+    v.section("checkpoint", checkpoint);
+    v.section("log", log);
+  }
+};
+
+// Names of enum values as written in YAML.
+std::string to_string(Norm);
+std::string to_string(Mlp);
+std::string to_string(PosEncoding);
+std::string to_string(Schedule);
+std::string to_string(Precision);
+std::string to_string(FlopConvention);
+
+// Parses text (a YAML document) into a Config; `origin` names the source in errors.
+// `overrides` are "key.path=value" strings applied before validation.
+Config parse_config(const std::string& yaml_text, const std::string& origin,
+                    const std::vector<std::string>& overrides = {});
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+std::string to_yaml(const Config& config);
+
+// Checks ranges and cross-field rules; throws ConfigError naming the key path.
+void validate(const Config& config);
+void validate(const ModelConfig& model, const std::string& prefix = "model.");
+
+}  // namespace scalelab

@@ -1,0 +1,179 @@
+#include "model/gpt.h"
+
+#include <cmath>
+
+namespace scalelab {
+
+namespace F = torch::nn::functional;
+
+NormLayerImpl::NormLayerImpl(const ModelConfig& c)
+    : kind_(c.norm), eps_(c.norm_eps), dim_(c.n_embd) {
+  weight = register_parameter("weight", torch::ones({c.n_embd}));
+  if (kind_ == Norm::layernorm) bias = register_parameter("bias", torch::zeros({c.n_embd}));
+}
+
+torch::Tensor NormLayerImpl::forward(const torch::Tensor& x) {
+  if (kind_ == Norm::layernorm) return at::layer_norm(x, {dim_}, weight, bias, eps_);
+  return at::rms_norm(x, {dim_}, weight, eps_);
+}
+
+std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t head_dim,
+                                                    double theta) {
+  auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  auto inv_freq = 1.0 / torch::pow(theta, torch::arange(0, head_dim, 2, opts) / head_dim);
+  auto freqs = torch::outer(torch::arange(block_size, opts), inv_freq);  // (T, head_dim / 2)
+  auto emb = torch::cat({freqs, freqs}, -1);                             // (T, head_dim)
+  return {emb.cos().to(torch::kFloat32), emb.sin().to(torch::kFloat32)};
+}
+
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+  auto rotated = torch::cat({-x2, x1}, -1);  // rotate_half
+  return x * cos.to(x.dtype()) + rotated * sin.to(x.dtype());
+}
+
+std::vector<double> alibi_slopes(int64_t n_head) {
+  // Press et al. 2022: for a power of two n, slopes 2^(-8/n * k), k = 1..n; otherwise the slopes of
+  // the nearest lower power of two followed by every other slope of the next one.
+  auto power_of_two = [](int64_t n) {
+    std::vector<double> s;
+    double start = std::pow(2.0, -8.0 / n);
+    for (int64_t k = 1; k <= n; ++k) s.push_back(std::pow(start, k));
+    return s;
+  };
+  int64_t p = 1;
+  while (p * 2 <= n_head) p *= 2;
+  auto slopes = power_of_two(p);
+  if (p < n_head) {
+    auto extra = power_of_two(2 * p);
+    for (int64_t k = 0; (int64_t)slopes.size() < n_head; k += 2) slopes.push_back(extra[k]);
+  }
+  return slopes;
+}
+
+AttentionImpl::AttentionImpl(const ModelConfig& c)
+    : n_head_(c.n_head), n_kv_head_(c.kv_heads()), head_dim_(c.head_dim()) {
+  auto linear = [&](int64_t in, int64_t out) {
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+  };
+  q_proj = register_module("q_proj", linear(c.n_embd, n_head_ * head_dim_));
+  k_proj = register_module("k_proj", linear(c.n_embd, n_kv_head_ * head_dim_));
+  v_proj = register_module("v_proj", linear(c.n_embd, n_kv_head_ * head_dim_));
+  o_proj = register_module("o_proj", linear(n_head_ * head_dim_, c.n_embd));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                     const torch::Tensor& sin, const torch::Tensor& alibi) {
+  const int64_t B = x.size(0), T = x.size(1);
+  auto q = q_proj(x).view({B, T, n_head_, head_dim_}).transpose(1, 2);     // (B, H, T, hd)
+  auto k = k_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
+  auto v = v_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
+  if (cos.defined()) {
+    q = apply_rope(q, cos, sin);
+    k = apply_rope(k, cos, sin);
+  }
+  const bool gqa = n_kv_head_ != n_head_;
+  torch::Tensor y;
+  if (alibi.defined()) {
+    // The ALiBi bias already holds -inf above the diagonal, so is_causal stays off.
+    y = at::scaled_dot_product_attention(q, k, v, alibi.to(q.dtype()), 0.0, false, std::nullopt, gqa);
+  } else {
+    y = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, gqa);
+  }
+  y = y.transpose(1, 2).reshape({B, T, n_head_ * head_dim_});  // (B, T, C)
+  return o_proj(y);
+}
+
+FeedForwardImpl::FeedForwardImpl(const ModelConfig& c) {
+  auto linear = [&](int64_t in, int64_t out) {
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+  };
+  const int64_t hidden = c.ffn_dim();
+  if (c.mlp == Mlp::swiglu) gate_proj = register_module("gate_proj", linear(c.n_embd, hidden));
+  up_proj = register_module("up_proj", linear(c.n_embd, hidden));
+  down_proj = register_module("down_proj", linear(hidden, c.n_embd));
+}
+
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
+  if (gate_proj) return down_proj(F::silu(gate_proj(x)) * up_proj(x));
+  return down_proj(F::gelu(up_proj(x), F::GELUFuncOptions().approximate("tanh")));
+}
+
+BlockImpl::BlockImpl(const ModelConfig& c) {
+  input_layernorm = register_module("input_layernorm", NormLayer(c));
+  self_attn = register_module("self_attn", Attention(c));
+  post_attention_layernorm = register_module("post_attention_layernorm", NormLayer(c));
+  mlp = register_module("mlp", FeedForward(c));
+}
+
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                 const torch::Tensor& sin, const torch::Tensor& alibi) {
+  auto h = x + self_attn(input_layernorm(x), cos, sin, alibi);
+  return h + mlp(post_attention_layernorm(h));
+}
+
+GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
+  validate(c);
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.padded_vocab(), c.n_embd));
+  if (c.pos == PosEncoding::learned)
+    embed_positions = register_module("embed_positions", torch::nn::Embedding(c.block_size, c.n_embd));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.n_layer; ++i) layers->push_back(Block(c));
+  norm = register_module("norm", NormLayer(c));
+  if (!c.tie_embeddings)
+    lm_head = register_module(
+        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.padded_vocab()).bias(false)));
+  if (c.pos == PosEncoding::rope) {
+    auto [cos, sin] = rope_tables(c.block_size, c.head_dim(), c.rope_theta);
+    rope_cos_ = register_buffer("rope_cos", cos);
+    rope_sin_ = register_buffer("rope_sin", sin);
+  }
+  if (c.pos == PosEncoding::alibi) {
+    auto slopes = torch::tensor(alibi_slopes(c.n_head)).to(torch::kFloat32).view({1, -1, 1, 1});
+    auto pos = torch::arange(c.block_size, torch::kFloat32);
+    auto distance = (pos.view({1, -1}) - pos.view({-1, 1}));  // (T, T): j - i, <= 0 below the diagonal
+    auto causal = torch::ones({c.block_size, c.block_size}, torch::kBool).tril();
+    auto bias = (slopes * distance).masked_fill(~causal, -std::numeric_limits<float>::infinity());
+    alibi_ = register_buffer("alibi", bias);  // (1, H, T, T)
+  }
+  init_weights();
+}
+
+void GPTImpl::init_weights() {
+  // GPT-2: N(0, 0.02), residual output projections scaled by 1/sqrt(2 n_layer).
+  torch::NoGradGuard no_grad;
+  const double std = 0.02, residual_std = 0.02 / std::sqrt(2.0 * config_.n_layer);
+  for (auto& item : named_parameters()) {
+    const auto& name = item.key();
+    auto& p = item.value();
+    if (p.dim() < 2) continue;  // norm weights and biases keep their ones / zeros
+    bool residual = name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos;
+    p.normal_(0.0, residual ? residual_std : std);
+  }
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  const int64_t T = idx.size(1);
+  TORCH_CHECK(T <= config_.block_size, "sequence length ", T, " exceeds model.block_size ",
+              config_.block_size);
+  auto x = embed_tokens(idx);  // (B, T, C)
+  if (embed_positions) x = x + embed_positions(torch::arange(T, idx.options()));
+  torch::Tensor cos, sin, alibi;
+  if (rope_cos_.defined()) {
+    cos = rope_cos_.narrow(0, 0, T);
+    sin = rope_sin_.narrow(0, 0, T);
+  }
+  if (alibi_.defined()) alibi = alibi_.narrow(2, 0, T).narrow(3, 0, T);
+  for (const auto& layer : *layers) x = layer->as<Block>()->forward(x, cos, sin, alibi);
+  x = norm(x);
+  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, embed_tokens->weight);
+}
+
+torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {
+  auto logits = forward(idx);  // (B, T, V)
+  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32),
+                                              targets.reshape({-1}));
+}
+
+}  // namespace scalelab

@@ -1,0 +1,92 @@
+// Llama-style decoder-only GPT: token embedding; n_layer blocks of norm -> causal self-attention
+// (rotary, grouped-query, through scaled_dot_product_attention) -> residual, norm -> MLP ->
+// residual; final norm; LM head (optionally tied). Module names follow the Hugging Face Llama
+// layout (embed_tokens, layers.i.self_attn.q_proj, ...) so export is a rename, not a rewrite.
+// The model runs on one device and knows nothing of data parallelism.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "configs/config.h"
+
+namespace scalelab {
+
+// RMSNorm (Zhang and Sennrich 2019) or LayerNorm, selected by config.
+class NormLayerImpl : public torch::nn::Module {
+ public:
+  NormLayerImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;  // bias only for layernorm
+
+ private:
+  Norm kind_;
+  double eps_;
+  int64_t dim_;
+};
+TORCH_MODULE(NormLayer);
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  explicit AttentionImpl(const ModelConfig& config);
+  // x: (B, T, C); rope: (T, head_dim) cos and sin, or undefined; alibi: (1, H, T, T) or undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& alibi);
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+
+ private:
+  int64_t n_head_, n_kv_head_, head_dim_;
+};
+TORCH_MODULE(Attention);
+
+class FeedForwardImpl : public torch::nn::Module {
+ public:
+  explicit FeedForwardImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);
+  // SwiGLU: down(silu(gate(x)) * up(x)); GELU: down(gelu(up(x))), gate unused.
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(FeedForward);
+
+class BlockImpl : public torch::nn::Module {
+ public:
+  explicit BlockImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& alibi);
+  NormLayer input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  Attention self_attn{nullptr};
+  FeedForward mlp{nullptr};
+};
+TORCH_MODULE(Block);
+
+class GPTImpl : public torch::nn::Module {
+ public:
+  explicit GPTImpl(const ModelConfig& config);
+  // idx: (B, T) int64 token ids, T <= block_size -> logits (B, T, padded_vocab).
+  torch::Tensor forward(const torch::Tensor& idx);
+  // Mean next-token cross-entropy in fp32; targets (B, T) int64.
+  torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets);
+  const ModelConfig& config() const { return config_; }
+
+  torch::nn::Embedding embed_tokens{nullptr}, embed_positions{nullptr};  // positions: pos=learned
+  torch::nn::ModuleList layers{nullptr};
+  NormLayer norm{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // null when tied to embed_tokens
+
+ private:
+  void init_weights();
+  ModelConfig config_;
+  torch::Tensor rope_cos_, rope_sin_;  // (block_size, head_dim), buffers
+  torch::Tensor alibi_;                // (1, n_head, block_size, block_size), buffer
+};
+TORCH_MODULE(GPT);
+
+// Rotary embedding tables in the half-split ("rotate_half") convention of Hugging Face Llama:
+// cos, sin of shape (T, head_dim).
+std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t head_dim,
+                                                    double theta);
+// x: (B, H, T, head_dim) rotated by position.
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+// ALiBi (Press et al. 2022) head slopes, geometric from 2^(-8/n) for n heads.
+std::vector<double> alibi_slopes(int64_t n_head);
+
+}  // namespace scalelab
