@@ -12,10 +12,14 @@ int main(int argc, char** argv) {
       "Run `scalelab <command> --help` for each command's options."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
+  scalelab::cli::add_train_command(app);
   scalelab::cli::add_flops_command(app);
   scalelab::cli::add_predict_command(app);
   scalelab::cli::add_plan_command(app);
   scalelab::cli::add_gpu_time_command(app);
+  scalelab::cli::add_prepare_command(app);
+  scalelab::cli::add_fit_command(app);
+  scalelab::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

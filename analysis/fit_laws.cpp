@@ -1,0 +1,109 @@
+#include "analysis/fit_laws.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "analysis/allocation.h"
+#include "analysis/approach3.h"
+#include "analysis/kaplan_fit.h"
+#include "analysis/transfer.h"
+
+namespace scalelab {
+
+FitInput load_fit_input(const std::string& path, const CsvColumns& cols, const RunReadOptions& ropts,
+                        ParamCount count) {
+  FitInput in;
+  in.source = path;
+  in.count = count;
+  in.flop_convention = ropts.flop_convention;
+  if (std::filesystem::is_regular_file(path)) {
+    if (std::filesystem::path(path).extension() != ".csv")
+      throw std::runtime_error(path + ": expected a .csv file or a folder of runs");
+    in.from_csv = true;
+    in.points = read_csv_points(path, cols);
+    return in;
+  }
+  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file or folder");
+  RunSet set = read_runs(path, ropts);
+  in.runs = std::move(set.runs);
+  in.unfinished = std::move(set.unfinished);
+  in.notes = std::move(set.notes);
+  std::vector<Run> main_runs;
+  for (const auto& r : in.runs)
+    if (!(r.tags.contains("study") && r.tags["study"] == "transfer")) main_runs.push_back(r);
+  in.points = run_points(main_runs, count);
+  if (main_runs.size() < in.runs.size())
+    in.notes.push_back(std::to_string(in.runs.size() - main_runs.size()) +
+                       " transfer-study run(s) used only by the transfer fit");
+  return in;
+}
+
+std::vector<FitResult> fit_laws(const FitInput& in, const std::string& law, const FitOptions& opts,
+                                std::vector<std::string>& skipped) {
+  const bool all = law == "all";
+  if (!all && law != "chinchilla" && law != "kaplan" && law != "approach1" && law != "approach2" && law != "transfer")
+    throw std::runtime_error("--law " + law + ": expected chinchilla, kaplan, approach1, approach2, transfer or all");
+  std::vector<FitResult> out;
+  std::vector<Run> main_runs;
+  for (const auto& r : in.runs)
+    if (!(r.tags.contains("study") && r.tags["study"] == "transfer")) main_runs.push_back(r);
+  auto attempt = [&](const std::string& name, const auto& fn) {
+    try {
+      FitResult f = fn();
+      f.data["source"] = in.source;
+      if (!in.from_csv) {
+        f.data["params_counted"] = in.count == ParamCount::total ? "total" : "non-embedding";
+        f.data["flop_convention"] = in.flop_convention;
+      }
+      out.push_back(std::move(f));
+    } catch (const std::runtime_error& e) {
+      if (!all) throw;
+      skipped.push_back(name + ": " + e.what());
+    }
+  };
+  if (all || law == "chinchilla") attempt("chinchilla_approach3", [&] { return chinchilla_approach3(in.points, opts); });
+  if (all || law == "kaplan") {
+    attempt("kaplan_nd", [&] { return fit_kaplan_nd(in.points, opts); });
+    attempt("kaplan_n", [&] { return fit_kaplan_n(in.points, opts); });
+    attempt("kaplan_d", [&] { return fit_kaplan_d(in.points, opts); });
+    attempt("kaplan_c", [&] { return fit_kaplan_c(in.points, main_runs, in.count, opts); });
+  }
+  if (all || law == "approach1")
+    attempt("chinchilla_approach1", [&] { return fit_approach1(in.points, main_runs, in.count, opts); });
+  if (all || law == "approach2") attempt("chinchilla_approach2", [&] { return fit_approach2(in.points, opts); });
+  if (all || law == "transfer") {
+    if (in.from_csv) {
+      if (!all) throw std::runtime_error("transfer: needs run folders tagged by the transfer study, not a CSV");
+      skipped.push_back("transfer: needs run folders tagged by the transfer study");
+    } else {
+      attempt("transfer", [&] { return fit_transfer(in.runs, in.count, opts); });
+    }
+  }
+  return out;
+}
+
+std::string format_estimate(const Estimate& e) {
+  char buf[128];
+  if (e.has_ci())
+    std::snprintf(buf, sizeof buf, "%.4g [%.4g, %.4g]", e.value, e.lo, e.hi);
+  else
+    std::snprintf(buf, sizeof buf, "%.4g", e.value);
+  return buf;
+}
+
+std::string format_fits(const std::vector<FitResult>& fits) {
+  std::string s;
+  for (const auto& f : fits) {
+    s += f.law + " (" + f.procedure.value("model", "") + ")\n";
+    for (const auto& p : f.params) {
+      char line[192];
+      std::snprintf(line, sizeof line, "  %-8s %s\n", p.name.c_str(), format_estimate(p).c_str());
+      s += line;
+    }
+    for (const auto& n : f.notes) s += "  note: " + n + "\n";
+  }
+  return s;
+}
+
+}  // namespace scalelab

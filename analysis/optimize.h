@@ -1,0 +1,44 @@
+// Numerical building blocks shared by the fitters: L-BFGS (liblbfgs) from many starts, small
+// linear least squares, and log-log power laws.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+namespace scalelab {
+
+// f(x) with its gradient written into grad (same length as x). Must be safe to call from several
+// threads at once (read-only captured data).
+using Objective = std::function<double(const std::vector<double>& x, std::vector<double>& grad)>;
+
+struct Minimum {
+  std::vector<double> x;
+  double f = 0;
+  int status = 0;  // liblbfgs return code of the kept start
+};
+
+// One L-BFGS run (liblbfgs, More-Thuente line search) from x0. Tolerances are tight because the
+// summed Huber objective of approach 3 is ~1e-3 at its minimum and its valleys are long.
+Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0);
+
+// L-BFGS from every start; keeps the lowest finite objective. Starts are split over n_threads
+// threads (0 = hardware concurrency); the result does not depend on the thread count.
+Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<double>>& starts,
+                            int n_threads = 0);
+
+// Cartesian product of per-coordinate value lists, first coordinate slowest.
+std::vector<std::vector<double>> grid(const std::vector<std::vector<double>>& axes);
+
+// Ordinary least squares: coefficients c minimising sum_i (y_i - sum_j X_ij c_j)^2. Throws when
+// the columns are linearly dependent (e.g. every point has the same N).
+std::vector<double> least_squares(const std::vector<std::vector<double>>& X,
+                                  const std::vector<double>& y, const char* what);
+
+// y = k x^p fitted by OLS on (log x, log y); x, y > 0.
+struct PowerLaw {
+  double k = 0, p = 0;
+  double operator()(double x) const;
+};
+PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& y, const char* what);
+
+}  // namespace scalelab

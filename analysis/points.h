@@ -1,0 +1,65 @@
+// What the fitters read: final (N, D, C, loss) points and training curves, from run folders
+// (docs/formats.md) or from a CSV whose columns are named by the user.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace scalelab {
+
+// One final point. N is whichever count the user asked for (total or non-embedding).
+struct Point {
+  double N = 0, D = 0, C = 0, loss = 0;
+  std::string name;
+  double budget = 0;  // IsoFLOP budget the run belonged to; 0 = unknown (group by C)
+};
+
+// One logged step of a training curve; flops under the chosen convention, cumulative.
+struct CurvePoint {
+  double tokens = 0, flops = 0, loss = 0;
+};
+
+struct Run {
+  std::string name, path, status;
+  double params_total = 0, params_non_embedding = 0, tokens = 0, flops = 0;
+  double final_val_loss = 0, best_val_loss = 0;
+  double budget = 0;  // config.train.flops, else tags.budget; 0 when neither is set
+  nlohmann::json tags = nlohmann::json::object();
+  std::vector<CurvePoint> train, eval;  // from metrics.jsonl
+};
+
+enum class ParamCount { total, non_embedding };
+ParamCount parse_param_count(const std::string& s);  // "total" | "non-embedding"
+
+struct RunReadOptions {
+  std::string flop_convention = "6n";  // a key of summary.flops / metrics flops
+  bool allow_missing_summary = false;  // else a run without summary.json is an error
+};
+
+struct RunSet {
+  std::vector<Run> runs;                 // with summaries
+  std::vector<std::string> unfinished;   // run folders without summary.json, by name
+  std::vector<std::string> notes;        // e.g. diverged runs left out of fits
+};
+
+// A run folder (holds summary.json, metrics.jsonl or config.yaml) or a folder of them (searched
+// recursively). Throws naming the folder when no run is found.
+RunSet read_runs(const std::string& path, const RunReadOptions& opts = {});
+Run read_run(const std::string& dir, const std::string& flop_convention);
+
+// Final points of the runs that finished or early-stopped (diverged runs are left out).
+std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count);
+double run_params(const Run& r, ParamCount count);
+
+struct CsvColumns {
+  std::string n = "N", d = "D", c = "C", loss = "loss";
+};
+// Rows of a CSV with a header line. D comes from the D column when it exists, else D = C / (6 N);
+// C from the C column when it exists, else C = 6 N D. Every value must be a positive number.
+std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& cols = {});
+
+// Throws "<law>: needs at least <n> points, got <m>" when there are too few.
+void require_points(size_t have, size_t need, const std::string& law);
+
+}  // namespace scalelab

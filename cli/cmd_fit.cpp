@@ -1,0 +1,73 @@
+// scalelab fit RUNS_OR_CSV --law chinchilla|kaplan|approach1|approach2|transfer|all --out DIR
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "analysis/fit_laws.h"
+#include "cli/commands.h"
+
+namespace scalelab::cli {
+
+void add_fit_command(CLI::App& app) {
+  struct Options {
+    std::string input, law = "all", params = "total", convention = "6n", out;
+    CsvColumns cols;
+    int bootstrap = 0, threads = 0;
+    uint64_t seed = 0;
+    bool skip_unfinished = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("fit", "Fit scaling laws (with bootstrap intervals) to runs or a CSV");
+  cmd->add_option("input", o->input, "A folder of run folders, one run folder, or a CSV of points")->required();
+  cmd->add_option("--law", o->law, "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | all")
+      ->capture_default_str();
+  cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")->capture_default_str();
+  cmd->add_option("--flop-convention", o->convention, "Key of summary flops: 6n | 6n_total | litgpt | chinchilla | palm")
+      ->capture_default_str();
+  cmd->add_option("--n-col", o->cols.n, "CSV column of N (parameters)")->capture_default_str();
+  cmd->add_option("--d-col", o->cols.d, "CSV column of D (tokens); else D = C / (6 N)")->capture_default_str();
+  cmd->add_option("--c-col", o->cols.c, "CSV column of C (FLOPs); else C = 6 N D")->capture_default_str();
+  cmd->add_option("--loss-col", o->cols.loss, "CSV column of the loss")->capture_default_str();
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--skip-unfinished", o->skip_unfinished, "Fit the runs that have summary.json, list the others");
+  cmd->add_option("--out", o->out, "Folder for fits.json")->required();
+  cmd->add_flag("--json", o->json, "Print fits.json instead of the summary");
+  cmd->footer("Example: scalelab fit ../shared/data/chinchilla_fig4_epoch.csv --law chinchilla "
+              "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
+  cmd->callback([o] {
+    RunReadOptions ro;
+    ro.flop_convention = o->convention;
+    ro.allow_missing_summary = o->skip_unfinished;
+    FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
+    std::vector<std::string> skipped;
+    FitOptions fo{o->bootstrap, o->seed, o->threads};
+    auto fits = fit_laws(in, o->law, fo, skipped);
+    if (fits.empty()) {
+      std::string why;
+      for (const auto& s : skipped) why += "\n  " + s;
+      throw std::runtime_error(o->input + ": no law could be fitted:" + why);
+    }
+    std::filesystem::create_directories(o->out);
+    const auto path = (std::filesystem::path(o->out) / "fits.json").string();
+    nlohmann::json source = {{"input", o->input}, {"n_points", in.points.size()}, {"n_runs", in.runs.size()},
+                             {"unfinished_runs", in.unfinished}, {"notes", in.notes}, {"skipped_laws", skipped}};
+    write_fits_json(path, fits, source);
+    if (o->json) {
+      std::FILE* f = std::fopen(path.c_str(), "r");
+      for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);
+      if (f) std::fclose(f);
+      return;
+    }
+    std::printf("%zu points from %s%s\n", in.points.size(), o->input.c_str(),
+                o->bootstrap > 0 ? (", " + std::to_string(o->bootstrap) + " bootstrap resamples, 95% intervals").c_str() : "");
+    for (const auto& n : in.notes) std::printf("note: %s\n", n.c_str());
+    for (const auto& u : in.unfinished) std::printf("note: run %s has no summary.json; left out\n", u.c_str());
+    std::printf("%s", format_fits(fits).c_str());
+    for (const auto& s : skipped) std::printf("skipped %s\n", s.c_str());
+    std::printf("wrote %s\n", path.c_str());
+  });
+}
+
+}  // namespace scalelab::cli

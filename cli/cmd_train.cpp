@@ -1,0 +1,57 @@
+// scalelab train CONFIG [--set k=v ...] [--out RUN_DIR] [--resume] [--init-from RUN_DIR]
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "common/log.h"
+#include "trainer/train.h"
+
+namespace scalelab::cli {
+
+void add_train_command(CLI::App& app) {
+  struct Options {
+    std::string config, out, init_from;
+    std::vector<std::string> overrides, tags;
+    bool resume = false, force = false, measure_peak = false;
+    int64_t stop_after = 0;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("train", "Train one model (one point of a scaling curve)");
+  cmd->add_option("config", opts->config, "Config YAML (configs/debug.yaml, configs/tiny.yaml, ...)")->required();
+  cmd->add_option("--set", opts->overrides, "Override a field: key.path=value (repeatable)");
+  cmd->add_option("--out", opts->out, "Run folder (default: runs/<config name>)");
+  cmd->add_flag("--resume", opts->resume, "Continue from the run folder's newest checkpoint");
+  cmd->add_flag("--force", opts->force, "Overwrite a finished run folder");
+  cmd->add_option("--init-from", opts->init_from, "Start from another run's weights (not its optimizer)");
+  cmd->add_flag("--measure-peak", opts->measure_peak,
+                "Measure the device's matmul peak and report MFU against it too");
+  cmd->add_option("--stop-after-step", opts->stop_after,
+                  "Checkpoint and end this session after step K (e.g. a job's time slice); --resume "
+                  "continues");
+  cmd->add_option("--tag", opts->tags, "key=value recorded in summary.json tags (repeatable)");
+  cmd->footer(
+      "Budget: exactly one of train.steps, train.tokens (D) or train.flops (C, counted under\n"
+      "train.flop_convention: 6n, 6n_total, litgpt, chinchilla, palm).\n"
+      "Writes RUN_DIR/config.yaml, metrics.jsonl, summary.json, checkpoints/, log.txt.\n"
+      "Example: scalelab train configs/tiny.yaml --set data.path=datasets/kjv-byte --out runs/tiny");
+  cmd->callback([opts] {
+    Config config = load_config(opts->config, opts->overrides);
+    TrainOptions t;
+    t.run_dir = opts->out.empty() ? "runs/" + std::filesystem::path(opts->config).stem().string() : opts->out;
+    t.resume = opts->resume;
+    t.force = opts->force;
+    t.init_from = opts->init_from;
+    t.measure_peak = opts->measure_peak;
+    t.stop_after_step = opts->stop_after;
+    for (const auto& tag : opts->tags) {
+      auto eq = tag.find('=');
+      if (eq == std::string::npos || eq == 0) throw std::runtime_error("--tag " + tag + ": expected key=value");
+      std::string value = tag.substr(eq + 1);
+      char* end = nullptr;
+      double number = std::strtod(value.c_str(), &end);
+      t.tags[tag.substr(0, eq)] = (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
+    }
+    train(config, t);
+  });
+}
+
+}  // namespace scalelab::cli

@@ -1,0 +1,210 @@
+// The train and val loaders: rows are pure functions of (seed, step, row) — determinism, rank
+// slices that add up to the whole batch, resume at any step — epochs without replacement, a fixed
+// val set, and the errors the trainer relies on.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "data/loader.h"
+#include "data/shard.h"
+#include "tests/test_data_util.h"
+
+namespace scalelab::data {
+namespace {
+
+using testing::expect_error;
+using testing::TempDir;
+
+// Token at stream position p: p mod 251, so a row's content reveals where it came from.
+uint32_t token_at(int64_t p) {
+  return static_cast<uint32_t>(p % 251);
+}
+
+// A byte-tokenizer dataset with train split across two shards (a row may straddle them).
+void make_dataset(const std::string& dir, std::vector<int64_t> train_sizes = {1000, 1500},
+                  int64_t n_val = 600) {
+  Manifest m;
+  m.tokenizer = "byte";
+  m.vocab_size = 257;
+  m.eot_token = 256;
+  int64_t pos = 0;
+  for (size_t i = 0; i < train_sizes.size(); ++i) {
+    std::vector<uint32_t> tokens;
+    for (int64_t k = 0; k < train_sizes[i]; ++k) tokens.push_back(token_at(pos++));
+    const std::string name = "train_00000" + std::to_string(i) + ".bin";
+    write_shard(dir + "/" + name, tokens, 2);
+    m.train.shards.push_back({name, train_sizes[i], ""});
+    m.n_train_tokens += train_sizes[i];
+  }
+  std::vector<uint32_t> val;
+  for (int64_t k = 0; k < n_val; ++k) val.push_back(token_at(k));
+  write_shard(dir + "/val_000000.bin", val, 2);
+  m.val.shards = {{"val_000000.bin", n_val, ""}};
+  m.n_val_tokens = n_val;
+  write_manifest(dir, m);
+}
+
+std::vector<int64_t> rows(const TrainLoader& loader, int64_t step, int64_t begin, int64_t end) {
+  std::vector<int64_t> out((end - begin) * (loader.block_size() + 1));
+  loader.fill(step, begin, end, out.data());
+  return out;
+}
+
+TEST(TrainLoader, RowsAreTheStreamAtTheirWindowStart) {
+  TempDir dir;
+  make_dataset(dir.path());
+  TrainLoader loader(dir.path(), 64, 1);
+  EXPECT_EQ(loader.n_tokens(), 2500);
+  EXPECT_EQ(loader.vocab_size(), 257);
+  const int64_t T1 = 65;
+  bool straddled = false;
+  for (int64_t step = 0; step < 50; ++step) {
+    auto r = rows(loader, step, 0, 8);
+    for (int64_t row = 0; row < 8; ++row) {
+      const int64_t start = loader.window_start(step, row);
+      ASSERT_GE(start, 0);
+      ASSERT_LE(start + T1, 2500);
+      straddled |= start < 1000 && start + T1 > 1000;
+      for (int64_t k = 0; k < T1; ++k) ASSERT_EQ(r[row * T1 + k], token_at(start + k));
+    }
+  }
+  EXPECT_TRUE(straddled);  // 400 draws: some cross the shard boundary, and read across it
+}
+
+TEST(TrainLoader, SameSeedSameBatchesOtherSeedOthers) {
+  TempDir dir;
+  make_dataset(dir.path());
+  TrainLoader a(dir.path(), 32, 7), b(dir.path(), 32, 7), c(dir.path(), 32, 8);
+  for (int64_t step : {0, 1, 99}) {
+    EXPECT_EQ(rows(a, step, 0, 16), rows(b, step, 0, 16));
+    EXPECT_NE(rows(a, step, 0, 16), rows(c, step, 0, 16));
+  }
+  EXPECT_NE(rows(a, 0, 0, 16), rows(a, 1, 0, 16));
+}
+
+TEST(TrainLoader, RankSlicesMakeTheWholeBatch) {
+  TempDir dir;
+  make_dataset(dir.path());
+  for (int64_t rows_per_step : {0, 12}) {
+    TrainLoader loader(dir.path(), 32, 3, rows_per_step);
+    for (int64_t step : {0, 5, 40}) {
+      const auto whole = rows(loader, step, 0, 12);
+      for (int world : {2, 3, 4}) {  // each rank fills its contiguous slice of the global batch
+        std::vector<int64_t> joined;
+        for (int rank = 0; rank < world; ++rank) {
+          const int64_t per = 12 / world;
+          auto part = rows(loader, step, rank * per, (rank + 1) * per);
+          joined.insert(joined.end(), part.begin(), part.end());
+        }
+        EXPECT_EQ(joined, whole) << "world " << world << " step " << step;
+      }
+    }
+  }
+}
+
+TEST(TrainLoader, ResumingAtAStepSeesTheSameRows) {
+  TempDir dir;
+  make_dataset(dir.path());
+  TrainLoader first(dir.path(), 48, 11, 8);
+  std::vector<std::vector<int64_t>> seen;
+  for (int64_t step = 0; step < 30; ++step) seen.push_back(rows(first, step, 0, 8));
+  TrainLoader resumed(dir.path(), 48, 11, 8);  // a new process that starts at step 17
+  for (int64_t step = 17; step < 30; ++step) EXPECT_EQ(rows(resumed, step, 0, 8), seen[step]);
+}
+
+TEST(TrainLoader, EpochModeTakesEveryWindowOncePerEpoch) {
+  TempDir dir;
+  make_dataset(dir.path());
+  const int64_t T = 50, B = 7;
+  TrainLoader loader(dir.path(), T, 5, B);
+  const int64_t n_windows = loader.n_windows_per_epoch();
+  EXPECT_EQ(n_windows, (2500 - 1) / T);
+  // Slack is (2500 - 1) % 50 = 49 tokens, so an epoch's grid shift s is the same for all its rows.
+  std::set<int64_t> epoch0, epoch1;
+  for (int64_t g = 0; g < 2 * n_windows; ++g) {
+    const int64_t start = loader.window_start(g / B, g % B);
+    (g < n_windows ? epoch0 : epoch1).insert(start);
+  }
+  EXPECT_EQ(static_cast<int64_t>(epoch0.size()), n_windows);  // no window twice in an epoch
+  EXPECT_EQ(static_cast<int64_t>(epoch1.size()), n_windows);
+  const int64_t shift = *epoch0.begin();
+  for (int64_t s : epoch0) EXPECT_EQ((s - shift) % T, 0);  // non-overlapping grid
+  expect_error(
+      [&] {
+        std::vector<int64_t> out(8 * (T + 1));
+        loader.fill(0, 0, 8, out.data());
+      },
+      {"outside a global batch of 7 rows"});
+}
+
+TEST(TrainLoader, BlockLargerThanSplitIsAClearError) {
+  TempDir dir;
+  make_dataset(dir.path(), {100}, 50);
+  expect_error([&] { TrainLoader l(dir.path(), 100, 0); },
+               {dir.path(), "train split has 100 tokens", "block_size + 1 = 101"});
+  EXPECT_NO_THROW(TrainLoader(dir.path(), 99, 0));
+  expect_error([&] { ValLoader v(dir.path(), 50, 4); },
+               {dir.path(), "val split has 50 tokens", "51"});
+  expect_error([&] { TrainLoader l(dir / "missing", 8, 0); }, {dir / "missing"});
+}
+
+TEST(TrainLoader, CorruptShardFailsAtLoadNamingTheFile) {
+  TempDir dir;
+  make_dataset(dir.path());
+  write_shard(dir / "train_000001.bin", std::vector<uint32_t>(1500, 300), 2);  // ids >= vocab 257
+  expect_error([&] { TrainLoader l(dir.path(), 8, 0); },
+               {"train_000001.bin", "token id 300", "vocab_size 257"});
+  write_shard(dir / "train_000001.bin", std::vector<uint32_t>(1400, 1), 2);  // count != manifest
+  expect_error([&] { TrainLoader l(dir.path(), 8, 0); }, {"train_000001.bin", "1400", "1500"});
+}
+
+TEST(TrainLoader, LoadsLlmcShardsWithAHandWrittenManifest) {
+  TempDir dir;
+  // GPT-2 ids in llm.c's uint16 layout, header words 3..255 zero, as dev/data/data_common.py
+  // writes.
+  std::vector<int32_t> header(256, 0);
+  header[0] = 20240520, header[1] = 1, header[2] = 300;
+  std::string bytes(reinterpret_cast<const char*>(header.data()), 1024);
+  for (uint16_t i = 0; i < 300; ++i) {
+    const uint16_t id = i % 3 == 0 ? 50256 : 1000 + i;
+    bytes.append(reinterpret_cast<const char*>(&id), 2);
+  }
+  testing::write_file(dir / "fineweb_train_000001.bin", bytes);
+  testing::write_file(dir / "fineweb_val_000000.bin", bytes);
+  testing::write_file(dir / "manifest.json",
+                      R"({"version": 1, "tokenizer": "external", "vocab_size": 50257,
+    "eot_token": 50256, "n_train_tokens": 300, "n_val_tokens": 300, "splits": {
+    "train": {"n_tokens": 300, "n_docs": 100, "shards": [{"file": "fineweb_train_000001.bin", "n_tokens": 300}]},
+    "val": {"n_tokens": 300, "n_docs": 100, "shards": [{"file": "fineweb_val_000000.bin", "n_tokens": 300}]}}})");
+  TrainLoader loader(dir.path(), 16, 0);
+  auto r = rows(loader, 0, 0, 1);
+  const int64_t start = loader.window_start(0, 0);
+  EXPECT_EQ(r[0], start % 3 == 0 ? 50256 : 1000 + start);
+  EXPECT_EQ(ValLoader(dir.path(), 16, 4).n_windows(), 4);
+}
+
+TEST(ValLoader, FixedNonOverlappingWindowsSpreadOverTheSplit) {
+  TempDir dir;
+  make_dataset(dir.path());
+  ValLoader a(dir.path(), 32, 5), b(dir.path(), 32, 5);
+  EXPECT_EQ(a.n_windows(), 5);
+  std::vector<int64_t> ra(5 * 33), rb(5 * 33), part(2 * 33);
+  a.fill(0, 5, ra.data());
+  b.fill(0, 5, rb.data());
+  EXPECT_EQ(ra, rb);
+  a.fill(3, 5, part.data());
+  EXPECT_TRUE(std::equal(part.begin(), part.end(), ra.begin() + 3 * 33));
+  EXPECT_EQ(a.window_start(0), 0);
+  EXPECT_EQ(a.window_start(4), 600 - 33);  // the last window ends at the split's end
+  for (int64_t w = 0; w < 5; ++w) {
+    if (w > 0) EXPECT_GE(a.window_start(w) - a.window_start(w - 1), 32);
+    for (int64_t k = 0; k < 33; ++k) ASSERT_EQ(ra[w * 33 + k], token_at(a.window_start(w) + k));
+  }
+  ValLoader all(dir.path(), 32, 0);
+  EXPECT_EQ(all.n_windows(), (600 - 1) / 32);
+  EXPECT_EQ(ValLoader(dir.path(), 32, 1000).n_windows(), (600 - 1) / 32);
+  expect_error([&] { a.fill(4, 6, ra.data()); }, {"outside [0, 5)"});
+}
+
+}  // namespace
+}  // namespace scalelab::data

@@ -1,0 +1,222 @@
+// prepare end to end on small generated corpora: documents come back exactly from the shards,
+// the split is by document and reproducible, output does not depend on the thread count or on
+// cutting large documents into pieces, and bad inputs are clear errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "data/loader.h"
+#include "data/prepare.h"
+#include "data/shard.h"
+#include "data/tokenizer.h"
+#include "tests/test_data_util.h"
+
+namespace scalelab::data {
+namespace {
+
+using testing::expect_error;
+using testing::sample_text;
+using testing::TempDir;
+using testing::write_file;
+
+// A folder of n_docs text files, listed in document order (and files that must be left out).
+std::vector<std::string> make_corpus(const std::string& dir, int n_docs) {
+  std::vector<std::string> docs;
+  for (int i = 0; i < n_docs; ++i) {
+    docs.push_back(sample_text(5 + i % 17, i));
+    char name[32];
+    std::snprintf(name, sizeof name, "sub%d/doc%03d.txt", i / 20, i);
+    write_file(dir + "/" + name, docs.back());
+  }
+  write_file(dir + "/sub0/skip.bin", "not text");
+  write_file(dir + "/.hidden/doc.txt", "hidden");
+  return docs;
+}
+
+// The documents of one split, decoded: the EOT token opens each document.
+std::vector<std::string> decode_split(const std::string& dir, const std::vector<ShardEntry>& shards,
+                                      const Tokenizer& tok) {
+  std::vector<uint32_t> all;
+  for (const auto& s : shards) {
+    auto t = Shard(dir + "/" + s.file).read_all();
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  std::vector<std::string> docs;
+  std::vector<uint32_t> current;
+  for (size_t i = 0; i <= all.size(); ++i) {
+    if (i == all.size() || all[i] == tok.eot_token()) {
+      if (i > 0) docs.push_back(tok.decode(current));
+      current.clear();
+    } else {
+      current.push_back(all[i]);
+    }
+  }
+  return docs;
+}
+
+PrepareOptions options(const std::string& in, const std::string& out,
+                       const std::string& tokenizer) {
+  PrepareOptions o;
+  o.inputs = {in};
+  o.include = {"*.txt"};
+  o.out_dir = out;
+  o.tokenizer = tokenizer;
+  o.val_fraction = 0.2;
+  o.seed = 3;
+  o.vocab_size = 400;
+  return o;
+}
+
+void expect_round_trip(const std::string& out, const std::vector<std::string>& docs) {
+  const Manifest m = read_manifest(out);
+  auto tok = load_tokenizer(m.tokenizer, out + "/" + m.tokenizer_model);
+  auto train = decode_split(out, m.train.shards, *tok), val = decode_split(out, m.val.shards, *tok);
+  EXPECT_EQ(static_cast<int64_t>(train.size()), m.train.n_docs);
+  EXPECT_EQ(static_cast<int64_t>(val.size()), m.val.n_docs);
+  EXPECT_GT(val.size(), 0u);
+  // Every document is in exactly one split, in input order.
+  std::vector<std::string> merged = train;
+  merged.insert(merged.end(), val.begin(), val.end());
+  std::multiset<std::string> got(merged.begin(), merged.end()), want(docs.begin(), docs.end());
+  EXPECT_TRUE(got == want);
+  for (size_t i = 1; i < train.size(); ++i)
+    EXPECT_LT(std::find(docs.begin(), docs.end(), train[i - 1]),
+              std::find(docs.begin(), docs.end(), train[i]));
+}
+
+TEST(Prepare, ByteDatasetHoldsEveryDocumentOnce) {
+  TempDir dir;
+  auto docs = make_corpus(dir / "in", 60);
+  auto r = prepare(options(dir / "in", dir / "out", "byte"));
+  EXPECT_EQ(r.manifest.tokenizer, "byte");
+  EXPECT_EQ(r.manifest.vocab_size, 257);
+  EXPECT_EQ(r.manifest.train.n_docs + r.manifest.val.n_docs, 60);
+  int64_t n_bytes = 0;
+  for (const auto& d : docs) n_bytes += d.size();
+  EXPECT_EQ(r.manifest.n_train_tokens + r.manifest.n_val_tokens,
+            n_bytes + 60);  // + one EOT per document
+  EXPECT_EQ(r.manifest.train.n_bytes + r.manifest.val.n_bytes, n_bytes);
+  expect_round_trip(dir / "out", docs);
+  Manifest m = read_manifest(dir / "out");
+  EXPECT_NO_THROW(verify_checksums(dir / "out", m));
+  EXPECT_NO_THROW(TrainLoader(dir / "out", 16, 0));
+}
+
+TEST(Prepare, OutputIsIndependentOfThreadsAndPieceSize) {
+  TempDir dir;
+  auto docs = make_corpus(dir / "in", 40);
+  write_file(dir / "in/big.txt", sample_text(400, 1234));  // cut into many pieces below
+  docs.insert(docs.begin(), sample_text(400, 1234));       // "big.txt" sorts before "sub0/"
+  auto o = options(dir / "in", dir / "a", "bpe");
+  o.n_threads = 1;
+  auto a = prepare(o);
+  o.out_dir = dir / "b";
+  o.n_threads = 3;
+  o.max_piece_bytes = 256;  // big.txt streams in pieces; the sample and the tokens must not change
+  auto b = prepare(o);
+  // Same vocabulary (the model files differ only in the recorded num_threads).
+  auto tok_a = load_sentencepiece(dir / "a/tokenizer.model"),
+       tok_b = load_sentencepiece(dir / "b/tokenizer.model");
+  for (uint32_t id = 0; id < 400; ++id) ASSERT_EQ(tok_a->decode({id}), tok_b->decode({id}));
+  ASSERT_EQ(a.manifest.train.shards.size(), b.manifest.train.shards.size());
+  EXPECT_EQ(a.manifest.train.shards[0].sha256, b.manifest.train.shards[0].sha256);
+  EXPECT_EQ(a.manifest.val.shards[0].sha256, b.manifest.val.shards[0].sha256);
+  EXPECT_EQ(a.manifest.tokenizer, "bpe");
+  EXPECT_EQ(a.manifest.vocab_size, 400);
+  EXPECT_EQ(a.manifest.eot_token, 1);
+  expect_round_trip(dir / "b", docs);
+}
+
+TEST(Prepare, SplitIsByDocumentAndFollowsTheSeed) {
+  TempDir dir;
+  make_corpus(dir / "in", 60);
+  auto o = options(dir / "in", dir / "a", "byte");
+  auto a = prepare(o);
+  o.out_dir = dir / "b";
+  o.seed = 4;
+  auto b = prepare(o);
+  EXPECT_NE(a.manifest.val.shards[0].sha256, b.manifest.val.shards[0].sha256);
+  o.out_dir = dir / "c";
+  o.shard_tokens = 500;  // many shards; same tokens
+  auto c = prepare(o);
+  EXPECT_GT(c.manifest.train.shards.size(), 3u);
+  EXPECT_EQ(c.manifest.train.shards[0].n_tokens, 500);
+  EXPECT_EQ(c.manifest.n_train_tokens, b.manifest.n_train_tokens);
+}
+
+TEST(Prepare, JsonlRecordsAreDocuments) {
+  TempDir dir;
+  std::string jsonl;
+  std::vector<std::string> docs;
+  for (int i = 0; i < 30; ++i) {
+    docs.push_back(sample_text(3, i));
+    jsonl += nlohmann::json{{"id", i}, {"body", docs.back()}}.dump() + "\n";
+  }
+  write_file(dir / "data.jsonl", jsonl + "\n");
+  auto o = options(dir / "data.jsonl", dir / "out", "byte");
+  o.jsonl_field = "body";
+  o.val_fraction = 0.3;
+  prepare(o);
+  expect_round_trip(dir / "out", docs);
+  o.out_dir = dir / "out2";
+  o.jsonl_field = "text";
+  expect_error([&] { prepare(o); }, {dir / "data.jsonl:1", "'text'", "--jsonl-field"});
+}
+
+TEST(Prepare, InvalidUtf8DocumentsAreSkippedForBpeKeptForBytes) {
+  TempDir dir;
+  make_corpus(dir / "in", 30);
+  write_file(dir / "in/latin1.txt", "caf\xe9\n");
+  auto o = options(dir / "in", dir / "bpe", "bpe");
+  auto r = prepare(o);
+  EXPECT_EQ(r.manifest.train.n_docs + r.manifest.val.n_docs, 30);
+  EXPECT_EQ(r.manifest.prepare["n_skipped_invalid_utf8_docs"], 1);
+  o.out_dir = dir / "byte";
+  o.tokenizer = "byte";
+  EXPECT_EQ(prepare(o).manifest.prepare["n_skipped_invalid_utf8_docs"], 0);
+}
+
+TEST(Prepare, ExistingModelFileIsCopiedAndUsed) {
+  TempDir dir;
+  auto docs = make_corpus(dir / "in", 30);
+  prepare(options(dir / "in", dir / "a", "bpe"));
+  auto r = prepare(options(dir / "in", dir / "b", dir / "a/tokenizer.model"));
+  EXPECT_EQ(r.manifest.tokenizer, "sentencepiece");
+  EXPECT_EQ(r.manifest.vocab_size, 400);
+  expect_round_trip(dir / "b", docs);
+}
+
+TEST(Prepare, BadInputsAreClearErrors) {
+  TempDir dir;
+  make_corpus(dir / "in", 10);
+  expect_error([&] { prepare(options(dir / "nope", dir / "o1", "byte")); },
+               {dir / "nope", "no such file"});
+  auto o = options(dir / "in", dir / "o2", "byte");
+  o.include = {"*.md"};
+  expect_error([&] { prepare(o); }, {"no input files", "*.md"});
+  write_file(dir / "empty/a.txt", "");
+  write_file(dir / "empty/b.txt", "");
+  expect_error([&] { prepare(options(dir / "empty", dir / "o3", "byte")); },
+               {"2 input file(s) are empty"});
+  o = options(dir / "in", dir / "o4", "byte");
+  o.val_fraction = 0;
+  prepare(o);
+  expect_error([&] { prepare(o); }, {dir / "o4", "--force"});
+  o.force = true;
+  EXPECT_NO_THROW(prepare(o));
+  expect_error([&] { ValLoader v(dir / "o4", 8, 4); }, {"val split has 0 tokens"});
+  write_file(dir / "one/a.txt", "a single document\n");
+  o = options(dir / "one", dir / "o5", "byte");
+  o.val_fraction = 0.01;
+  expect_error([&] { prepare(o); }, {"val split is empty", "--val-fraction"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "o5"));  // a failed prepare leaves nothing behind
+  o = options(dir / "in", dir / "o6", "tok.vocab");
+  expect_error([&] { prepare(o); }, {"tok.vocab", "expected byte, bpe"});
+  o = options(dir / "in", dir / "o7", "bpe");
+  o.vocab_size = 100;
+  expect_error([&] { prepare(o); }, {"--vocab-size 100"});
+}
+
+}  // namespace
+}  // namespace scalelab::data

@@ -1,0 +1,69 @@
+// Published laws, the compute-optimal plan, GPU time, and laws read back from fits.json.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/fit_result.h"
+#include "analysis/laws.h"
+
+using namespace scalelab;
+
+TEST(Laws, Llama3_70BLossUnderKaplanAndChinchilla) {
+  // 70e9 parameters on 15e12 tokens (Llama 3 70B).
+  EXPECT_NEAR(KaplanLaw{}.loss(70e9, 15e12), 1.72, 0.005);
+  EXPECT_NEAR(ChinchillaLaw::chinchilla().loss(70e9, 15e12), 1.86, 0.005);
+}
+
+TEST(Laws, PlanNumericOptimumEqualsClosedForm) {
+  for (const char* name : {"chinchilla", "epoch"})
+    for (double C : {1e18, 5.76e23, 1e26}) {
+      Law law = law_by_name(name);
+      ComputePlan p = plan_compute(law, C);
+      const double closed = law.chinchilla.optimal_params(C);  // Hoffmann et al. 2022, eq. 4
+      EXPECT_NEAR(p.params / closed, 1.0, 1e-6) << name << " C=" << C;
+      EXPECT_NEAR(6 * p.params * p.tokens / C, 1.0, 1e-9);
+    }
+}
+
+TEST(Laws, GpuDaysOfGpt4ScaleRunOnA100s) {
+  // 6 * 1.7e12 * 13e12 FLOPs on 25,000 A100s at the 624 TFLOP/s sparse peak, 100% utilisation.
+  const double days = gpu_days(6 * 1.7e12 * 13e12, 624e12, 25000, 1.0);
+  EXPECT_GT(days, 98.3);
+  EXPECT_LT(days, 98.7);
+}
+
+TEST(Laws, KaplanMinTokens) { EXPECT_NEAR(kaplan_min_tokens(1e9), 5e3 * std::pow(1e9, 0.74), 1); }
+
+TEST(Laws, UnknownLawNameIsAnError) {
+  EXPECT_THROW(law_by_name("no-such-law-or-file"), std::runtime_error);
+}
+
+TEST(Laws, LawByNameReadsFitsJsonWrittenByFit) {
+  const auto dir = std::filesystem::temp_directory_path() / "scalelab_test_laws";
+  std::filesystem::create_directories(dir);
+  FitResult c;
+  c.law = "chinchilla_approach3";
+  c.params = {{"E", 1.9}, {"A", 500}, {"B", 2000}, {"alpha", 0.35}, {"beta", 0.36}, {"a", 0.507}};
+  const auto chin = (dir / "chin.json").string();
+  write_fits_json(chin, {c}, {});
+  Law law = law_by_name(chin);
+  EXPECT_EQ(law.kind, Law::Kind::chinchilla);
+  EXPECT_NEAR(law.loss(1e9, 2e10), ChinchillaLaw({1.9, 500, 2000, 0.35, 0.36}).loss(1e9, 2e10), 1e-12);
+  EXPECT_GT(plan_compute(law, 1e21).params, 0);
+
+  FitResult k;
+  k.law = "kaplan_nd";
+  k.params = {{"Nc", 1e14}, {"alpha_N", 0.07}, {"Dc", 6e13}, {"alpha_D", 0.1}};
+  const auto kap = (dir / "kap.json").string();
+  write_fits_json(kap, {k}, {});
+  Law kl = law_by_name(kap);
+  EXPECT_EQ(kl.kind, Law::Kind::kaplan);
+  EXPECT_NEAR(kl.loss(1e9, 2e10), KaplanLaw({1e14, 0.07, 6e13, 0.1}).loss(1e9, 2e10), 1e-12);
+
+  const auto other = (dir / "other.json").string();
+  write_fits_json(other, {}, {});
+  EXPECT_THROW(law_by_name(other), std::runtime_error);
+  std::filesystem::remove_all(dir);
+}

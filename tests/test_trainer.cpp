@@ -1,0 +1,137 @@
+// trainer/: schedules against their formulas, fused AdamW against LibTorch's own AdamW, checkpoints.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "trainer/checkpoint.h"
+#include "trainer/fused_adamw.h"
+#include "trainer/schedule.h"
+#include "trainer_fixture.h"
+
+using namespace scalelab;
+
+TEST(Schedule, WarmupThenCosineToMinLr) {
+  ScheduleConfig s;
+  s.kind = Schedule::cosine;
+  s.warmup_steps = 10;
+  OptimConfig o;
+  o.lr = 1e-3, o.min_lr = 1e-4;
+  const int64_t total = 110;
+  for (int64_t i = 0; i < 10; ++i) EXPECT_DOUBLE_EQ(learning_rate(s, o, i, total), 1e-3 * (i + 1) / 10);
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 10, total), 1e-3);
+  EXPECT_NEAR(learning_rate(s, o, total - 1, total), 1e-4, 1e-15);
+  for (int64_t i = 10; i < total; ++i) {
+    double p = double(i - 10) / 99.0;
+    EXPECT_NEAR(learning_rate(s, o, i, total), 1e-4 + 0.5 * 9e-4 * (1 + std::cos(M_PI * p)), 1e-15);
+  }
+}
+
+TEST(Schedule, LinearConstantAndFractionWarmup) {
+  ScheduleConfig s;
+  s.warmup_fraction = 0.1;
+  OptimConfig o;
+  o.lr = 2.0, o.min_lr = 0.0;
+  EXPECT_EQ(warmup_steps(s, 50), 5);
+  s.kind = Schedule::linear;
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 5, 50), 2.0);
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 49, 50), 0.0);
+  EXPECT_NEAR(learning_rate(s, o, 27, 50), 2.0 * (1 - 22.0 / 44.0), 1e-12);
+  s.kind = Schedule::constant;
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 49, 50), 2.0);
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 0, 50), 0.4);
+}
+
+TEST(Schedule, WarmupStableDecay) {
+  ScheduleConfig s;
+  s.kind = Schedule::wsd;
+  s.warmup_steps = 5;
+  s.decay_fraction = 0.2;
+  OptimConfig o;
+  o.lr = 1.0, o.min_lr = 0.1;
+  const int64_t total = 100;  // stable through step 79, then 20 decay steps
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 50, total), 1.0);
+  EXPECT_DOUBLE_EQ(learning_rate(s, o, 79, total), 1.0);
+  EXPECT_NEAR(learning_rate(s, o, 80, total), 1.0 - 0.9 * 1.0 / 20, 1e-12);
+  EXPECT_NEAR(learning_rate(s, o, 89, total), 1.0 - 0.9 * 10.0 / 20, 1e-12);
+  EXPECT_NEAR(learning_rate(s, o, 99, total), 0.1, 1e-12);
+}
+
+TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
+  torch::manual_seed(0);
+  std::vector<torch::Tensor> ours = {torch::randn({8, 4}), torch::randn({4})};
+  std::vector<torch::Tensor> ref;
+  for (auto& p : ours) {
+    p.set_requires_grad(true);
+    ref.push_back(p.detach().clone().set_requires_grad(true));
+  }
+  OptimConfig c;
+  c.beta1 = 0.9, c.beta2 = 0.95, c.eps = 1e-8, c.weight_decay = 0.1;
+  FusedAdamW fused(ours, c);
+  // LibTorch's AdamW with two groups: decay for the matrix, none for the vector.
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{ref[0]},
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1)));
+  groups.emplace_back(std::vector<torch::Tensor>{ref[1]},
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.0)));
+  torch::optim::AdamW reference(groups);
+  for (int step = 0; step < 5; ++step) {
+    const double lr = 1e-2 * (step + 1);
+    for (size_t i = 0; i < ours.size(); ++i) {
+      auto g = torch::randn_like(ours[i]);
+      ours[i].mutable_grad() = g.clone();
+      ref[i].mutable_grad() = g.clone();
+    }
+    for (auto& group : reference.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    fused.step(lr);
+    reference.step();
+    for (size_t i = 0; i < ours.size(); ++i)
+      EXPECT_TRUE(torch::allclose(ours[i], ref[i], 1e-6, 1e-7)) << "step " << step << " param " << i;
+  }
+}
+
+TEST(Checkpoint, RoundTripAndKeepNewest) {
+  auto dir = test_util::temp_dir("ckpt");
+  ModelConfig m;
+  torch::manual_seed(1);
+  GPT model(m);
+  FusedAdamW opt(model->parameters(), OptimConfig{});
+  for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
+  opt.step(1e-3);
+  TrainState s;
+  for (int64_t step : {1, 2, 3}) {
+    s.step = step;
+    s.best_val_loss = 2.5;
+    save_checkpoint(dir.string(), model, opt, s, "model: {}\n", 2);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints" / "step_00000001.pt"));
+  auto newest = newest_checkpoint(dir.string());
+  ASSERT_TRUE(newest);
+  EXPECT_NE(newest->find("step_00000003.pt"), std::string::npos);
+  // An interrupted write leaves only a .tmp file, which is never taken for a checkpoint.
+  std::ofstream(dir / "checkpoints" / "step_00000004.pt.tmp") << "partial";
+  EXPECT_NE(newest_checkpoint(dir.string())->find("step_00000003.pt"), std::string::npos);
+
+  torch::manual_seed(2);
+  GPT other(m);
+  FusedAdamW other_opt(other->parameters(), OptimConfig{});
+  std::string yaml;
+  TrainState loaded = load_checkpoint(*newest, other, &other_opt, &yaml);
+  EXPECT_EQ(loaded.step, 3);
+  EXPECT_DOUBLE_EQ(loaded.best_val_loss, 2.5);
+  EXPECT_EQ(yaml, "model: {}\n");
+  auto a = model->named_parameters(), b = other->named_parameters();
+  for (auto& item : a) EXPECT_TRUE(torch::equal(item.value(), b[item.key()])) << item.key();
+
+  ModelConfig wider = m;
+  wider.n_embd = 64;
+  GPT mismatch(wider);
+  try {
+    load_checkpoint(*newest, mismatch, nullptr);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("has shape"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}

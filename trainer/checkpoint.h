@@ -1,0 +1,36 @@
+// Checkpoints: model, optimizer state, progress, RNG state and the resolved config, written
+// atomically (temporary file, then rename) so a run killed mid-write keeps its previous checkpoint.
+#pragma once
+
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "model/gpt.h"
+#include "trainer/fused_adamw.h"
+
+namespace scalelab {
+
+// Everything the loop needs to continue exactly where it stopped.
+struct TrainState {
+  int64_t step = 0;     // optimizer steps completed
+  double tokens = 0;    // training tokens consumed
+  double wall_time_s = 0;
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  double last_val_loss = std::numeric_limits<double>::quiet_NaN();
+  int64_t evals_since_best = 0;
+  int64_t metrics_bytes = 0;  // length of metrics.jsonl when the checkpoint was taken
+};
+
+std::string checkpoint_dir(const std::string& run_dir);
+// Writes checkpoints/step_<step>.pt and deletes all but the newest `keep`.
+void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& optimizer,
+                     const TrainState& state, const std::string& config_yaml, int64_t keep);
+// Newest complete checkpoint of a run (temporary files of interrupted writes are ignored).
+std::optional<std::string> newest_checkpoint(const std::string& run_dir);
+// Restores the model (and the optimizer and RNG when given); returns the saved progress.
+// Errors name the file and, for a shape mismatch, the parameter.
+TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,
+                           std::string* config_yaml = nullptr);
+
+}  // namespace scalelab

@@ -1,0 +1,66 @@
+#include "trainer/fused_adamw.h"
+
+namespace scalelab {
+
+FusedAdamW::FusedAdamW(const std::vector<torch::Tensor>& params, const OptimConfig& config)
+    : params_(params), config_(config) {
+  Group decay{{}, {}, {}, {}, config.weight_decay}, no_decay{{}, {}, {}, {}, 0.0};
+  for (const auto& p : params) {
+    Group& g = p.dim() >= 2 ? decay : no_decay;
+    g.params.push_back(p);
+    g.exp_avgs.push_back(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+    g.exp_avg_sqs.push_back(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+    // Step counts live on the parameter's device so the update never syncs with the host.
+    g.steps.push_back(torch::zeros({}, p.options().dtype(torch::kFloat32)));
+  }
+  for (auto* g : {&decay, &no_decay})
+    if (!g->params.empty()) groups_.push_back(std::move(*g));
+}
+
+void FusedAdamW::step(double lr) {
+  torch::NoGradGuard no_grad;
+  for (auto& g : groups_) {
+    std::vector<torch::Tensor> grads;
+    grads.reserve(g.params.size());
+    for (auto& p : g.params) {
+      TORCH_CHECK(p.grad().defined(), "FusedAdamW: a parameter has no gradient");
+      grads.push_back(p.grad());
+    }
+    torch::_foreach_add_(g.steps, 1.0);  // the fused kernel reads, not increments, the step count
+    at::_fused_adamw_(g.params, grads, g.exp_avgs, g.exp_avg_sqs, /*max_exp_avg_sqs=*/{}, g.steps, lr,
+                      config_.beta1, config_.beta2, g.weight_decay, config_.eps,
+                      /*amsgrad=*/false, /*maximize=*/false);
+  }
+}
+
+void FusedAdamW::zero_grad() {
+  for (auto& p : params_)
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+}
+
+void FusedAdamW::save(torch::serialize::OutputArchive& archive) const {
+  for (size_t gi = 0; gi < groups_.size(); ++gi)
+    for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      auto key = "optim/" + std::to_string(gi) + "/" + std::to_string(i) + "/";
+      archive.write(key + "exp_avg", groups_[gi].exp_avgs[i]);
+      archive.write(key + "exp_avg_sq", groups_[gi].exp_avg_sqs[i]);
+      archive.write(key + "step", groups_[gi].steps[i]);
+    }
+}
+
+void FusedAdamW::load(torch::serialize::InputArchive& archive) {
+  torch::NoGradGuard no_grad;
+  for (size_t gi = 0; gi < groups_.size(); ++gi)
+    for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      auto key = "optim/" + std::to_string(gi) + "/" + std::to_string(i) + "/";
+      torch::Tensor t;
+      archive.read(key + "exp_avg", t);
+      groups_[gi].exp_avgs[i].copy_(t);
+      archive.read(key + "exp_avg_sq", t);
+      groups_[gi].exp_avg_sqs[i].copy_(t);
+      archive.read(key + "step", t);
+      groups_[gi].steps[i].copy_(t);
+    }
+}
+
+}  // namespace scalelab

@@ -1,0 +1,44 @@
+// One training run: the loop that produces one point of a scaling curve.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "configs/config.h"
+
+namespace scalelab {
+
+// Averages gradients across data-parallel ranks (trainer/distributed); null for one process.
+class GradientSync {
+ public:
+  virtual ~GradientSync() = default;
+  virtual void average_gradients() = 0;
+  virtual double average(double value) = 0;  // e.g. eval loss across ranks
+};
+
+struct TrainOptions {
+  std::string run_dir;
+  bool resume = false;       // continue from the newest checkpoint
+  bool force = false;        // overwrite a finished run
+  std::string init_from;     // another run folder whose weights (not optimizer) start this one
+  bool measure_peak = false; // measure the device's matmul peak for a second MFU figure
+  nlohmann::json tags = nlohmann::json::object();  // copied into summary.json (sweeps use them)
+  int64_t stop_after_step = 0;  // > 0: checkpoint and end this session after that step (resume later)
+  int rank = 0, world_size = 1;
+  GradientSync* sync = nullptr;
+};
+
+// A run whose loss became NaN or inf: the message says at which step; the last good checkpoint
+// stays on disk.
+struct DivergedError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Trains and returns summary.json's content (also written to the run folder). A session ended by
+// stop_after_step returns {"status": "paused"} and writes no summary: the run is not finished.
+nlohmann::json train(const Config& config, const TrainOptions& options);
+
+// Number of optimizer steps the budget (train.steps, .tokens or .flops) buys.
+int64_t budget_steps(const Config& config);
+
+}  // namespace scalelab
