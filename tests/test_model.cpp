@@ -163,3 +163,21 @@ TEST(Model, LongerThanBlockSizeIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("exceeds model.block_size"), std::string::npos);
   }
 }
+
+TEST(Model, DebugPresetOverfitsOneBatch) {
+  ModelConfig m = load_config(SCALELAB_SOURCE_DIR "/configs/debug.yaml").model;
+  torch::manual_seed(6);
+  GPT model(m);
+  auto batch = torch::randint(m.vocab_size, {4, m.block_size + 1});
+  auto x = batch.narrow(1, 0, m.block_size), y = batch.narrow(1, 1, m.block_size);
+  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-2).weight_decay(0));
+  double loss = 0;
+  for (int step = 0; step < 300; ++step) {
+    opt.zero_grad();
+    auto l = model->loss(x, y);
+    l.backward();
+    opt.step();
+    loss = l.item<double>();
+  }
+  EXPECT_LT(loss, 0.1);  // from ln(257) = 5.5
+}

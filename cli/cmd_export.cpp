@@ -1,0 +1,136 @@
+// scalelab export --hf RUN_DIR OUT_DIR [--force] [--json]: a run's newest checkpoint as a Hugging
+// Face Llama model folder (config.json, model.safetensors, tokenizer.model when SentencePiece).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "common/log.h"
+#include "data/manifest.h"
+#include "model/export_hf.h"
+#include "trainer/checkpoint.h"
+
+namespace scalelab::cli {
+
+namespace {
+namespace fs = std::filesystem;
+
+// Files an export writes; --force replaces them and removes the ones this export does not write.
+const char* const kExportFiles[] = {"config.json", "model.safetensors", "tokenizer.model"};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The dataset's manifest, or nullopt with a warning: the weights are worth exporting even when
+// the dataset folder has moved since training.
+std::optional<data::Manifest> dataset_manifest(const std::string& data_path) {
+  try {
+    return data::read_manifest(data_path);
+  } catch (const std::exception& e) {
+    log::warn(std::string("[export] no tokenizer exported: ") + e.what());
+    return std::nullopt;
+  }
+}
+
+void prepare_out_dir(const fs::path& out, bool force) {
+  if (fs::exists(out) && !fs::is_directory(out))
+    throw std::runtime_error("output " + out.string() + " exists and is not a folder");
+  if (fs::is_directory(out) && !fs::is_empty(out) && !force)
+    throw std::runtime_error("output folder " + out.string() +
+                             " is not empty; pass --force to overwrite the exported files in it");
+  fs::create_directories(out);
+  for (const char* name : kExportFiles) fs::remove(out / name);
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app) {
+  struct Options {
+    std::string run_dir, out_dir;
+    bool hf = false, force = false, json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("export", "Export a trained run to another library's format");
+  cmd->add_flag("--hf", opts->hf, "Hugging Face Llama format (LlamaForCausalLM)")->required();
+  cmd->add_option("run_dir", opts->run_dir, "Run folder written by `scalelab train`")->required();
+  cmd->add_option("out_dir", opts->out_dir, "Folder to write (must be empty unless --force)")
+      ->required();
+  cmd->add_flag("--force", opts->force, "Overwrite the exported files in a non-empty OUT_DIR");
+  cmd->add_flag("--json", opts->json, "Print the result as JSON");
+  cmd->footer(
+      "Writes config.json, model.safetensors (fp32) and, when the run's dataset used a\n"
+      "SentencePiece tokenizer, tokenizer.model, from the run's newest checkpoint. Load with\n"
+      "transformers.LlamaForCausalLM.from_pretrained(OUT_DIR). vocab_size is the padded row\n"
+      "count (model.pad_vocab_multiple). norm: layernorm, mlp: gelu, pos: learned | alibi are\n"
+      "refused: Llama cannot express them.");
+  cmd->callback([opts] {
+    const fs::path run(opts->run_dir), out(opts->out_dir);
+    const fs::path config_path = run / "config.yaml";
+    if (!fs::is_regular_file(config_path))
+      throw std::runtime_error("run folder " + run.string() +
+                               " has no config.yaml (not a scalelab run?)");
+    const Config config = parse_config(read_text(config_path), config_path.string());
+    check_llama_compatible(config.model);  // refuse before the slow part
+    auto checkpoint = newest_checkpoint(run.string());
+    if (!checkpoint)
+      throw std::runtime_error("run folder " + run.string() + " has no checkpoint in checkpoints/");
+    GPT model(config.model);
+    std::string checkpoint_yaml;
+    const TrainState state = load_checkpoint(*checkpoint, model, nullptr, &checkpoint_yaml);
+    // Equal shapes do not guarantee the same model (rope_theta, norm_eps): compare the sections.
+    Config a, b;
+    a.model = config.model;
+    b.model = parse_config(checkpoint_yaml, *checkpoint).model;
+    if (to_yaml(a) != to_yaml(b))
+      throw std::runtime_error(*checkpoint +
+                               " was written with a model section that differs from " +
+                               config_path.string());
+
+    const auto manifest = dataset_manifest(config.data.path);
+    prepare_out_dir(out, opts->force);
+    write_llama(model, out.string(),
+                manifest ? std::optional<int64_t>(manifest->eot_token) : std::nullopt);
+    std::vector<std::string> files = {"config.json", "model.safetensors"};
+    if (manifest && !manifest->tokenizer_model.empty()) {
+      fs::copy_file(fs::path(config.data.path) / manifest->tokenizer_model, out / "tokenizer.model",
+                    fs::copy_options::overwrite_existing);
+      files.push_back("tokenizer.model");
+    }
+
+    const ModelConfig& m = config.model;
+    nlohmann::json result = {
+        {"out_dir", out.string()},
+        {"checkpoint", *checkpoint},
+        {"step", state.step},
+        {"files", files},
+        {"vocab_size", m.vocab_size},
+        {"padded_vocab_size", m.padded_vocab()},
+        {"tokenizer", manifest ? nlohmann::json(manifest->tokenizer) : nullptr}};
+    if (opts->json) {
+      std::printf("%s\n", result.dump(2).c_str());
+      return;
+    }
+    std::printf("exported %s (step %ld) to %s\n", checkpoint->c_str(),
+                static_cast<long>(state.step), out.string().c_str());
+    for (const auto& f : files)
+      std::printf("  %-18s %s\n", f.c_str(),
+                  (human(static_cast<double>(fs::file_size(out / f))) + "B").c_str());
+    if (m.padded_vocab() != m.vocab_size)
+      std::printf("  vocab_size %ld in config.json: %ld tokenizer ids + %ld padding rows\n",
+                  static_cast<long>(m.padded_vocab()), static_cast<long>(m.vocab_size),
+                  static_cast<long>(m.padded_vocab() - m.vocab_size));
+    if (manifest && manifest->tokenizer_model.empty())
+      std::printf("  tokenizer %s has no model file to export (ids are documented in the README)\n",
+                  manifest->tokenizer.c_str());
+  });
+}
+
+}  // namespace scalelab::cli
