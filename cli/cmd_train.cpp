@@ -1,8 +1,11 @@
 // scalelab train CONFIG [--set k=v ...] [--out RUN_DIR] [--resume] [--init-from RUN_DIR]
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "trainer/distributed.h"
 #include "trainer/train.h"
 
 namespace scalelab::cli {
@@ -13,6 +16,7 @@ void add_train_command(CLI::App& app) {
     std::vector<std::string> overrides, tags;
     bool resume = false, force = false, measure_peak = false;
     int64_t stop_after = 0;
+    double dist_timeout = 60;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("train", "Train one model (one point of a scaling curve)");
@@ -28,11 +32,18 @@ void add_train_command(CLI::App& app) {
                   "Checkpoint and end this session after step K (e.g. a job's time slice); --resume "
                   "continues");
   cmd->add_option("--tag", opts->tags, "key=value recorded in summary.json tags (repeatable)");
+  cmd->add_option("--dist-timeout", opts->dist_timeout,
+                  "Data parallel: seconds a rank waits for the others (joining, each collective) before "
+                  "it fails")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->footer(
       "Budget: exactly one of train.steps, train.tokens (D) or train.flops (C, counted under\n"
       "train.flop_convention: 6n, 6n_total, litgpt, chinchilla, palm).\n"
       "Writes RUN_DIR/config.yaml, metrics.jsonl, summary.json, checkpoints/, log.txt.\n"
-      "Example: scalelab train configs/tiny.yaml --set data.path=datasets/kjv-byte --out runs/tiny");
+      "Example: scalelab train configs/tiny.yaml --set data.path=datasets/kjv-byte --out runs/tiny\n"
+      "Data parallel: torchrun --nproc-per-node 2 --no-python scalelab train CONFIG ... (or srun with\n"
+      "MASTER_ADDR/MASTER_PORT exported); train.batch_size stays the global batch.");
   cmd->callback([opts] {
     Config config = load_config(opts->config, opts->overrides);
     TrainOptions t;
@@ -50,7 +61,26 @@ void add_train_command(CLI::App& app) {
       double number = std::strtod(value.c_str(), &end);
       t.tags[tag.substr(0, eq)] = (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
     }
-    train(config, t);
+    // Under torchrun (WORLD_SIZE, RANK, ...) or a multi-task srun step: join the data-parallel
+    // group; train() gives each rank its rows of the global batch and lets rank 0 alone write.
+    std::unique_ptr<DataParallel> group;
+    if (auto env = read_launch_env()) {
+      if (env->rank != 0) log::set_quiet(true);  // one voice; warnings and errors still show
+      const std::string device = rank_device(config.train.device, *env);
+      if (device != "cpu") config.train.device = device;  // each rank of a node on its own GPU
+      DataParallelOptions dp;
+      dp.timeout = std::chrono::milliseconds(std::llround(opts->dist_timeout * 1000));
+      group = std::make_unique<DataParallel>(*env, device, dp);
+      t.rank = env->rank;
+      t.world_size = env->world_size;
+      t.sync = group.get();
+    }
+    try {
+      train(config, t);
+    } catch (const std::exception& e) {
+      if (!group) throw;
+      throw std::runtime_error(group->describe(e));  // which rank, and why a collective failed
+    }
   });
 }
 

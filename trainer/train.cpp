@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "common/log.h"
 #include "data/loader.h"
@@ -108,7 +109,10 @@ nlohmann::json train(const Config& config, const TrainOptions& opt) {
     load_checkpoint(*path, model, nullptr);
     log::info("[train] initialised from " + *path);
   }
-  MetricsWriter metrics(rank0 ? opt.run_dir : std::string("/dev/null/"), opt.resume ? state.metrics_bytes : -1);
+  // Rank 0's weights (fresh, resumed or --init-from) on every rank, before the first step.
+  if (opt.sync) opt.sync->attach(model->parameters());
+  std::optional<MetricsWriter> metrics;  // rank 0 alone writes metrics.jsonl
+  if (rank0) metrics.emplace(opt.run_dir, opt.resume ? state.metrics_bytes : -1);
 
   const ParamCounts params = count_params(mc);
   const auto flops_per_token = all_training_flops(mc);
@@ -171,10 +175,10 @@ nlohmann::json train(const Config& config, const TrainOptions& opt) {
         AutocastGuard autocast(dev.bf16);
         loss = model->loss(rows.narrow(1, 0, T), rows.narrow(1, 1, T));
       }
+      if (opt.sync) opt.sync->before_backward(m == n_micro - 1);
       (loss / double(n_micro)).backward();
       loss_sum += loss.detach() / double(n_micro);
     }
-    if (opt.sync) opt.sync->average_gradients();
     const double grad_norm =
         config.optim.grad_clip > 0
             ? torch::nn::utils::clip_grad_norm_(optimizer.params(), config.optim.grad_clip)
@@ -211,7 +215,7 @@ nlohmann::json train(const Config& config, const TrainOptions& opt) {
                              {"tokens_per_s", last_tokens_per_s}, {"mfu", mfu(last_tokens_per_s, dev.table_peak_flops)},
                              {"flops", flops_json(flops_per_token, state.tokens)}};
       if (measured_peak) line["mfu_measured"] = mfu(last_tokens_per_s, measured_peak);
-      if (rank0) metrics.write(line);
+      if (metrics) metrics->write(line);
       const double remaining = (total_steps - state.step) * double(B) * T / std::max(last_tokens_per_s, 1e-9);
       auto m = mfu(last_tokens_per_s, dev.table_peak_flops ? dev.table_peak_flops : measured_peak);
       log::info(log::format("[train] step %ld/%ld | loss %.4f | lr %.2e | %.0f tok/s | MFU %s | ETA %s",
@@ -232,8 +236,8 @@ nlohmann::json train(const Config& config, const TrainOptions& opt) {
       } else {
         state.evals_since_best += 1;
       }
-      if (rank0)
-        metrics.write({{"kind", "eval"}, {"step", state.step}, {"tokens", state.tokens}, {"val_loss", val_loss},
+      if (metrics)
+        metrics->write({{"kind", "eval"}, {"step", state.step}, {"tokens", state.tokens}, {"val_loss", val_loss},
                        {"flops", flops_json(flops_per_token, state.tokens)}});
       log::info(log::format("[eval] step %ld | val_loss %.4f | best %.4f", (long)state.step, val_loss, state.best_val_loss));
       if (config.eval.early_stop_patience > 0 && state.evals_since_best >= config.eval.early_stop_patience) {
@@ -244,7 +248,7 @@ nlohmann::json train(const Config& config, const TrainOptions& opt) {
     }
 
     state.wall_time_s = wall_before + seconds_since(run_start);
-    state.metrics_bytes = metrics.bytes();
+    if (metrics) state.metrics_bytes = metrics->bytes();
     const bool pause = !last && !stop && opt.stop_after_step > 0 && state.step >= opt.stop_after_step;
     if (rank0 && ((config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last || stop || pause))
       save_checkpoint(opt.run_dir, model, optimizer, state, config_yaml, config.checkpoint.keep);

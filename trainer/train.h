@@ -3,8 +3,13 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "configs/config.h"
+
+namespace at {
+class Tensor;
+}
 
 namespace scalelab {
 
@@ -12,7 +17,13 @@ namespace scalelab {
 class GradientSync {
  public:
   virtual ~GradientSync() = default;
-  virtual void average_gradients() = 0;
+  // Once the model holds its starting (or resumed) weights: every rank takes rank 0's values, and
+  // the parameters are registered for gradient averaging.
+  virtual void attach(const std::vector<at::Tensor>& params) = 0;
+  // Before each micro-step's backward. The last one's backward also averages the accumulated
+  // gradients across ranks (bucketed all-reduce overlapping the backward pass); earlier ones only
+  // accumulate locally, as DDP's no_sync does.
+  virtual void before_backward(bool last_micro_step) = 0;
   virtual double average(double value) = 0;  // e.g. eval loss across ranks
 };
 
