@@ -1,0 +1,49 @@
+// The local sweep runner: trains every run of a sweep as a child `scalelab train` process, several
+// at once (CPU jobs, or one per GPU), parents before the runs they initialise. Idempotent: finished
+// runs are skipped, interrupted ones resumed, failures recorded while the others go on.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "experiments/sweep.h"
+
+namespace scalelab::sweep {
+
+struct RunnerOptions {
+  std::string out_root;              // run folders are out_root/<name>
+  std::string sweep_path;            // recorded in sweep_state.json
+  std::string binary;                // the scalelab executable
+  std::string torchrun = "torchrun"; // for runs with sweep.gpus_per_run > 1
+  int jobs = 1;                      // CPU: runs at once
+  std::vector<int> gpus;             // non-empty: one run per GPU (CUDA_VISIBLE_DEVICES)
+  int threads_per_job = 0;           // CPU runs' train.threads; 0 = cores / jobs
+  std::vector<std::string> only;     // train only these runs (their parents must be finished)
+  double poll_s = 2;                 // how often a run locked by another runner is retried
+};
+
+// How each run ended in this invocation.
+struct Outcome {
+  std::string name;
+  std::string status;   // done | skipped | failed | diverged | blocked
+  double final_val_loss = 0;  // NaN when unknown
+  double wall_time_s = 0;     // the run's training time (summary.json)
+  std::string note;     // resumed, error summary, which parent blocked it, ...
+};
+
+// Arguments of `scalelab train` for one run (without the binary and torchrun prefix).
+std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume);
+
+// Threads per CPU job: threads_per_job, else the usable cores divided by jobs (at least 1).
+int threads_per_job(const RunnerOptions& options);
+
+// Trains the runs; returns one outcome per selected run. Throws (before starting anything) when
+// the options cannot serve the sweep, e.g. a run that needs more GPUs than --gpus lists.
+std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& options);
+
+// The final table for people, and the same as JSON (also written to out_root/sweep_state.json).
+std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcome>& outcomes);
+nlohmann::json outcome_json(const std::vector<Outcome>& outcomes, const RunnerOptions& options);
+
+}  // namespace scalelab::sweep

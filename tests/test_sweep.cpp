@@ -1,0 +1,249 @@
+// Sweep files without training: grid expansion, derived fields, names, parents, bad input, the
+// Slurm script, run-folder states and the per-run lock.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "experiments/derive.h"
+#include "experiments/run_state.h"
+#include "experiments/slurm.h"
+#include "experiments/sweep.h"
+#include "experiments/template.h"
+
+using namespace scalelab;
+using namespace scalelab::sweep;
+namespace fs = std::filesystem;
+
+namespace {
+
+class SweepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("scalelab_test_sweep_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::copy_file(fs::path(SCALELAB_SOURCE_DIR) / "configs/debug.yaml", dir_ / "debug.yaml");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::vector<sweep::Run> expand_text(const std::string& body) {
+    return expand(parse_spec("base: debug.yaml\n" + body, "test.yaml", dir_.string()));
+  }
+  // The message of the error that expanding `body` throws ("" if none).
+  std::string error_of(const std::string& body) {
+    try {
+      expand_text(body);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  }
+  fs::path dir_;
+};
+
+std::vector<std::string> names(const std::vector<sweep::Run>& runs) {
+  std::vector<std::string> out;
+  for (const auto& r : runs) out.push_back(r.name);
+  return out;
+}
+
+}  // namespace
+
+TEST(SweepTemplate, FormatsNumbersShortAndExact) {
+  EXPECT_EQ(format_number(3e13), "3e13");
+  EXPECT_EQ(format_number(1048576), "1048576");
+  EXPECT_EQ(format_number(0.5), "0.5");
+  EXPECT_EQ(format_number(2.5e-5), "2.5e-5");
+  Vars v = {{"sweep.flops", "1.2345e13"}, {"model.n_layer", "4"}};
+  EXPECT_EQ(substitute("c{sweep.flops:.2g}-l{model.n_layer}", v, "name"), "c1.2e13-l4");
+  EXPECT_THROW(substitute("{model.n_layers}", v, "name"), std::runtime_error);
+  ::setenv("SCALELAB_TEST_SWEEP_DIR", "/data", 1);
+  EXPECT_EQ(expand_env("${SCALELAB_TEST_SWEEP_DIR:-x}/kjv", "v"), "/data/kjv");
+  ::unsetenv("SCALELAB_TEST_SWEEP_DIR");
+  EXPECT_EQ(expand_env("${SCALELAB_TEST_SWEEP_DIR:-datasets}/kjv", "v"), "datasets/kjv");
+  EXPECT_EQ(expand_env("plain/path", "v"), "plain/path");
+}
+
+TEST_F(SweepTest, GridIsACartesianProductFirstKeySlowest) {
+  auto runs = expand_text("grid:\n  model.n_layer: [1, 2]\n  train.seed: [5, 6, 7]\n");
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(names(runs), (std::vector<std::string>{"n_layer1-seed5", "n_layer1-seed6", "n_layer1-seed7",
+                                                   "n_layer2-seed5", "n_layer2-seed6", "n_layer2-seed7"}));
+  EXPECT_EQ(runs[4].config.model.n_layer, 2);
+  EXPECT_EQ(runs[4].config.train.seed, 6);
+  EXPECT_EQ(runs[4].config.model.n_embd, 16);  // untouched base value
+}
+
+TEST_F(SweepTest, ZipAdvancesListsTogetherAndCrossesTheGrid) {
+  auto runs = expand_text(
+      "name: \"l{model.n_layer}-d{model.n_embd}-s{train.seed}\"\n"
+      "grid: {train.seed: [1, 2]}\n"
+      "zip: {model.n_layer: [1, 2, 3], model.n_embd: [16, 32, 48], model.n_head: [2, 4, 6]}\n");
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[0].name, "l1-d16-s1");
+  EXPECT_EQ(runs[2].name, "l3-d48-s1");
+  EXPECT_EQ(runs[5].name, "l3-d48-s2");
+  EXPECT_EQ(runs[5].config.model.n_head, 6);
+  EXPECT_NE(error_of("zip: {model.n_layer: [1, 2], model.n_embd: [16]}").find("equal lengths"), std::string::npos);
+}
+
+TEST_F(SweepTest, SettingOneBudgetFieldReplacesTheBasesBudget) {
+  // debug.yaml sets train.steps: 20; a sweep giving tokens must not end up with two budgets.
+  auto runs = expand_text("set: {train.tokens: 2560}\n");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].config.train.steps, 0);
+  EXPECT_EQ(runs[0].steps, 10);  // 2560 / (8 x 32)
+  EXPECT_DOUBLE_EQ(runs[0].tokens, 2560);
+}
+
+TEST_F(SweepTest, TokensFromFlopsUsesTheConventionsFlopsPerToken) {
+  auto runs = expand_text(
+      "name: \"c{sweep.flops}-l{model.n_layer}\"\n"
+      "grid: {sweep.flops: [1e9, 4e9], model.n_layer: [1, 3]}\n"
+      "derive: {tokens_from_flops: {flops: sweep.flops, convention: 6n_total}}\n"
+      "tags: {budget: \"{sweep.flops}\", d: \"{run.tokens}\"}\n");
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& r : runs) {
+    const double C = r.name[1] == '1' ? 1e9 : 4e9;
+    const double per_token = training_flops_per_token(r.config.model, FlopConvention::six_n_total);
+    EXPECT_NEAR(r.config.train.tokens, C / per_token, 0.5) << r.name;
+    EXPECT_EQ(r.config.train.flop_convention, FlopConvention::six_n_total);
+    EXPECT_EQ(r.config.train.steps, 0);
+    EXPECT_DOUBLE_EQ(r.budget, C);
+    // Whole steps: at most one step of tokens above the budget's D.
+    EXPECT_GE(r.tokens, C / per_token);
+    EXPECT_LT(r.tokens, C / per_token + 8 * 32);
+    EXPECT_EQ(r.tags[0].second, r.name[1] == '1' ? "1e9" : "4e9");
+    EXPECT_EQ(r.tags[1].second, format_number(r.tokens));
+  }
+  // Bigger model, same budget: fewer tokens.
+  EXPECT_GT(runs[0].tokens, runs[1].tokens);
+  EXPECT_NE(error_of("derive: {tokens_from_flops: {flops: 1e9, convention: 7n}}").find("convention"), std::string::npos);
+  EXPECT_NE(error_of("derive: {tokens_from_flops: {flops: 1e3}}").find("less than one step"), std::string::npos);
+}
+
+TEST_F(SweepTest, ShapeFromParamsAtAFixedDepth) {
+  auto runs = expand_text(
+      "name: \"p{sweep.params}-l{sweep.layers}\"\n"
+      "grid: {sweep.params: [2.8e4, 1.1e5], sweep.layers: [1, 4]}\n"
+      "derive: {shape_from_params: {params: sweep.params, n_layer: sweep.layers, head_dim: 8}}\n");
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& r : runs) {
+    const double target = r.name[1] == '2' ? 2.8e4 : 1.1e5;
+    EXPECT_NEAR(double(r.params.non_embedding) / target, 1.0, 0.1) << r.name;
+    EXPECT_EQ(r.config.model.n_embd % 8, 0);
+    EXPECT_EQ(r.config.model.n_head, r.config.model.n_embd / 8);
+    EXPECT_EQ(r.config.model.n_layer, r.name.back() == '1' ? 1 : 4);
+  }
+  // Same parameters, deeper: narrower.
+  EXPECT_GT(runs[0].config.model.n_embd, runs[1].config.model.n_embd);
+}
+
+TEST_F(SweepTest, ShapeFromParamsByAspectRatio) {
+  auto runs = expand_text("derive: {shape_from_params: {params: 1e5, aspect_ratio: 16, head_dim: 8, count: total}}\n");
+  ASSERT_EQ(runs.size(), 1u);
+  const auto& m = runs[0].config.model;
+  EXPECT_NEAR(double(runs[0].params.total) / 1e5, 1.0, 0.1);
+  EXPECT_NEAR(std::log(double(m.n_embd) / double(m.n_layer) / 16), 0.0, std::log(2.0)) << m.n_layer << " x " << m.n_embd;
+}
+
+TEST_F(SweepTest, AnUnmeetableDerivedFieldIsAClearError) {
+  // One layer with one head of 64 dims already has far more than 100 parameters.
+  auto e = error_of("derive: {shape_from_params: {params: 100, n_layer: 1, head_dim: 64}}\n");
+  EXPECT_NE(e.find("no shape"), std::string::npos) << e;
+  EXPECT_NE(e.find("within 10%"), std::string::npos) << e;
+  e = error_of("derive: {shape_from_params: {params: 1e5, head_dim: 8}}\n");
+  EXPECT_NE(e.find("exactly one of n_layer or aspect_ratio"), std::string::npos) << e;
+}
+
+TEST_F(SweepTest, BadInputIsNamedBeforeAnythingRuns) {
+  auto e = error_of("grid: {model.n_layers: [1, 2]}\n");
+  EXPECT_NE(e.find("unknown key 'model.n_layers'"), std::string::npos) << e;
+  e = error_of("grid: {model.n_layer: []}\n");
+  EXPECT_NE(e.find("empty"), std::string::npos) << e;
+  e = error_of("grid: {}\n");
+  EXPECT_NE(e.find("grid"), std::string::npos) << e;
+  e = error_of("grid: {model.n_layer: [1, 2]}\nname: same\n");
+  EXPECT_NE(e.find("both named 'same'"), std::string::npos) << e;
+  e = error_of("grids: {model.n_layer: [1]}\n");
+  EXPECT_NE(e.find("unknown sweep key 'grids'"), std::string::npos) << e;
+  e = error_of("grid: {model.n_embd: [15]}\n");  // not divisible by n_head: configs' own rule
+  EXPECT_NE(e.find("model.n_embd"), std::string::npos) << e;
+  e = error_of("init_from: nobody\n");
+  EXPECT_NE(e.find("not a run of this sweep"), std::string::npos) << e;
+  EXPECT_THROW(parse_spec("base: missing.yaml\n", "test.yaml", dir_.string()), std::runtime_error);
+}
+
+TEST_F(SweepTest, GroupsInheritTheTopLevelAndParentsComeFirst) {
+  auto runs = expand_text(
+      "set: {train.seed: 3}\n"
+      "tags: {study: t}\n"
+      "zip: {model.n_layer: [1, 2]}\n"
+      "groups:\n"
+      "  - name: \"ft-l{model.n_layer}-s{train.steps}\"\n"
+      "    init_from: \"pre-l{model.n_layer}\"\n"
+      "    tags: {role: finetune, finetune_tokens: \"{run.tokens}\"}\n"
+      "    grid: {train.steps: [4, 8]}\n"
+      "  - name: \"pre-l{model.n_layer}\"\n"
+      "    set: {train.seed: 9}\n"
+      "    tags: {role: pretrain}\n");
+  ASSERT_EQ(runs.size(), 6u);
+  // Parents (level 0) first, in file order within a level.
+  EXPECT_EQ(names(runs), (std::vector<std::string>{"pre-l1", "pre-l2", "ft-l1-s4", "ft-l1-s8", "ft-l2-s4", "ft-l2-s8"}));
+  EXPECT_EQ(runs[0].config.train.seed, 9);
+  EXPECT_EQ(runs[2].config.train.seed, 3);
+  EXPECT_EQ(runs[3].parent, "pre-l1");
+  EXPECT_EQ(runs[3].level, 1);
+  EXPECT_EQ(runs[3].tags, (Assignments{{"study", "t"}, {"role", "finetune"}, {"finetune_tokens", "2048"}}));
+  EXPECT_EQ(runs[0].tags, (Assignments{{"study", "t"}, {"role", "pretrain"}}));
+  // A parent of a different shape cannot start a run.
+  auto e = error_of("groups:\n  - {name: a, set: {model.n_layer: 1}}\n  - {name: b, init_from: a}\n");
+  EXPECT_NE(e.find("different model shape"), std::string::npos) << e;
+}
+
+TEST_F(SweepTest, SlurmScriptPassesBashNAndNamesEveryRun) {
+  auto runs = expand_text(
+      "zip: {model.n_layer: [1, 2]}\n"
+      "groups:\n"
+      "  - {name: \"pre-l{model.n_layer}\"}\n"
+      "  - {name: \"ft-l{model.n_layer}\", init_from: \"pre-l{model.n_layer}\", set: {sweep.gpus_per_run: 2}}\n");
+  SlurmOptions o{"/abs/sweep.yaml", (dir_ / "runs").string(), "/abs/scalelab", dir_.string(), "scalelab-test",
+                 {"--time=1:00:00"}};
+  const std::string script = slurm_script(runs, o);
+  const fs::path path = dir_ / "sweep.sbatch";
+  std::ofstream(path) << script;
+  EXPECT_EQ(std::system(("bash -n " + path.string()).c_str()), 0) << script;
+  for (const auto& r : runs) EXPECT_NE(script.find("  " + r.name + "  #"), std::string::npos) << r.name;
+  EXPECT_NE(script.find("#SBATCH --array=0-1\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("LEVELS=(0-1 2-3)"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --gres=gpu:2"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --time=1:00:00"), std::string::npos) << script;
+  EXPECT_NE(script.find("--only"), std::string::npos);
+}
+
+TEST_F(SweepTest, RunFolderStatesAndTheLock) {
+  const fs::path run = dir_ / "r";
+  EXPECT_EQ(inspect_run_folder(run.string()).state, FolderState::empty);
+  {
+    RunLock a(run.string());
+    ASSERT_TRUE(a.held());
+    RunLock b(run.string());  // a second open file description: flock refuses it
+    EXPECT_FALSE(b.held());
+  }
+  RunLock c(run.string());
+  EXPECT_TRUE(c.held());
+  fs::create_directories(run / "checkpoints");
+  std::ofstream(run / "checkpoints/step_00000010.pt.tmp") << "x";
+  EXPECT_EQ(inspect_run_folder(run.string()).state, FolderState::empty);  // an interrupted write
+  std::ofstream(run / "checkpoints/step_00000010.pt") << "x";
+  EXPECT_EQ(inspect_run_folder(run.string()).state, FolderState::resumable);
+  std::ofstream(run / "summary.json") << R"({"status": "diverged"})";
+  EXPECT_EQ(inspect_run_folder(run.string()).state, FolderState::diverged);
+  std::ofstream(run / "summary.json") << R"({"status": "finished", "final_val_loss": 2.5})";
+  auto info = inspect_run_folder(run.string());
+  EXPECT_EQ(info.state, FolderState::finished);
+  EXPECT_DOUBLE_EQ(info.final_val_loss, 2.5);
+}
