@@ -1,4 +1,5 @@
-// scalelab sweep FILE [--jobs N | --gpus LIST] [--dry-run] [--slurm OUT.sbatch] [--out-root DIR] ...
+// scalelab sweep FILE [--jobs N | --gpus LIST] [--dry-run] [--slurm OUT.sbatch] [--out-root DIR]
+// ...
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -29,7 +30,8 @@ std::vector<int> parse_gpus(const std::string& list) {
     const std::string item = list.substr(start, comma - start);
     char* end = nullptr;
     const long id = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || id < 0) throw std::runtime_error("--gpus " + list + ": expected GPU ids like 0,1,2");
+    if (item.empty() || *end != '\0' || id < 0)
+      throw std::runtime_error("--gpus " + list + ": expected GPU ids like 0,1,2");
     out.push_back(int(id));
     start = comma + 1;
   }
@@ -41,14 +43,17 @@ void require_datasets(const std::vector<sweep::Run>& runs, const std::vector<std
   std::set<std::string> missing;
   for (const auto& r : runs) {
     if (!only.empty() && std::find(only.begin(), only.end(), r.name) == only.end()) continue;
-    if (!fs::exists(fs::path(r.config.data.path) / "manifest.json")) missing.insert(r.config.data.path);
+    if (!fs::exists(fs::path(r.config.data.path) / "manifest.json"))
+      missing.insert(r.config.data.path);
   }
   if (missing.empty()) return;
   std::string list;
-  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + (m.empty() ? std::string("(data.path not set)") : m);
-  throw std::runtime_error("dataset(s) not found: " + list +
-                           " (no manifest.json; make them with `scalelab prepare`, see the study's README, or set "
-                           "SCALELAB_DATA to the folder that holds them)");
+  for (const auto& m : missing)
+    list += (list.empty() ? "" : ", ") + (m.empty() ? std::string("(data.path not set)") : m);
+  throw std::runtime_error(
+      "dataset(s) not found: " + list +
+      " (no manifest.json; make them with `scalelab prepare`, see the study's README, or set "
+      "SCALELAB_DATA to the folder that holds them)");
 }
 
 }  // namespace
@@ -62,27 +67,44 @@ void add_sweep_command(CLI::App& app) {
     bool dry_run = false, no_measure = false, json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("sweep", "Run a grid of training runs (locally, on GPUs, or as a Slurm array)");
+  auto* cmd = app.add_subcommand(
+      "sweep", "Run a grid of training runs (locally, on GPUs, or as a Slurm array)");
   cmd->add_option("file", o->file, "Sweep YAML (experiments/<study>/quick.yaml, ...)")->required();
-  cmd->add_option("--jobs", o->jobs, "CPU runs at once")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--gpus", o->gpus, "GPU ids, e.g. 0,1,2,3: one run per GPU via CUDA_VISIBLE_DEVICES");
-  cmd->add_option("--threads-per-job", o->threads_per_job, "train.threads of CPU runs (default: cores / jobs)")
+  cmd->add_option("--jobs", o->jobs, "CPU runs at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--gpus", o->gpus,
+                  "GPU ids, e.g. 0,1,2,3: one run per GPU via CUDA_VISIBLE_DEVICES");
+  cmd->add_option("--threads-per-job", o->threads_per_job,
+                  "train.threads of CPU runs (default: cores / jobs)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--out-root", o->out_root, "Folder of the run folders (default: the sweep's out_root, else runs/<file stem>)");
-  cmd->add_option("--only", o->only, "Train only this run (repeatable); its parent must have finished");
-  cmd->add_flag("--dry-run", o->dry_run, "List the runs with N, D, C and estimated time; train nothing");
-  cmd->add_option("--tokens-per-s", o->tokens_per_s, "Dry run: use this throughput (smallest model) instead of measuring")
+  cmd->add_option(
+      "--out-root", o->out_root,
+      "Folder of the run folders (default: the sweep's out_root, else runs/<file stem>)");
+  cmd->add_option("--only", o->only,
+                  "Train only this run (repeatable); its parent must have finished");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "List the runs with N, D, C and estimated time; train nothing");
+  cmd->add_option("--tokens-per-s", o->tokens_per_s,
+                  "Dry run: use this throughput (smallest model) instead of measuring")
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--no-measure", o->no_measure, "Dry run: no throughput measurement, no time estimate");
-  cmd->add_option("--measure-timeout", o->measure_timeout_s, "Dry run: seconds allowed per throughput measurement")
+  cmd->add_flag("--no-measure", o->no_measure,
+                "Dry run: no throughput measurement, no time estimate");
+  cmd->add_option("--measure-timeout", o->measure_timeout_s,
+                  "Dry run: seconds allowed per throughput measurement")
       ->capture_default_str();
   cmd->add_option("--slurm", o->slurm, "Write a Slurm job-array script here instead of running");
-  cmd->add_option("--slurm-opt", o->slurm_opts, "Extra #SBATCH option for --slurm, e.g. --partition=gpu (repeatable)");
-  cmd->add_option("--torchrun", o->torchrun, "torchrun for runs with sweep.gpus_per_run > 1 (default: next to the venv's python)");
+  cmd->add_option("--slurm-opt", o->slurm_opts,
+                  "Extra #SBATCH option for --slurm, e.g. --partition=gpu (repeatable)");
+  cmd->add_option(
+      "--torchrun", o->torchrun,
+      "torchrun for runs with sweep.gpus_per_run > 1 (default: next to the venv's python)");
   cmd->add_flag("--json", o->json, "Dry run and final table as JSON");
   cmd->footer(
-      "Run folders are OUT_ROOT/<run name>. Finished runs are skipped, runs with checkpoints resumed,\n"
-      "failed runs recorded in <run>/error.txt while the others go on; OUT_ROOT/sweep_state.json has\n"
+      "Run folders are OUT_ROOT/<run name>. Finished runs are skipped, runs with checkpoints "
+      "resumed,\n"
+      "failed runs recorded in <run>/error.txt while the others go on; OUT_ROOT/sweep_state.json "
+      "has\n"
       "every run's status. Sweep file format: experiments/README.md.\n"
       "Example: scalelab sweep experiments/chinchilla/quick.yaml --jobs 2");
   cmd->callback([o] {
@@ -91,7 +113,8 @@ void add_sweep_command(CLI::App& app) {
     std::string out_root = o->out_root;
     if (out_root.empty()) out_root = spec.out_root;
     if (out_root.empty()) out_root = "runs/" + fs::path(o->file).stem().string();
-    if (!o->gpus.empty() && o->jobs != 1) throw std::runtime_error("--jobs and --gpus: give one (--gpus runs one per GPU)");
+    if (!o->gpus.empty() && o->jobs != 1)
+      throw std::runtime_error("--jobs and --gpus: give one (--gpus runs one per GPU)");
 
     if (!o->slurm.empty()) {
       sweep::SlurmOptions so;
@@ -99,7 +122,8 @@ void add_sweep_command(CLI::App& app) {
       so.out_root = fs::absolute(out_root).lexically_normal().string();
       so.binary = sweep::self_executable();
       so.workdir = fs::current_path().string();
-      so.job_name = "scalelab-" + fs::path(o->file).parent_path().filename().string() + "-" + fs::path(o->file).stem().string();
+      so.job_name = "scalelab-" + fs::path(o->file).parent_path().filename().string() + "-" +
+                    fs::path(o->file).stem().string();
       so.extra = o->slurm_opts;
       std::ofstream out(o->slurm);
       if (!(out << sweep::slurm_script(runs, so)) || !out.flush())
@@ -107,8 +131,8 @@ void add_sweep_command(CLI::App& app) {
       out.close();
       ::chmod(o->slurm.c_str(), 0755);
       fs::create_directories(so.out_root);  // Slurm writes the tasks' output there from the start
-      std::printf("wrote %s: %zu runs into %s; submit with `bash %s`\n", o->slurm.c_str(), runs.size(),
-                  so.out_root.c_str(), o->slurm.c_str());
+      std::printf("wrote %s: %zu runs into %s; submit with `bash %s`\n", o->slurm.c_str(),
+                  runs.size(), so.out_root.c_str(), o->slurm.c_str());
       return;
     }
 
@@ -125,9 +149,11 @@ void add_sweep_command(CLI::App& app) {
     if (o->dry_run) {
       std::optional<sweep::Throughput> t;
       std::string why;
-      if (o->tokens_per_s > 0) t = sweep::given_throughput(runs, o->tokens_per_s);
+      if (o->tokens_per_s > 0)
+        t = sweep::given_throughput(runs, o->tokens_per_s);
       else if (!o->no_measure)
-        t = sweep::measure_throughput(runs, ro.binary, sweep::threads_per_job(ro), o->measure_timeout_s, &why);
+        t = sweep::measure_throughput(runs, ro.binary, sweep::threads_per_job(ro),
+                                      o->measure_timeout_s, &why);
       const int parallel = ro.gpus.empty() ? ro.jobs : int(ro.gpus.size());
       if (o->json) {
         auto j = sweep::dry_run_json(runs, out_root, t, parallel);
@@ -142,14 +168,18 @@ void add_sweep_command(CLI::App& app) {
 
     require_datasets(runs, o->only);
     const auto outcomes = sweep::run_all(runs, ro);
-    if (o->json) std::printf("%s\n", sweep::outcome_json(outcomes, ro).dump(2).c_str());
-    else std::printf("\n%s", sweep::outcome_table(runs, outcomes).c_str());
+    if (o->json)
+      std::printf("%s\n", sweep::outcome_json(outcomes, ro).dump(2).c_str());
+    else
+      std::printf("\n%s", sweep::outcome_table(runs, outcomes).c_str());
     int bad = 0;
-    for (const auto& x : outcomes) bad += x.status == "failed" || x.status == "blocked" || x.status == "diverged";
+    for (const auto& x : outcomes)
+      bad += x.status == "failed" || x.status == "blocked" || x.status == "diverged";
     if (bad > 0)
-      throw std::runtime_error(std::to_string(bad) + " of " + std::to_string(outcomes.size()) +
-                               " runs did not finish (see the table and each run's error.txt); the same command "
-                               "retries the failed ones");
+      throw std::runtime_error(
+          std::to_string(bad) + " of " + std::to_string(outcomes.size()) +
+          " runs did not finish (see the table and each run's error.txt); the same command "
+          "retries the failed ones");
   });
 }
 

@@ -9,7 +9,8 @@
 namespace scalelab::sweep {
 namespace {
 
-void reject_unknown(const Params& params, std::initializer_list<const char*> known, const std::string& what) {
+void reject_unknown(const Params& params, std::initializer_list<const char*> known,
+                    const std::string& what) {
   for (const auto& [k, v] : params) {
     bool ok = false;
     std::string list;
@@ -17,11 +18,13 @@ void reject_unknown(const Params& params, std::initializer_list<const char*> kno
       ok = ok || k == name;
       list += (list.empty() ? "" : ", ") + std::string(name);
     }
-    if (!ok) throw std::runtime_error(what + ": unknown parameter '" + k + "' (known: " + list + ")");
+    if (!ok)
+      throw std::runtime_error(what + ": unknown parameter '" + k + "' (known: " + list + ")");
   }
 }
 
-double number(const Params& params, const char* key, const std::string& what, std::optional<double> fallback = {}) {
+double number(const Params& params, const char* key, const std::string& what,
+              std::optional<double> fallback = {}) {
   auto it = params.find(key);
   if (it == params.end()) {
     if (fallback) return *fallback;
@@ -32,7 +35,8 @@ double number(const Params& params, const char* key, const std::string& what, st
 
 int64_t integer(const Params& params, const char* key, const std::string& what, int64_t fallback) {
   const double v = number(params, key, what, double(fallback));
-  if (v != std::floor(v) || v < 1) throw std::runtime_error(what + "." + key + ": expected a positive integer");
+  if (v != std::floor(v) || v < 1)
+    throw std::runtime_error(what + "." + key + ": expected a positive integer");
   return static_cast<int64_t>(v);
 }
 
@@ -41,8 +45,8 @@ struct Shape {
 };
 
 // The n_embd (a multiple of head_dim) whose count at this depth is closest to target, in log.
-std::optional<Shape> best_width(const ModelConfig& base, int64_t n_layer, int64_t head_dim, double target,
-                                bool total) {
+std::optional<Shape> best_width(const ModelConfig& base, int64_t n_layer, int64_t head_dim,
+                                double target, bool total) {
   // Grouped-query attention keeps the base's heads per key/value head.
   const int64_t group = base.n_kv_head > 0 ? base.n_head / base.kv_heads() : 1;
   std::optional<Shape> best;
@@ -55,7 +59,8 @@ std::optional<Shape> best_width(const ModelConfig& base, int64_t n_layer, int64_
     m.n_kv_head = base.n_kv_head > 0 ? heads / group : 0;
     const ParamCounts c = count_params(m);
     const int64_t n = total ? c.total : c.non_embedding;
-    if (!best || std::abs(std::log(double(n) / target)) < std::abs(std::log(double(best->params) / target)))
+    if (!best ||
+        std::abs(std::log(double(n) / target)) < std::abs(std::log(double(best->params) / target)))
       best = Shape{n_layer, m.n_embd, m.n_head, m.n_kv_head, n};
     if (n > 2 * target) break;  // counts grow with width; nothing further is closer
   }
@@ -65,7 +70,8 @@ std::optional<Shape> best_width(const ModelConfig& base, int64_t n_layer, int64_
 }  // namespace
 
 Assignments derive_shape(const ModelConfig& model, const Params& params, const std::string& what) {
-  reject_unknown(params, {"params", "count", "n_layer", "aspect_ratio", "head_dim", "tolerance"}, what);
+  reject_unknown(params, {"params", "count", "n_layer", "aspect_ratio", "head_dim", "tolerance"},
+                 what);
   const double target = number(params, "params", what);
   if (target <= 0) throw std::runtime_error(what + ".params: must be positive");
   const std::string count = params.count("count") ? params.at("count") : "non_embedding";
@@ -76,9 +82,12 @@ Assignments derive_shape(const ModelConfig& model, const Params& params, const s
   const double tolerance = number(params, "tolerance", what, 0.1);
   const bool by_depth = params.count("n_layer"), by_ratio = params.count("aspect_ratio");
   if (by_depth == by_ratio)
-    throw std::runtime_error(what + ": give exactly one of n_layer or aspect_ratio (n_embd / n_layer)");
+    throw std::runtime_error(what +
+                             ": give exactly one of n_layer or aspect_ratio (n_embd / n_layer)");
 
-  auto within = [&](const Shape& s) { return std::abs(double(s.params) / target - 1) <= tolerance; };
+  auto within = [&](const Shape& s) {
+    return std::abs(double(s.params) / target - 1) <= tolerance;
+  };
   std::optional<Shape> chosen, closest;
   if (by_depth) {
     closest = best_width(model, integer(params, "n_layer", what, 1), head_dim, target, total);
@@ -90,7 +99,8 @@ Assignments derive_shape(const ModelConfig& model, const Params& params, const s
     for (int64_t layers = 1; layers <= 512; ++layers) {
       auto s = best_width(model, layers, head_dim, target, total);
       if (!s) continue;
-      if (!closest || std::abs(std::log(double(s->params) / target)) < std::abs(std::log(double(closest->params) / target)))
+      if (!closest || std::abs(std::log(double(s->params) / target)) <
+                          std::abs(std::log(double(closest->params) / target)))
         closest = s;
       if (!within(*s)) continue;
       const double miss = std::abs(std::log(double(s->n_embd) / double(layers) / ratio));
@@ -99,12 +109,14 @@ Assignments derive_shape(const ModelConfig& model, const Params& params, const s
   }
   const std::string shape_rule = by_depth ? "n_layer " + params.at("n_layer") : "any depth";
   if (!chosen) {
-    std::string near = closest ? "; the closest is n_layer " + std::to_string(closest->n_layer) + ", n_embd " +
-                                     std::to_string(closest->n_embd) + " with " + format_number(double(closest->params))
+    std::string near = closest ? "; the closest is n_layer " + std::to_string(closest->n_layer) +
+                                     ", n_embd " + std::to_string(closest->n_embd) + " with " +
+                                     format_number(double(closest->params))
                                : "";
-    throw std::runtime_error(what + ": no shape with " + shape_rule + " and head_dim " + std::to_string(head_dim) +
-                             " has " + count + " parameters within " + format_number(100 * tolerance) + "% of " +
-                             format_number(target) + near);
+    throw std::runtime_error(what + ": no shape with " + shape_rule + " and head_dim " +
+                             std::to_string(head_dim) + " has " + count + " parameters within " +
+                             format_number(100 * tolerance) + "% of " + format_number(target) +
+                             near);
   }
   Assignments out = {{"model.n_layer", std::to_string(chosen->n_layer)},
                      {"model.n_embd", std::to_string(chosen->n_embd)},
@@ -113,7 +125,8 @@ Assignments derive_shape(const ModelConfig& model, const Params& params, const s
   return out;
 }
 
-Assignments derive_tokens(const Config& config, const Params& params, const std::string& what, double* budget) {
+Assignments derive_tokens(const Config& config, const Params& params, const std::string& what,
+                          double* budget) {
   reject_unknown(params, {"flops", "convention"}, what);
   const double flops = number(params, "flops", what);
   if (flops <= 0) throw std::runtime_error(what + ".flops: must be positive");
@@ -127,15 +140,18 @@ Assignments derive_tokens(const Config& config, const Params& params, const std:
       list += (list.empty() ? "" : " | ") + to_string(c);
       if (to_string(c) == name) convention = c, found = true;
     }
-    if (!found) throw std::runtime_error(what + ".convention: expected one of " + list + ", got '" + name + "'");
+    if (!found)
+      throw std::runtime_error(what + ".convention: expected one of " + list + ", got '" + name +
+                               "'");
   }
   const double per_token = training_flops_per_token(config.model, convention);
   const double tokens = flops / per_token;
   const double step_tokens = double(config.train.batch_size) * config.model.block_size;
   if (tokens < step_tokens)
-    throw std::runtime_error(what + ": C = " + format_number(flops) + " buys " + format_number(std::round(tokens)) +
-                             " tokens at " + format_number(per_token) + " FLOPs per token (" + to_string(convention) +
-                             "), less than one step of " + format_number(step_tokens) + " tokens");
+    throw std::runtime_error(
+        what + ": C = " + format_number(flops) + " buys " + format_number(std::round(tokens)) +
+        " tokens at " + format_number(per_token) + " FLOPs per token (" + to_string(convention) +
+        "), less than one step of " + format_number(step_tokens) + " tokens");
   if (budget) *budget = flops;
   return {{"train.steps", "0"},
           {"train.flops", "0"},

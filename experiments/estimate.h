@@ -22,7 +22,8 @@ struct Throughput {
 
 // Trains the smallest and the largest run for a few steps each (scratch folders under /tmp) with
 // `threads` CPU threads; nullopt with *why set when that fails or takes over `timeout_s`.
-std::optional<Throughput> measure_throughput(const std::vector<Run>& runs, const std::string& binary, int threads,
+std::optional<Throughput> measure_throughput(const std::vector<Run>& runs,
+                                             const std::string& binary, int threads,
                                              double timeout_s, std::string* why);
 // A user-given rate: tokens_per_s on the smallest model, the same FLOP rate for every size.
 Throughput given_throughput(const std::vector<Run>& runs, double tokens_per_s);

@@ -58,7 +58,8 @@ pid_t spawn(const ChildSpec& spec) {
 }
 
 ExitStatus decode_wait_status(int status) {
-  if (WIFEXITED(status)) return {WEXITSTATUS(status) == 0, "exit " + std::to_string(WEXITSTATUS(status))};
+  if (WIFEXITED(status))
+    return {WEXITSTATUS(status) == 0, "exit " + std::to_string(WEXITSTATUS(status))};
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     return {false, "killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")"};
@@ -82,7 +83,9 @@ std::string shell_join(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string self_executable() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
 
 std::string default_torchrun() {
   if (const char* env = std::getenv("SCALELAB_TORCHRUN"); env && *env) return env;

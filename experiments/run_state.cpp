@@ -45,7 +45,8 @@ FolderInfo inspect_run_folder(const std::string& run_dir) {
 RunLock::RunLock(const std::string& run_dir) {
   std::error_code ec;
   fs::create_directories(run_dir, ec);
-  if (ec) throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
+  if (ec)
+    throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
   const std::string path = (fs::path(run_dir) / ".lock").string();
   // Close-on-exec: only the child that trains this run inherits it (the runner clears the flag).
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -15,8 +15,8 @@ enum class FolderState {
 
 struct FolderInfo {
   FolderState state = FolderState::empty;
-  std::string status;        // summary.json's status
-  double final_val_loss = 0; // NaN when unknown
+  std::string status;         // summary.json's status
+  double final_val_loss = 0;  // NaN when unknown
   double wall_time_s = 0;
 };
 

@@ -56,7 +56,8 @@ std::string last_nonempty_line(const std::string& text) {
   auto end = text.find_last_not_of("\n ");
   if (end == std::string::npos) return "";
   auto begin = text.rfind('\n', end);
-  return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+  return text.substr(begin == std::string::npos ? 0 : begin + 1,
+                     end - (begin == std::string::npos ? 0 : begin + 1) + 1);
 }
 
 std::string seconds_text(double s) {
@@ -70,9 +71,12 @@ std::string seconds_text(double s) {
 
 std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume) {
   const fs::path dir = fs::path(out_root) / run.name;
-  std::vector<std::string> args = {"train", (dir / "sweep_config.yaml").string(), "--out", dir.string()};
-  if (resume) args.push_back("--resume");
-  else if (!run.parent.empty()) args.insert(args.end(), {"--init-from", (fs::path(out_root) / run.parent).string()});
+  std::vector<std::string> args = {"train", (dir / "sweep_config.yaml").string(), "--out",
+                                   dir.string()};
+  if (resume)
+    args.push_back("--resume");
+  else if (!run.parent.empty())
+    args.insert(args.end(), {"--init-from", (fs::path(out_root) / run.parent).string()});
   for (const auto& [k, v] : run.tags) args.insert(args.end(), {"--tag", k + "=" + v});
   return args;
 }
@@ -89,7 +93,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
   std::map<std::string, size_t> slot_of;
   std::vector<Slot> slots;
   for (const auto& r : runs) {
-    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), r.name) == o.only.end()) continue;
+    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), r.name) == o.only.end())
+      continue;
     slot_of[r.name] = slots.size();
     Slot s;
     s.run = &r;
@@ -100,7 +105,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
   // Longest first within a dependency level (parents still before children): with several jobs
   // the last run to start is a short one, so the sweep ends sooner.
   auto cost = [](const Slot& s) {
-    return s.run->tokens * training_flops_per_token(s.run->config.model, FlopConvention::chinchilla);
+    return s.run->tokens *
+           training_flops_per_token(s.run->config.model, FlopConvention::chinchilla);
   };
   std::vector<size_t> order(slots.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -109,11 +115,13 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     return x.run->level != y.run->level ? x.run->level < y.run->level : cost(x) > cost(y);
   });
   for (const auto& name : o.only)
-    if (!slot_of.count(name)) throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
+    if (!slot_of.count(name))
+      throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
   for (const auto& s : slots)
     if (!o.gpus.empty() && s.run->gpus_per_run > int(o.gpus.size()))
-      throw std::runtime_error("run " + s.run->name + " needs " + std::to_string(s.run->gpus_per_run) +
-                               " GPUs (sweep.gpus_per_run) but --gpus lists " + std::to_string(o.gpus.size()));
+      throw std::runtime_error(
+          "run " + s.run->name + " needs " + std::to_string(s.run->gpus_per_run) +
+          " GPUs (sweep.gpus_per_run) but --gpus lists " + std::to_string(o.gpus.size()));
   fs::create_directories(o.out_root);
   const int threads = threads_per_job(o);
   std::deque<int> free_gpus(o.gpus.begin(), o.gpus.end());
@@ -148,7 +156,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       *why = "parent " + r.parent + " " + p.outcome.status;
       return Ready::blocked;
     }
-    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state == FolderState::finished)
+    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state ==
+        FolderState::finished)
       return Ready::yes;
     *why = "parent " + r.parent + " has not finished (train it first)";
     return Ready::blocked;
@@ -159,7 +168,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     const fs::path dir = fs::path(o.out_root) / r.name;
     auto lock = std::make_unique<RunLock>(dir.string());
     if (!lock->held()) {
-      if (!s.told_busy) log::info("[sweep] " + r.name + " is being trained by another runner; waiting for it");
+      if (!s.told_busy)
+        log::info("[sweep] " + r.name + " is being trained by another runner; waiting for it");
       s.told_busy = true;
       return;
     }
@@ -183,10 +193,13 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     std::vector<std::string> args = train_arguments(r, o.out_root, resume);
     // Jobs x threads <= cores; a config asking for fewer threads keeps its number.
     int run_threads = threads;
-    if (o.threads_per_job == 0 && r.config.train.threads > 0) run_threads = std::min<int>(threads, r.config.train.threads);
-    if (on_cpu(r, o)) args.insert(args.end(), {"--set", "train.threads=" + std::to_string(run_threads)});
+    if (o.threads_per_job == 0 && r.config.train.threads > 0)
+      run_threads = std::min<int>(threads, r.config.train.threads);
+    if (on_cpu(r, o))
+      args.insert(args.end(), {"--set", "train.threads=" + std::to_string(run_threads)});
     if (r.gpus_per_run > 1)
-      c.argv = {o.torchrun, "--standalone", "--nproc-per-node", std::to_string(r.gpus_per_run), "--no-python", o.binary};
+      c.argv = {o.torchrun,    "--standalone", "--nproc-per-node", std::to_string(r.gpus_per_run),
+                "--no-python", o.binary};
     else
       c.argv = {o.binary};
     c.argv.insert(c.argv.end(), args.begin(), args.end());
@@ -205,9 +218,10 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     c.start = Clock::now();
     const pid_t pid = spawn(spec);
     s.running = true;
-    log::info(log::format("[sweep] start %s%s%s (%zu/%zu)", r.name.c_str(), resume ? " (resuming)" : "",
-                          c.gpus.empty() ? "" : (" on GPU " + spec.env.back().second).c_str(), n_ended + children.size() + 1,
-                          slots.size()));
+    log::info(log::format("[sweep] start %s%s%s (%zu/%zu)", r.name.c_str(),
+                          resume ? " (resuming)" : "",
+                          c.gpus.empty() ? "" : (" on GPU " + spec.env.back().second).c_str(),
+                          n_ended + children.size() + 1, slots.size()));
     children.emplace(pid, std::move(c));
   };
 
@@ -224,25 +238,27 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     s.outcome.wall_time_s = info.wall_time_s > 0 ? info.wall_time_s : took;
     if (exit.ok && info.state == FolderState::finished) {
       end_slot(s, "done", c.resumed ? "resumed" : "");
-      log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(), info.final_val_loss,
-                            seconds_text(took).c_str()));
+      log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
+                            info.final_val_loss, seconds_text(took).c_str()));
     } else {
       const std::string output = last_lines((dir / "train_output.txt").string(), 40);
       const std::string why = exit.ok ? "exited without writing summary.json" : exit.text;
-      write_text(dir / "error.txt", "command: " + shell_join(c.argv) + "\nresult: " + why + "\n--- last lines of " +
+      write_text(dir / "error.txt", "command: " + shell_join(c.argv) + "\nresult: " + why +
+                                        "\n--- last lines of " +
                                         (dir / "train_output.txt").string() + " ---\n" + output);
       const bool diverged = info.state == FolderState::diverged;
       end_slot(s, diverged ? "diverged" : "failed", why + ": " + last_nonempty_line(output));
-      log::warn("[sweep] " + std::string(diverged ? "DIVERGED " : "FAILED ") + s.run->name + " (" + why + "): " +
-                last_nonempty_line(output) + "; see " + (dir / "error.txt").string());
+      log::warn("[sweep] " + std::string(diverged ? "DIVERGED " : "FAILED ") + s.run->name + " (" +
+                why + "): " + last_nonempty_line(output) + "; see " + (dir / "error.txt").string());
     }
     c.lock.reset();
     save_state();
   };
 
-  log::info(log::format("[sweep] %zu runs into %s; %s", slots.size(), o.out_root.c_str(),
-                        o.gpus.empty() ? log::format("%d at a time, %d thread(s) each", o.jobs, threads).c_str()
-                                       : log::format("one per GPU on %zu GPUs", o.gpus.size()).c_str()));
+  log::info(log::format(
+      "[sweep] %zu runs into %s; %s", slots.size(), o.out_root.c_str(),
+      o.gpus.empty() ? log::format("%d at a time, %d thread(s) each", o.jobs, threads).c_str()
+                     : log::format("one per GPU on %zu GPUs", o.gpus.size()).c_str()));
   save_state();
   while (n_ended < slots.size()) {
     for (size_t i : order) {
@@ -283,32 +299,39 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
   for (const auto& r : runs) by_name[r.name] = &r;
   size_t width = 3;
   for (const auto& o : outcomes) width = std::max(width, o.name.size());
-  std::string t = log::format("%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), "run", "status", "N", "D",
-                              "val_loss", "time", "note");
+  std::string t = log::format("%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), "run", "status",
+                              "N", "D", "val_loss", "time", "note");
   std::map<std::string, int> counts;
   for (const auto& o : outcomes) {
     const Run* r = by_name.count(o.name) ? by_name[o.name] : nullptr;
     counts[o.status] += 1;
-    t += log::format("%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(), o.status.c_str(),
-                     r ? format_number(double(r->params.total)).c_str() : "-",
-                     r ? log::format("%.3g", r->tokens).c_str() : "-",
-                     std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
-                     seconds_text(o.wall_time_s > 0 ? o.wall_time_s : -1).c_str(), o.note.c_str());
+    t += log::format(
+        "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(), o.status.c_str(),
+        r ? format_number(double(r->params.total)).c_str() : "-",
+        r ? log::format("%.3g", r->tokens).c_str() : "-",
+        std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
+        seconds_text(o.wall_time_s > 0 ? o.wall_time_s : -1).c_str(), o.note.c_str());
   }
   std::string line;
-  for (const auto& [status, n] : counts) line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+  for (const auto& [status, n] : counts)
+    line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + status;
   return t + line + "\n";
 }
 
 nlohmann::json outcome_json(const std::vector<Outcome>& outcomes, const RunnerOptions& o) {
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& x : outcomes)
-    runs.push_back({{"name", x.name},
-                    {"status", x.status},
-                    {"final_val_loss", std::isfinite(x.final_val_loss) ? nlohmann::json(x.final_val_loss) : nlohmann::json()},
-                    {"wall_time_s", x.wall_time_s},
-                    {"note", x.note}});
-  return {{"sweep", o.sweep_path}, {"out_root", o.out_root}, {"updated", std::time(nullptr)}, {"runs", runs}};
+    runs.push_back(
+        {{"name", x.name},
+         {"status", x.status},
+         {"final_val_loss",
+          std::isfinite(x.final_val_loss) ? nlohmann::json(x.final_val_loss) : nlohmann::json()},
+         {"wall_time_s", x.wall_time_s},
+         {"note", x.note}});
+  return {{"sweep", o.sweep_path},
+          {"out_root", o.out_root},
+          {"updated", std::time(nullptr)},
+          {"runs", runs}};
 }
 
 }  // namespace scalelab::sweep

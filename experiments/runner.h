@@ -12,24 +12,24 @@
 namespace scalelab::sweep {
 
 struct RunnerOptions {
-  std::string out_root;              // run folders are out_root/<name>
-  std::string sweep_path;            // recorded in sweep_state.json
-  std::string binary;                // the scalelab executable
-  std::string torchrun = "torchrun"; // for runs with sweep.gpus_per_run > 1
-  int jobs = 1;                      // CPU: runs at once
-  std::vector<int> gpus;             // non-empty: one run per GPU (CUDA_VISIBLE_DEVICES)
-  int threads_per_job = 0;           // CPU runs' train.threads; 0 = cores / jobs
-  std::vector<std::string> only;     // train only these runs (their parents must be finished)
-  double poll_s = 2;                 // how often a run locked by another runner is retried
+  std::string out_root;               // run folders are out_root/<name>
+  std::string sweep_path;             // recorded in sweep_state.json
+  std::string binary;                 // the scalelab executable
+  std::string torchrun = "torchrun";  // for runs with sweep.gpus_per_run > 1
+  int jobs = 1;                       // CPU: runs at once
+  std::vector<int> gpus;              // non-empty: one run per GPU (CUDA_VISIBLE_DEVICES)
+  int threads_per_job = 0;            // CPU runs' train.threads; 0 = cores / jobs
+  std::vector<std::string> only;      // train only these runs (their parents must be finished)
+  double poll_s = 2;                  // how often a run locked by another runner is retried
 };
 
 // How each run ended in this invocation.
 struct Outcome {
   std::string name;
-  std::string status;   // done | skipped | failed | diverged | blocked
+  std::string status;         // done | skipped | failed | diverged | blocked
   double final_val_loss = 0;  // NaN when unknown
   double wall_time_s = 0;     // the run's training time (summary.json)
-  std::string note;     // resumed, error summary, which parent blocked it, ...
+  std::string note;           // resumed, error summary, which parent blocked it, ...
 };
 
 // Arguments of `scalelab train` for one run (without the binary and torchrun prefix).

@@ -13,7 +13,8 @@
 
 namespace scalelab::sweep {
 
-using Assignments = std::vector<std::pair<std::string, std::string>>;  // key.path -> value, in order
+using Assignments =
+    std::vector<std::pair<std::string, std::string>>;  // key.path -> value, in order
 
 // One axis of the product: a `grid` key (one key, its values) or a `zip` block (several keys whose
 // lists advance together). points[i] holds one value per key.
@@ -25,39 +26,39 @@ struct Axis {
 // A block of runs. Without `groups:` the file's top level is the only group; with it, each group
 // is the top level with the group's keys merged over it.
 struct Group {
-  std::string where;                      // "file.yaml" or "file.yaml: groups[2]", for errors
-  Assignments set;                        // fixed overrides
-  std::vector<Axis> axes;                 // grid keys, then zip blocks
+  std::string where;       // "file.yaml" or "file.yaml: groups[2]", for errors
+  Assignments set;         // fixed overrides
+  std::vector<Axis> axes;  // grid keys, then zip blocks
   std::map<std::string, std::map<std::string, std::string>> derive;  // derivation -> parameters
-  Assignments tags;                       // key -> template
-  std::string name;                       // template; empty = built from the axes' keys
-  std::string init_from;                  // template naming the parent run; empty = none
+  Assignments tags;                                                  // key -> template
+  std::string name;       // template; empty = built from the axes' keys
+  std::string init_from;  // template naming the parent run; empty = none
 };
 
 struct Spec {
   std::string path;       // the sweep file
   std::string base_path;  // the base config, resolved against the sweep file's folder
   std::string base_text;
-  std::string out_root;   // default --out-root; empty = runs/<sweep file stem>
+  std::string out_root;  // default --out-root; empty = runs/<sweep file stem>
   std::vector<Group> groups;
 };
 
 // One fully resolved run.
 struct Run {
   std::string name;
-  std::string group;                 // Group::where
-  Assignments point;                 // the grid point's values (for listings)
-  Config config;                     // validated; derived fields applied
-  Assignments tags;                  // resolved, passed as `scalelab train --tag k=v`
-  std::string parent;                // run whose weights start this one ("" = none)
-  int level = 0;                     // 0 = no parent; parent's level + 1
-  int gpus_per_run = 1;              // sweep.gpus_per_run; > 1 runs under torchrun
+  std::string group;     // Group::where
+  Assignments point;     // the grid point's values (for listings)
+  Config config;         // validated; derived fields applied
+  Assignments tags;      // resolved, passed as `scalelab train --tag k=v`
+  std::string parent;    // run whose weights start this one ("" = none)
+  int level = 0;         // 0 = no parent; parent's level + 1
+  int gpus_per_run = 1;  // sweep.gpus_per_run; > 1 runs under torchrun
   ParamCounts params;
-  int64_t steps = 0;                 // what the budget buys
-  double tokens = 0;                 // D = steps x batch_size x block_size
-  double flops = 0;                  // C = D x FLOPs per token under train.flop_convention
-  double budget = 0;                 // tokens_from_flops' C, 0 when the budget was not derived
-  std::vector<std::string> warnings; // e.g. more tokens than the dataset holds
+  int64_t steps = 0;                  // what the budget buys
+  double tokens = 0;                  // D = steps x batch_size x block_size
+  double flops = 0;                   // C = D x FLOPs per token under train.flop_convention
+  double budget = 0;                  // tokens_from_flops' C, 0 when the budget was not derived
+  std::vector<std::string> warnings;  // e.g. more tokens than the dataset holds
 };
 
 // Reads a sweep file (the base config path is relative to it).

@@ -16,7 +16,9 @@
 namespace scalelab::sweep {
 namespace {
 
-bool is_sweep_var(const std::string& key) { return key.rfind("sweep.", 0) == 0; }
+bool is_sweep_var(const std::string& key) {
+  return key.rfind("sweep.", 0) == 0;
+}
 
 std::string describe(const Assignments& point) {
   std::string s;
@@ -45,7 +47,8 @@ Config parse(const Spec& spec, const Assignments& overrides, const std::string& 
   }
 }
 
-Params resolve(const std::map<std::string, std::string>& params, const Vars& vars, const std::string& what) {
+Params resolve(const std::map<std::string, std::string>& params, const Vars& vars,
+               const std::string& what) {
   Params out;
   for (const auto& [k, v] : params) {
     std::string text = v;
@@ -58,7 +61,8 @@ Params resolve(const std::map<std::string, std::string>& params, const Vars& var
 
 // One grid point of one group -> a run (name and parent still unchecked).
 Run make_run(const Spec& spec, const Group& g, const Assignments& point, int index) {
-  const std::string where = g.where + ": run " + std::to_string(index) + " (" + describe(point) + ")";
+  const std::string where =
+      g.where + ": run " + std::to_string(index) + " (" + describe(point) + ")";
   Assignments all = g.set;
   all.insert(all.end(), point.begin(), point.end());
   Vars vars;
@@ -123,12 +127,16 @@ Run make_run(const Spec& spec, const Group& g, const Assignments& point, int ind
   if (run.budget > 0) vars["run.budget"] = format_number(run.budget);
   if (vars.count("sweep.gpus_per_run")) {
     const double k = parse_number(vars["sweep.gpus_per_run"], where + ": sweep.gpus_per_run");
-    if (k < 1 || k != std::floor(k)) throw std::runtime_error(where + ": sweep.gpus_per_run: expected a positive integer");
+    if (k < 1 || k != std::floor(k))
+      throw std::runtime_error(where + ": sweep.gpus_per_run: expected a positive integer");
     run.gpus_per_run = static_cast<int>(k);
   }
-  run.name = folder_safe(substitute(g.name.empty() ? default_name(g) : g.name, vars, where + ": name"));
-  for (const auto& [k, v] : g.tags) run.tags.emplace_back(k, substitute(v, vars, where + ": tags." + k));
-  if (!g.init_from.empty()) run.parent = folder_safe(substitute(g.init_from, vars, where + ": init_from"));
+  run.name =
+      folder_safe(substitute(g.name.empty() ? default_name(g) : g.name, vars, where + ": name"));
+  for (const auto& [k, v] : g.tags)
+    run.tags.emplace_back(k, substitute(v, vars, where + ": tags." + k));
+  if (!g.init_from.empty())
+    run.parent = folder_safe(substitute(g.init_from, vars, where + ": init_from"));
   return run;
 }
 
@@ -139,7 +147,8 @@ std::vector<Assignments> points_of(const Group& g) {
   while (true) {
     Assignments p;
     for (size_t a = 0; a < g.axes.size(); ++a)
-      for (size_t k = 0; k < g.axes[a].keys.size(); ++k) p.emplace_back(g.axes[a].keys[k], g.axes[a].points[idx[a]][k]);
+      for (size_t k = 0; k < g.axes[a].keys.size(); ++k)
+        p.emplace_back(g.axes[a].keys[k], g.axes[a].points[idx[a]][k]);
     out.push_back(p);
     size_t a = g.axes.size();
     while (a > 0 && ++idx[a - 1] == g.axes[a - 1].points.size()) idx[--a] = 0;
@@ -149,8 +158,9 @@ std::vector<Assignments> points_of(const Group& g) {
 }
 
 bool same_shape(const ModelConfig& a, const ModelConfig& b) {
-  return a.n_layer == b.n_layer && a.n_embd == b.n_embd && a.n_head == b.n_head && a.kv_heads() == b.kv_heads() &&
-         a.ffn_dim() == b.ffn_dim() && a.padded_vocab() == b.padded_vocab() && a.mlp == b.mlp && a.norm == b.norm &&
+  return a.n_layer == b.n_layer && a.n_embd == b.n_embd && a.n_head == b.n_head &&
+         a.kv_heads() == b.kv_heads() && a.ffn_dim() == b.ffn_dim() &&
+         a.padded_vocab() == b.padded_vocab() && a.mlp == b.mlp && a.norm == b.norm &&
          a.pos == b.pos && a.tie_embeddings == b.tie_embeddings &&
          (a.pos != PosEncoding::learned || a.block_size == b.block_size);
 }
@@ -170,8 +180,9 @@ void check_dataset_sizes(std::vector<Run>& runs) {
     }
     const double n = train_tokens[path];
     if (n > 0 && r.tokens > n)
-      r.warnings.push_back("D = " + format_number(r.tokens) + " tokens is " + format_number(std::round(10 * r.tokens / n) / 10) +
-                           " epochs of " + path + " (data repeats)");
+      r.warnings.push_back("D = " + format_number(r.tokens) + " tokens is " +
+                           format_number(std::round(10 * r.tokens / n) / 10) + " epochs of " +
+                           path + " (data repeats)");
   }
 }
 
@@ -180,19 +191,22 @@ void check_dataset_sizes(std::vector<Run>& runs) {
 std::vector<Run> expand(const Spec& spec) {
   std::vector<Run> runs;
   for (const auto& g : spec.groups)
-    for (const auto& point : points_of(g)) runs.push_back(make_run(spec, g, point, int(runs.size())));
+    for (const auto& point : points_of(g))
+      runs.push_back(make_run(spec, g, point, int(runs.size())));
   if (runs.empty()) throw std::runtime_error(spec.path + ": the sweep has no runs");
 
   std::map<std::string, size_t> by_name;
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];
     if (r.name.empty() || r.name == "." || r.name == "..")
-      throw std::runtime_error(r.group + ": run " + std::to_string(i) + " (" + describe(r.point) + ") has the name '" +
-                               r.name + "'; set name: to a template such as \"l{model.n_layer}-d{model.n_embd}\"");
+      throw std::runtime_error(
+          r.group + ": run " + std::to_string(i) + " (" + describe(r.point) + ") has the name '" +
+          r.name + "'; set name: to a template such as \"l{model.n_layer}-d{model.n_embd}\"");
     auto [it, fresh] = by_name.emplace(r.name, i);
     if (!fresh)
-      throw std::runtime_error(spec.path + ": runs " + std::to_string(it->second) + " (" + describe(runs[it->second].point) +
-                               ") and " + std::to_string(i) + " (" + describe(r.point) + ") are both named '" + r.name +
+      throw std::runtime_error(spec.path + ": runs " + std::to_string(it->second) + " (" +
+                               describe(runs[it->second].point) + ") and " + std::to_string(i) +
+                               " (" + describe(r.point) + ") are both named '" + r.name +
                                "'; add the field that tells them apart to name:");
   }
   for (auto& r : runs) {
@@ -203,9 +217,10 @@ std::vector<Run> expand(const Spec& spec) {
                                "', which is not a run of this sweep");
     const Run& p = runs[it->second];
     if (!same_shape(p.config.model, r.config.model))
-      throw std::runtime_error(r.group + ": run '" + r.name + "': init_from '" + r.parent +
-                               "' has a different model shape (N = " + std::to_string(p.params.total) + " vs " +
-                               std::to_string(r.params.total) + "); its weights cannot start this run");
+      throw std::runtime_error(
+          r.group + ": run '" + r.name + "': init_from '" + r.parent +
+          "' has a different model shape (N = " + std::to_string(p.params.total) + " vs " +
+          std::to_string(r.params.total) + "); its weights cannot start this run");
   }
   // Levels: parents first. A chain longer than the number of runs is a cycle.
   for (auto& r : runs) {
@@ -214,11 +229,13 @@ std::vector<Run> expand(const Spec& spec) {
     while (!p->parent.empty()) {
       p = &runs[by_name[p->parent]];
       if (++level > int(runs.size()))
-        throw std::runtime_error(spec.path + ": init_from forms a cycle through run '" + r.name + "'");
+        throw std::runtime_error(spec.path + ": init_from forms a cycle through run '" + r.name +
+                                 "'");
     }
     r.level = level;
   }
-  std::stable_sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.level < b.level; });
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const Run& a, const Run& b) { return a.level < b.level; });
   check_dataset_sizes(runs);
   return runs;
 }

@@ -59,8 +59,8 @@ Axis zip_axis(const YAML::Node& node, const std::string& origin) {
     if (columns.back().size() != columns.front().size())
       fail(origin, kv.second,
            "zip: '" + axis.keys.back() + "' has " + std::to_string(columns.back().size()) +
-               " values but '" + axis.keys.front() + "' has " + std::to_string(columns.front().size()) +
-               "; zipped lists must have equal lengths");
+               " values but '" + axis.keys.front() + "' has " +
+               std::to_string(columns.front().size()) + "; zipped lists must have equal lengths");
   }
   for (size_t i = 0; i < columns.front().size(); ++i) {
     axis.points.emplace_back();
@@ -70,8 +70,10 @@ Axis zip_axis(const YAML::Node& node, const std::string& origin) {
 }
 
 // Reads the keys a group may carry; `top` says whether file-level keys are allowed too.
-Group read_group(const YAML::Node& node, const std::string& origin, const std::string& where, bool top) {
-  static const std::set<std::string> group_keys = {"name", "set", "grid", "zip", "derive", "tags", "init_from"};
+Group read_group(const YAML::Node& node, const std::string& origin, const std::string& where,
+                 bool top) {
+  static const std::set<std::string> group_keys = {"name",   "set",  "grid",     "zip",
+                                                   "derive", "tags", "init_from"};
   static const std::set<std::string> top_keys = {"base", "out_root", "groups"};
   Group g;
   g.where = where;
@@ -88,9 +90,9 @@ Group read_group(const YAML::Node& node, const std::string& origin, const std::s
   if (node["set"]) g.set = scalar_map(node["set"], origin, "set");
   if (node["tags"]) g.tags = scalar_map(node["tags"], origin, "tags");
   if (const auto grid = node["grid"]) {
-    if (!grid.IsMap() || grid.size() == 0) fail(origin, grid, "grid: expected a non-empty map of key: [values]");
-    for (const auto& kv : grid)
-      g.axes.push_back({{kv.first.Scalar()}, {}});
+    if (!grid.IsMap() || grid.size() == 0)
+      fail(origin, grid, "grid: expected a non-empty map of key: [values]");
+    for (const auto& kv : grid) g.axes.push_back({{kv.first.Scalar()}, {}});
     size_t i = 0;
     for (const auto& kv : grid) {
       for (const auto& v : scalar_list(kv.second, origin, "grid." + kv.first.Scalar()))
@@ -110,8 +112,11 @@ Group read_group(const YAML::Node& node, const std::string& origin, const std::s
     for (const auto& kv : derive) {
       const std::string name = kv.first.Scalar();
       if (name != "tokens_from_flops" && name != "shape_from_params")
-        fail(origin, kv.first, "derive: unknown derivation '" + name + "' (known: tokens_from_flops, shape_from_params)");
-      for (const auto& [k, v] : scalar_map(kv.second, origin, "derive." + name)) g.derive[name][k] = v;
+        fail(origin, kv.first,
+             "derive: unknown derivation '" + name +
+                 "' (known: tokens_from_flops, shape_from_params)");
+      for (const auto& [k, v] : scalar_map(kv.second, origin, "derive." + name))
+        g.derive[name][k] = v;
     }
   }
   return g;
@@ -126,8 +131,10 @@ Group merge(const Group& top, const Group& group, const std::string& origin) {
   auto overlay = [](Assignments& into, const Assignments& from) {
     for (const auto& [k, v] : from) {
       auto it = std::find_if(into.begin(), into.end(), [&](const auto& p) { return p.first == k; });
-      if (it != into.end()) it->second = v;
-      else into.emplace_back(k, v);
+      if (it != into.end())
+        it->second = v;
+      else
+        into.emplace_back(k, v);
     }
   };
   overlay(g.set, group.set);
@@ -140,8 +147,9 @@ Group merge(const Group& top, const Group& group, const std::string& origin) {
       });
       if (it == g.axes.end()) continue;
       if (it->keys.size() > 1)
-        throw std::runtime_error(origin + ": " + group.where + ": '" + key +
-                                 "' is part of a top-level zip; a group cannot replace one key of it");
+        throw std::runtime_error(
+            origin + ": " + group.where + ": '" + key +
+            "' is part of a top-level zip; a group cannot replace one key of it");
       g.axes.erase(it);  // the group's values replace the top level's
     }
     g.axes.push_back(axis);
@@ -156,28 +164,35 @@ Spec parse_spec(const std::string& yaml_text, const std::string& origin, const s
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) +
+                             ": malformed YAML: " + e.msg);
   }
-  if (!root.IsMap()) throw std::runtime_error(origin + ": expected a map (base:, set:, grid:, ...)");
+  if (!root.IsMap())
+    throw std::runtime_error(origin + ": expected a map (base:, set:, grid:, ...)");
   Spec spec;
   spec.path = origin;
-  if (!root["base"]) throw std::runtime_error(origin + ": missing 'base:' (the config every run starts from)");
+  if (!root["base"])
+    throw std::runtime_error(origin + ": missing 'base:' (the config every run starts from)");
   fs::path base = expand_env(scalar(root["base"], origin, "base"), origin + ": base");
   if (base.is_relative()) base = fs::path(dir) / base;
   spec.base_path = base.lexically_normal().string();
   std::ifstream in(spec.base_path);
-  if (!in) throw std::runtime_error(at(origin, root["base"]) + ": base: cannot read config " + spec.base_path);
+  if (!in)
+    throw std::runtime_error(at(origin, root["base"]) + ": base: cannot read config " +
+                             spec.base_path);
   std::stringstream text;
   text << in.rdbuf();
   spec.base_text = text.str();
-  if (root["out_root"]) spec.out_root = expand_env(scalar(root["out_root"], origin, "out_root"), origin + ": out_root");
+  if (root["out_root"])
+    spec.out_root = expand_env(scalar(root["out_root"], origin, "out_root"), origin + ": out_root");
 
   const Group top = read_group(root, origin, origin, true);
   if (const auto groups = root["groups"]) {
     if (!groups.IsSequence() || groups.size() == 0)
       fail(origin, groups, "groups: expected a non-empty list of groups");
     for (size_t i = 0; i < groups.size(); ++i) {
-      if (!groups[i].IsMap()) fail(origin, groups[i], "groups[" + std::to_string(i) + "]: expected a map");
+      if (!groups[i].IsMap())
+        fail(origin, groups[i], "groups[" + std::to_string(i) + "]: expected a map");
       const std::string where = origin + ": groups[" + std::to_string(i) + "]";
       spec.groups.push_back(merge(top, read_group(groups[i], origin, where, false), origin));
     }

@@ -28,7 +28,8 @@ std::string compact_exponent(std::string s) {
 // Collects fields through Config::visit, the same list the YAML reader uses.
 class FieldCollector {
  public:
-  explicit FieldCollector(Vars& out, std::string prefix = "") : out_(out), prefix_(std::move(prefix)) {}
+  explicit FieldCollector(Vars& out, std::string prefix = "")
+      : out_(out), prefix_(std::move(prefix)) {}
   template <class T>
   void operator()(const char* name, const T& v) {
     out_[prefix_ + name] = text(v);
@@ -92,9 +93,11 @@ std::string substitute(const std::string& text, const Vars& vars, const std::str
     if (it == vars.end()) {
       std::string known;
       for (const auto& [k, v] : vars)
-        if (k.rfind("sweep.", 0) == 0 || k.rfind("run.", 0) == 0) known += (known.empty() ? "" : ", ") + k;
+        if (k.rfind("sweep.", 0) == 0 || k.rfind("run.", 0) == 0)
+          known += (known.empty() ? "" : ", ") + k;
       throw std::runtime_error(what + ": unknown field '{" + key + "}' in '" + text +
-                               "' (use a config field such as model.n_layer, or one of: " + known + ")");
+                               "' (use a config field such as model.n_layer, or one of: " + known +
+                               ")");
     }
     if (fmt.empty()) {
       out += it->second;
@@ -138,7 +141,8 @@ Vars config_fields(const Config& config) {
 std::string folder_safe(const std::string& name) {
   std::string out = name;
   for (char& ch : out)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' || ch == '+'))
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' ||
+          ch == '+'))
       ch = '_';
   return out;
 }

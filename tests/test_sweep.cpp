@@ -70,8 +70,9 @@ TEST(SweepTemplate, FormatsNumbersShortAndExact) {
 TEST_F(SweepTest, GridIsACartesianProductFirstKeySlowest) {
   auto runs = expand_text("grid:\n  model.n_layer: [1, 2]\n  train.seed: [5, 6, 7]\n");
   ASSERT_EQ(runs.size(), 6u);
-  EXPECT_EQ(names(runs), (std::vector<std::string>{"n_layer1-seed5", "n_layer1-seed6", "n_layer1-seed7",
-                                                   "n_layer2-seed5", "n_layer2-seed6", "n_layer2-seed7"}));
+  EXPECT_EQ(names(runs),
+            (std::vector<std::string>{"n_layer1-seed5", "n_layer1-seed6", "n_layer1-seed7",
+                                      "n_layer2-seed5", "n_layer2-seed6", "n_layer2-seed7"}));
   EXPECT_EQ(runs[4].config.model.n_layer, 2);
   EXPECT_EQ(runs[4].config.train.seed, 6);
   EXPECT_EQ(runs[4].config.model.n_embd, 16);  // untouched base value
@@ -87,7 +88,8 @@ TEST_F(SweepTest, ZipAdvancesListsTogetherAndCrossesTheGrid) {
   EXPECT_EQ(runs[2].name, "l3-d48-s1");
   EXPECT_EQ(runs[5].name, "l3-d48-s2");
   EXPECT_EQ(runs[5].config.model.n_head, 6);
-  EXPECT_NE(error_of("zip: {model.n_layer: [1, 2], model.n_embd: [16]}").find("equal lengths"), std::string::npos);
+  EXPECT_NE(error_of("zip: {model.n_layer: [1, 2], model.n_embd: [16]}").find("equal lengths"),
+            std::string::npos);
 }
 
 TEST_F(SweepTest, SettingOneBudgetFieldReplacesTheBasesBudget) {
@@ -121,8 +123,11 @@ TEST_F(SweepTest, TokensFromFlopsUsesTheConventionsFlopsPerToken) {
   }
   // Bigger model, same budget: fewer tokens.
   EXPECT_GT(runs[0].tokens, runs[1].tokens);
-  EXPECT_NE(error_of("derive: {tokens_from_flops: {flops: 1e9, convention: 7n}}").find("convention"), std::string::npos);
-  EXPECT_NE(error_of("derive: {tokens_from_flops: {flops: 1e3}}").find("less than one step"), std::string::npos);
+  EXPECT_NE(
+      error_of("derive: {tokens_from_flops: {flops: 1e9, convention: 7n}}").find("convention"),
+      std::string::npos);
+  EXPECT_NE(error_of("derive: {tokens_from_flops: {flops: 1e3}}").find("less than one step"),
+            std::string::npos);
 }
 
 TEST_F(SweepTest, ShapeFromParamsAtAFixedDepth) {
@@ -143,11 +148,13 @@ TEST_F(SweepTest, ShapeFromParamsAtAFixedDepth) {
 }
 
 TEST_F(SweepTest, ShapeFromParamsByAspectRatio) {
-  auto runs = expand_text("derive: {shape_from_params: {params: 1e5, aspect_ratio: 16, head_dim: 8, count: total}}\n");
+  auto runs = expand_text(
+      "derive: {shape_from_params: {params: 1e5, aspect_ratio: 16, head_dim: 8, count: total}}\n");
   ASSERT_EQ(runs.size(), 1u);
   const auto& m = runs[0].config.model;
   EXPECT_NEAR(double(runs[0].params.total) / 1e5, 1.0, 0.1);
-  EXPECT_NEAR(std::log(double(m.n_embd) / double(m.n_layer) / 16), 0.0, std::log(2.0)) << m.n_layer << " x " << m.n_embd;
+  EXPECT_NEAR(std::log(double(m.n_embd) / double(m.n_layer) / 16), 0.0, std::log(2.0))
+      << m.n_layer << " x " << m.n_embd;
 }
 
 TEST_F(SweepTest, AnUnmeetableDerivedFieldIsAClearError) {
@@ -192,15 +199,18 @@ TEST_F(SweepTest, GroupsInheritTheTopLevelAndParentsComeFirst) {
       "    tags: {role: pretrain}\n");
   ASSERT_EQ(runs.size(), 6u);
   // Parents (level 0) first, in file order within a level.
-  EXPECT_EQ(names(runs), (std::vector<std::string>{"pre-l1", "pre-l2", "ft-l1-s4", "ft-l1-s8", "ft-l2-s4", "ft-l2-s8"}));
+  EXPECT_EQ(names(runs), (std::vector<std::string>{"pre-l1", "pre-l2", "ft-l1-s4", "ft-l1-s8",
+                                                   "ft-l2-s4", "ft-l2-s8"}));
   EXPECT_EQ(runs[0].config.train.seed, 9);
   EXPECT_EQ(runs[2].config.train.seed, 3);
   EXPECT_EQ(runs[3].parent, "pre-l1");
   EXPECT_EQ(runs[3].level, 1);
-  EXPECT_EQ(runs[3].tags, (Assignments{{"study", "t"}, {"role", "finetune"}, {"finetune_tokens", "2048"}}));
+  EXPECT_EQ(runs[3].tags,
+            (Assignments{{"study", "t"}, {"role", "finetune"}, {"finetune_tokens", "2048"}}));
   EXPECT_EQ(runs[0].tags, (Assignments{{"study", "t"}, {"role", "pretrain"}}));
   // A parent of a different shape cannot start a run.
-  auto e = error_of("groups:\n  - {name: a, set: {model.n_layer: 1}}\n  - {name: b, init_from: a}\n");
+  auto e =
+      error_of("groups:\n  - {name: a, set: {model.n_layer: 1}}\n  - {name: b, init_from: a}\n");
   EXPECT_NE(e.find("different model shape"), std::string::npos) << e;
 }
 
@@ -209,14 +219,16 @@ TEST_F(SweepTest, SlurmScriptPassesBashNAndNamesEveryRun) {
       "zip: {model.n_layer: [1, 2]}\n"
       "groups:\n"
       "  - {name: \"pre-l{model.n_layer}\"}\n"
-      "  - {name: \"ft-l{model.n_layer}\", init_from: \"pre-l{model.n_layer}\", set: {sweep.gpus_per_run: 2}}\n");
-  SlurmOptions o{"/abs/sweep.yaml", (dir_ / "runs").string(), "/abs/scalelab", dir_.string(), "scalelab-test",
-                 {"--time=1:00:00"}};
+      "  - {name: \"ft-l{model.n_layer}\", init_from: \"pre-l{model.n_layer}\", set: "
+      "{sweep.gpus_per_run: 2}}\n");
+  SlurmOptions o{"/abs/sweep.yaml", (dir_ / "runs").string(), "/abs/scalelab",
+                 dir_.string(),     "scalelab-test",          {"--time=1:00:00"}};
   const std::string script = slurm_script(runs, o);
   const fs::path path = dir_ / "sweep.sbatch";
   std::ofstream(path) << script;
   EXPECT_EQ(std::system(("bash -n " + path.string()).c_str()), 0) << script;
-  for (const auto& r : runs) EXPECT_NE(script.find("  " + r.name + "  #"), std::string::npos) << r.name;
+  for (const auto& r : runs)
+    EXPECT_NE(script.find("  " + r.name + "  #"), std::string::npos) << r.name;
   EXPECT_NE(script.find("#SBATCH --array=0-1\n"), std::string::npos) << script;
   EXPECT_NE(script.find("LEVELS=(0-1 2-3)"), std::string::npos) << script;
   EXPECT_NE(script.find("#SBATCH --gres=gpu:2"), std::string::npos) << script;

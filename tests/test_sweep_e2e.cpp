@@ -29,11 +29,13 @@ class SweepE2E : public ::testing::Test {
     delete dataset_;
   }
   // A sweep file over configs/debug.yaml on the fixture dataset; returns its path.
-  static std::string sweep_file(const std::string& name, const std::string& body, const std::string& set = "") {
+  static std::string sweep_file(const std::string& name, const std::string& body,
+                                const std::string& set = "") {
     const fs::path path = *dir_ / (name + ".yaml");
     std::ofstream(path) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
                         << "out_root: " << (*dir_ / name).string() << "\n"
-                        << "set: {data.path: " << *dataset_ << ", checkpoint.every: 5" << set << "}\n"
+                        << "set: {data.path: " << *dataset_ << ", checkpoint.every: 5" << set
+                        << "}\n"
                         << body;
     return path.string();
   }
@@ -83,17 +85,20 @@ int wait_exit(pid_t pid) {
 
 TEST_F(SweepE2E, KilledRunnerRestartedFinishesWithoutRerunningFinishedRuns) {
   // Four runs of 40 steps, one at a time: long enough to kill the runner in the middle.
-  const auto file = sweep_file("killed", "grid: {train.seed: [1, 2, 3, 4]}\n", ", train.steps: 40, log.every: 10");
+  const auto file = sweep_file("killed", "grid: {train.seed: [1, 2, 3, 4]}\n",
+                               ", train.steps: 40, log.every: 10");
   const pid_t runner = start_cli({"sweep", file, "--jobs", "1"}, *dir_ / "killed_1.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(root("killed") / "seed1/summary.json") && std::chrono::steady_clock::now() < deadline)
+  while (!fs::exists(root("killed") / "seed1/summary.json") &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(fs::exists(root("killed") / "seed1/summary.json")) << slurp(*dir_ / "killed_1.log");
   kill(runner, SIGKILL);
   wait_exit(runner);
   std::map<std::string, std::string> finished;
   for (auto name : {"seed1", "seed2", "seed3", "seed4"})
-    if (fs::exists(root("killed") / name / "summary.json")) finished[name] = slurp(root("killed") / name / "summary.json");
+    if (fs::exists(root("killed") / name / "summary.json"))
+      finished[name] = slurp(root("killed") / name / "summary.json");
   ASSERT_LT(finished.size(), 4u) << "the runner finished before it could be killed";
 
   std::string out;
@@ -102,7 +107,8 @@ TEST_F(SweepE2E, KilledRunnerRestartedFinishesWithoutRerunningFinishedRuns) {
     const auto summary = root("killed") / name / "summary.json";
     ASSERT_TRUE(fs::exists(summary)) << name << "\n" << out;
     EXPECT_EQ(read_json(summary)["steps"], 40) << name;
-    EXPECT_EQ(losses_of(root("killed") / name).size(), 4u) << name;  // one line per 10 steps, none twice
+    EXPECT_EQ(losses_of(root("killed") / name).size(), 4u)
+        << name;  // one line per 10 steps, none twice
   }
   // Finished runs were not trained again: their summaries are byte for byte the same.
   for (const auto& [name, text] : finished) {
@@ -110,7 +116,8 @@ TEST_F(SweepE2E, KilledRunnerRestartedFinishesWithoutRerunningFinishedRuns) {
     EXPECT_NE(out.find(name), std::string::npos);
   }
   EXPECT_EQ(count_of(out, "[sweep] start"), int(4 - finished.size())) << out;
-  EXPECT_EQ(count_of(out, "skipped"), int(finished.size()) + 1) << out;  // table rows + the count line
+  EXPECT_EQ(count_of(out, "skipped"), int(finished.size()) + 1)
+      << out;  // table rows + the count line
   // A third invocation has nothing to do.
   ASSERT_EQ(run_cli("sweep " + file, &out), 0) << out;
   EXPECT_EQ(count_of(out, "[sweep] start"), 0) << out;
@@ -121,9 +128,13 @@ TEST_F(SweepE2E, ARunWithCheckpointsIsResumed) {
   const auto file = sweep_file("resume", "grid: {train.seed: [1]}\n");
   std::string out;
   // Half a run in the sweep's folder, as a killed runner would leave it.
-  ASSERT_EQ(run_cli("train " + std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --set data.path=" + *dataset_ +
-                        " --set checkpoint.every=5 --out " + (root("resume") / "seed1").string() + " --stop-after-step 10",
-                    &out), 0) << out;
+  ASSERT_EQ(run_cli("train " + std::string(SCALELAB_SOURCE_DIR) +
+                        "/configs/debug.yaml --set data.path=" + *dataset_ +
+                        " --set checkpoint.every=5 --out " + (root("resume") / "seed1").string() +
+                        " --stop-after-step 10",
+                    &out),
+            0)
+      << out;
   ASSERT_EQ(run_cli("sweep " + file, &out), 0) << out;
   EXPECT_NE(out.find("start seed1 (resuming)"), std::string::npos) << out;
   EXPECT_NE(out.find("resumed"), std::string::npos) << out;
@@ -133,7 +144,8 @@ TEST_F(SweepE2E, ARunWithCheckpointsIsResumed) {
 
 TEST_F(SweepE2E, AFailingRunDoesNotStopTheOthers) {
   // vocab_size 100 cannot hold the byte dataset's 257 ids: that run fails when it starts.
-  const auto file = sweep_file("failing", "zip: {train.seed: [1, 2, 3], model.vocab_size: [257, 100, 257]}\n");
+  const auto file =
+      sweep_file("failing", "zip: {train.seed: [1, 2, 3], model.vocab_size: [257, 100, 257]}\n");
   std::string out;
   EXPECT_EQ(run_cli("sweep " + file + " --jobs 2", &out), 1) << out;
   EXPECT_TRUE(fs::exists(root("failing") / "seed1-vocab_size257/summary.json")) << out;
@@ -166,12 +178,13 @@ TEST_F(SweepE2E, TwoRunnersNeverTakeTheSameRun) {
 }
 
 TEST_F(SweepE2E, ChildrenStartFromTheirParentsWeightsWithTags) {
-  const auto file = sweep_file("parents",
-                               "tags: {study: transfer}\n"
-                               "groups:\n"
-                               "  - {name: ft, init_from: pre, tags: {role: finetune, finetune_tokens: \"{run.tokens}\"},\n"
-                               "     set: {train.steps: 5}}\n"
-                               "  - {name: pre, tags: {role: pretrain}}\n");
+  const auto file = sweep_file(
+      "parents",
+      "tags: {study: transfer}\n"
+      "groups:\n"
+      "  - {name: ft, init_from: pre, tags: {role: finetune, finetune_tokens: \"{run.tokens}\"},\n"
+      "     set: {train.steps: 5}}\n"
+      "  - {name: pre, tags: {role: pretrain}}\n");
   std::string out;
   ASSERT_EQ(run_cli("sweep " + file, &out), 0) << out;
   EXPECT_LT(out.find("start pre"), out.find("start ft")) << out;
@@ -205,7 +218,10 @@ TEST_F(SweepE2E, SlurmScriptAndDryRun) {
   const auto file = sweep_file("plan", "grid: {model.n_layer: [1, 2], train.seed: [1, 2]}\n");
   const auto script = *dir_ / "plan.sbatch";
   std::string out;
-  ASSERT_EQ(run_cli("sweep " + file + " --slurm " + script.string() + " --slurm-opt=--time=0:10:00", &out), 0) << out;
+  ASSERT_EQ(run_cli("sweep " + file + " --slurm " + script.string() + " --slurm-opt=--time=0:10:00",
+                    &out),
+            0)
+      << out;
   EXPECT_EQ(std::system(("bash -n " + script.string()).c_str()), 0);
   const std::string text = slurp(script);
   for (auto name : {"n_layer1-seed1", "n_layer1-seed2", "n_layer2-seed1", "n_layer2-seed2"})
@@ -216,20 +232,29 @@ TEST_F(SweepE2E, SlurmScriptAndDryRun) {
   // Outside Slurm the script submits itself through sbatch (a stand-in that records its arguments).
   const fs::path bin = *dir_ / "fake_bin";
   fs::create_directories(bin);
-  std::ofstream(bin / "sbatch") << "#!/bin/sh\necho \"$@\" >> " << (*dir_ / "sbatch_calls.txt").string()
-                                << "\necho 4242\n";
+  std::ofstream(bin / "sbatch") << "#!/bin/sh\necho \"$@\" >> "
+                                << (*dir_ / "sbatch_calls.txt").string() << "\necho 4242\n";
   fs::permissions(bin / "sbatch", fs::perms::owner_all);
-  ASSERT_EQ(std::system(("PATH=" + bin.string() + ":$PATH bash " + script.string() + " > /dev/null").c_str()), 0);
-  EXPECT_NE(slurp(*dir_ / "sbatch_calls.txt").find("--parsable --array=0-3 " + script.string()), std::string::npos)
+  ASSERT_EQ(
+      std::system(
+          ("PATH=" + bin.string() + ":$PATH bash " + script.string() + " > /dev/null").c_str()),
+      0);
+  EXPECT_NE(slurp(*dir_ / "sbatch_calls.txt").find("--parsable --array=0-3 " + script.string()),
+            std::string::npos)
       << slurp(*dir_ / "sbatch_calls.txt");
   // As array task 2 it trains exactly that run, through the same runner.
-  ASSERT_EQ(std::system(("SLURM_ARRAY_TASK_ID=2 bash " + script.string() + " > " + (*dir_ / "task2.log").string() +
-                         " 2>&1").c_str()), 0) << slurp(*dir_ / "task2.log");
-  EXPECT_TRUE(fs::exists(root("plan") / "n_layer2-seed1/summary.json")) << slurp(*dir_ / "task2.log");
+  ASSERT_EQ(std::system(("SLURM_ARRAY_TASK_ID=2 bash " + script.string() + " > " +
+                         (*dir_ / "task2.log").string() + " 2>&1")
+                            .c_str()),
+            0)
+      << slurp(*dir_ / "task2.log");
+  EXPECT_TRUE(fs::exists(root("plan") / "n_layer2-seed1/summary.json"))
+      << slurp(*dir_ / "task2.log");
   EXPECT_FALSE(fs::exists(root("plan") / "n_layer1-seed1/summary.json"));
 
   ASSERT_EQ(run_cli("sweep " + file + " --dry-run", &out), 0) << out;
-  for (auto name : {"n_layer1-seed1", "n_layer2-seed2"}) EXPECT_NE(out.find(name), std::string::npos) << out;
+  for (auto name : {"n_layer1-seed1", "n_layer2-seed2"})
+    EXPECT_NE(out.find(name), std::string::npos) << out;
   EXPECT_NE(out.find("estimated time"), std::string::npos) << out;
   EXPECT_NE(out.find("measured"), std::string::npos) << out;
   ASSERT_EQ(run_cli("sweep " + file + " --dry-run --json --tokens-per-s 1000", &out), 0) << out;

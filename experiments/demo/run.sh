@@ -32,9 +32,12 @@ if [ ! -f "$SCALELAB_DATA/kjv-byte/manifest.json" ]; then
   "$BIN" prepare --input "$kjv" --out "$SCALELAB_DATA/kjv-byte" --tokenizer byte
 fi
 if [ "$scale" = gpu ] && [ ! -f "$SCALELAB_DATA/mix-bpe/manifest.json" ]; then
-  python=$(data/corpora/fetch.sh python | tail -1)
-  "$BIN" prepare --input "$kjv" "$python" --include '*.txt' --include '*.py' --out "$SCALELAB_DATA/mix-bpe" \
-    --tokenizer bpe --vocab-size 8192
+  # Every local corpus under one 4096-entry BPE (experiments/kaplan/README.md), as gpu.yaml expects.
+  corpora=()
+  for name in kjv python go gcide; do corpora+=("$(data/corpora/fetch.sh "$name" | tail -1)"); done
+  "$BIN" prepare --input "${corpora[0]}" "${corpora[1]}" "${corpora[2]}" "${corpora[3]}/gcide.jsonl" \
+    --jsonl-field text --include '*.txt' --include '*.py' --include '*.go' \
+    --out "$SCALELAB_DATA/mix-bpe" --tokenizer bpe --vocab-size 4096
 fi
 
 say "2/4 training the IsoFLOP grid (progress below; rerun to resume)"
