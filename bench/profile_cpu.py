@@ -8,7 +8,7 @@ model/gpt.cpp, so CPU-time shares and savings carry over to `scalelab train`.
      (rope, norm: upper bounds on what a fused kernel could save) and restructurings (fused q/k/v
      and gate/up projections, rope on contiguous (B, T, H, hd) before the transpose).
 
-  profile_cpu.py --config RUN/summary.json [--batch-size 16] [--threads 1] [--rounds 20]
+  profile_cpu.py --config RUN/summary.json [--batch-size 16] [--threads 1] [--rounds 20] [--json OUT]
 Run it with the same malloc settings as the trainer under study (e.g. GLIBC_TUNABLES) so that
 page faults do not blur the comparison.
 """
@@ -90,6 +90,7 @@ def main():
     p.add_argument("--batch-size", type=int, default=0, help="default: the config's")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--json", default="", help="write the figures here (bench/results/...)")
     args = p.parse_args()
     cfg = R.load_config(args.config, [])
     m, B = cfg["model"], args.batch_size or cfg["train"]["batch_size"]
@@ -137,6 +138,14 @@ def main():
     for v in variants:
         t = statistics.median(times[v])
         print(f"  {v:26} {1e3 * t:8.1f}   x{t0 / t:.3f}")
+    if args.json:
+        import platform
+        json.dump({"benchmark": "profile_cpu", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   "machine": platform.node(), "loadavg_1_5_15": os.getloadavg(), "torch_version": torch.__version__,
+                   "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""), "threads": args.threads, "batch_size": B,
+                   "config": cfg, "op_group_share": {g: v / total for g, v in shares.items()},
+                   "cpu_seconds_per_step": {v: statistics.median(t) for v, t in times.items()},
+                   "cpu_seconds_per_step_samples": times}, open(args.json, "w"), indent=1)
 
 
 if __name__ == "__main__":

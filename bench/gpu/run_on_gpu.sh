@@ -6,16 +6,21 @@
 #
 # Phases (any order; each one builds first if build-gpu/ lacks the binaries, so every call stands
 # alone on a fresh machine):
-#   build        unpack the debs into $DEPS, configure build-gpu/ (Release, Ninja), build
+#   build        unpack the debs into $DEPS; use bench/gpu/prebuilt/ when fetch_debs.sh --prebuilt
+#                filled it for this torch version (REBUILD=1: never), else configure build-gpu/
+#                (Release, Ninja) and build
 #   test         tests/test_cuda (flash backend, CUDA bf16 vs CPU fp32 loss) + the trainer tests
 #   bench RUNG.. bench_speed.sh on cuda for the rungs named (default: gpt-1m gpt-10m gpt-50m
 #                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT
 #
-# One device call runs at most 10 minutes; a fresh machine spends ~3-5 of them building. Split:
-#   run(carry=["bench/gpu/debs"], timeout_s=600,
+# Here first: cmake --build build-speed -j1 --target scalelab test_cuda   (the current tree)
+#             bench/gpu/fetch_debs.sh --prebuilt build-speed
+# One device call runs at most 10 minutes, and a machine idle for 30 s is given back (a fresh one
+# rebuilds: ~3-5 minutes without the prebuilt binaries). Split the ladder:
+#   run(carry=["bench/gpu/debs", "bench/gpu/prebuilt"], timeout_s=600,
 #       command="bench/gpu/run_on_gpu.sh build test bench gpt-1m gpt-10m")
-#   run(carry=["bench/gpu/debs"], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-50m gpt-124m")
-#   run(carry=["bench/gpu/debs"], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-350m")
+#   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-50m gpt-124m")
+#   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-350m")
 # env: DEPS (default /tmp/scalelab-deps), JOBS (default nproc), STEPS/WARMUP/REPEATS/MODES/CHECK_STEPS
 # (passed to bench_speed.sh), TESTS (test binaries to run).
 set -uo pipefail
@@ -34,6 +39,9 @@ export LD_LIBRARY_PATH="$ARCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PKG_CONFIG_PATH="$ARCH_LIB/pkgconfig:$DEPS/usr/share/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$DEPS"  # the .pc files say prefix=/usr; this maps them into $DEPS
 export PATH="${CUDA_HOME:-/usr/local/cuda}/bin:$PATH"
+# The image's LibTorch (prebuilt binaries carry this machine's venv path as their RUNPATH).
+TORCH_LIB=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$TORCH_LIB"
 
 unpack() {
   [ -f "$DEPS/.done" ] && return
@@ -45,8 +53,28 @@ unpack() {
   log "unpacked $(ls bench/gpu/debs/*.deb | wc -l) packages into $DEPS"
 }
 
+# Binaries from fetch_debs.sh --prebuilt: same torch wheel, so they run here as built. The tests
+# hold absolute paths to the checkout and build folder they were built in; recreate those.
+use_prebuilt() {
+  local pre=bench/gpu/prebuilt src build want have
+  [ "${REBUILD:-0}" != 1 ] && [ -x "$pre/scalelab" ] || return 1
+  src=$(cat "$pre/source_dir"); build=$(cat "$pre/build_dir"); want=$(cat "$pre/torch_version")
+  have=$(python3 -c 'import torch; print(torch.__version__)')
+  [ "$want" = "$have" ] || { log "prebuilt binaries are for torch $want, this image has $have: building"; return 1; }
+  if [ "$(cd "$src" 2>/dev/null && pwd -P)" != "$(pwd -P)" ]; then
+    [ -e "$src" ] && { log "$src exists and is not this checkout: building"; return 1; }
+    mkdir -p "$(dirname "$src")" && ln -s "$(pwd -P)" "$src"
+  fi
+  mkdir -p "$build/tests" && cp "$pre/scalelab" "$build/" && cp "$pre"/tests/* "$build/tests/" || return 1
+  "$build/scalelab" --help >/dev/null 2>&1 || { log "prebuilt scalelab does not start here: building"; return 1; }
+  BUILD=$build
+  log "using the prebuilt binaries (torch $have) in $BUILD"
+}
+
 build() {
   unpack
+  [ "$BUILD" != build-gpu ] && return  # prebuilt, already in place
+  use_prebuilt && return
   local have=1
   for t in scalelab tests/test_cuda; do [ -x "$BUILD/$t" ] || have=0; done
   [ "$have" = 1 ] && [ "${1:-}" != force ] && return
@@ -69,9 +97,10 @@ build() {
 
 run_tests() {
   build
-  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv >&2 || true
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv >&2 2>/dev/null || true
   local failed=0
   for t in $TESTS; do
+    [ -x "$BUILD/tests/$t" ] || { log "$t: not built, skipped"; continue; }
     log "$t"
     (cd "$BUILD" && "./tests/$t" --gtest_brief=1) >"$BUILD.$t.log" 2>&1 || failed=1
     grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[cuda\]|Failure|FAILED|Expected|Which is|gets " "$BUILD.$t.log" | head -40 >&2
