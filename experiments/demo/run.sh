@@ -44,8 +44,9 @@ say "2/4 training the IsoFLOP grid (progress below; rerun to resume)"
 "$BIN" sweep "$sweep" --out-root "$runs" "${sweep_args[@]}"
 
 say "3/4 fitting (bootstrap $BOOTSTRAP)"
-"$BIN" fit "$runs" --flop-convention chinchilla --law all --bootstrap "$BOOTSTRAP" --seed 0 --out "$report" > "$report.fit.txt" 2>&1 ||
-  { cat "$report.fit.txt" >&2; exit 1; }
+mkdir -p "$report"
+"$BIN" fit "$runs" --flop-convention chinchilla --law all --bootstrap "$BOOTSTRAP" --seed 0 --out "$report" > "$report/fit.txt" 2>&1 ||
+  { cat "$report/fit.txt" >&2; exit 1; }
 
 say "4/4 report"
 "$BIN" report "$runs" --out "$report" --fits "$report/fits.json" --flop-convention chinchilla >&2
