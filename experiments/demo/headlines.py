@@ -29,7 +29,8 @@ def main():
     if args.report:
         print(f"Report: {os.path.join(args.report, 'report.html')} (and report.md, figures/)")
     if args.elapsed is not None:
-        print(f"{n_runs} runs, fitted and reported in {args.elapsed / 60:.1f} minutes.")
+        print(f"{n_runs} finished runs; this invocation took {args.elapsed / 60:.1f} minutes "
+              "(a rerun skips finished runs and resumes interrupted ones).")
     print("Headline findings:")
 
     a2 = laws.get("chinchilla_approach2")
