@@ -147,7 +147,8 @@ std::vector<Figure> render_figures(const FitInput& in, const std::vector<FitResu
   if (const FitResult* a3 = find(fits, "chinchilla_approach3")) out.push_back(isoloss(in, *a3, dir));
   if (find(fits, "kaplan_n") || find(fits, "kaplan_d")) out.push_back(kaplan_1d(find(fits, "kaplan_n"), find(fits, "kaplan_d"), dir));
   if (find(fits, "chinchilla_approach3") || find(fits, "kaplan_nd")) out.push_back(goodness_of_fit(in, fits, dir));
-  if (const FitResult* t = find(fits, "transfer")) out.push_back(transfer(*t, dir));
+  if (const FitResult* t = find(fits, "transfer")) out.push_back(transfer(*t, in.count, dir));
+  if (has_deepnarrow(in)) out.push_back(deepnarrow(in, dir));
   return out;
 }
 

@@ -35,7 +35,10 @@ Figure isoflop_profiles(const FitResult& a2, const std::string& dir);
 Figure allocation(const std::vector<FitResult>& fits, const std::string& dir);
 Figure isoloss(const FitInput& in, const FitResult& a3, const std::string& dir);
 Figure kaplan_1d(const FitResult* n, const FitResult* d, const std::string& dir);
-Figure transfer(const FitResult& t, const std::string& dir);
+// plots_studies.cpp: the side studies, from their tagged runs (docs in analysis/README.md).
+Figure transfer(const FitResult& t, ParamCount count, const std::string& dir);
+bool has_deepnarrow(const FitInput& in);  // runs tagged study=deepnarrow, role pretrain|finetune, depth
+Figure deepnarrow(const FitInput& in, const std::string& dir);
 }  // namespace plot_detail
 
 }  // namespace scalelab

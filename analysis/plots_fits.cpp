@@ -1,5 +1,5 @@
 // Figures drawn from fitted laws: IsoFLOP profiles, N_opt(C) and D_opt(C), IsoLoss contours,
-// Kaplan L(N) and L(D), transfer.
+// Kaplan L(N) and L(D). The study figures (transfer, DeepNarrow) are in plots_studies.cpp.
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -177,35 +177,6 @@ Figure kaplan_1d(const FitResult* n, const FitResult* d, const std::string& dir)
   render(dir, "kaplan_power_laws", body, 1300, 560);
   return {"kaplan_power_laws", "L(N) and L(D)",
           "Kaplan et al. 2020 eqs. 1.1-1.2 fitted to the lowest loss at each N and at each D, log-log."};
-}
-
-Figure transfer(const FitResult& t, const std::string& dir) {
-  std::ostringstream pts, lines;
-  std::vector<double> sizes;
-  double f0 = 1e300, f1 = 0;
-  for (const auto& p : t.data["points"]) {
-    pts << num(p["D_F"].get<double>()) << " " << num(p["D_T"].get<double>()) << " " << num(std::log10(p["N"].get<double>())) << "\n";
-    sizes.push_back(p["N"]);
-    f0 = std::min(f0, p["D_F"].get<double>()), f1 = std::max(f1, p["D_F"].get<double>());
-  }
-  std::sort(sizes.begin(), sizes.end());
-  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
-  for (double N : sizes) {
-    for (int k = 0; k <= 30; ++k) {
-      const double DF = f0 / 2 * std::pow(4 * f1 / f0, k / 30.0);
-      lines << num(DF) << " " << num(t.value("k") * std::pow(DF, t.value("alpha")) * std::pow(N, t.value("beta"))) << " " << num(std::log10(N)) << "\n";
-    }
-    lines << "\n\n";
-  }
-  write_file(dir, "transfer_points.dat", "# D_F D_T log10_N\n" + pts.str());
-  write_file(dir, "transfer_fit.dat", "# D_F D_T_fit log10_N\n" + lines.str());
-  std::string body = axes("fine-tuning tokens D_F", "effective data transferred D_T (tokens)", true, true);
-  body += std::string(kPalette) + "set format y '10^{%T}'\nset cblabel 'log_{10} N'\nset key inside left top box opaque\n";
-  body += "set title 'Transfer: D_T = k D_F^{alpha} N^{beta}'\n";
-  body += "plot 'transfer_fit.dat' using 1:2:3 with lines lw 2 lc palette title 'fit, one line per N', "
-          "'transfer_points.dat' using 1:2:3 with points pt 7 ps 1.2 lc palette title 'fine-tuned runs'\n";
-  render(dir, "transfer", body);
-  return {"transfer", "Transfer", "Effective data transferred against fine-tuning tokens (Hernandez et al. 2021), one colour per model size."};
 }
 
 }  // namespace scalelab::plot_detail

@@ -136,7 +136,9 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       if (!s.ended) out.status = s.running ? "running" : "pending";
       now.push_back(out);
     }
-    const fs::path path = fs::path(o.out_root) / "sweep_state.json", tmp = path.string() + ".tmp";
+    // Two runners may share a grid: each writes its own temporary file, then renames it over.
+    const fs::path path = fs::path(o.out_root) / "sweep_state.json";
+    const fs::path tmp = path.string() + "." + std::to_string(::getpid()) + ".tmp";
     write_text(tmp, outcome_json(now, o).dump(2) + "\n");
     fs::rename(tmp, path);
   };

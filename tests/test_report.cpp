@@ -42,6 +42,40 @@ fs::path isoflop_sweep() {
   return root;
 }
 
+// Every image the Markdown links to exists, every rendered figure is linked (PNG and SVG), and the
+// HTML inlines each one.
+void expect_figures_linked(const ReportFiles& r, const fs::path& out) {
+  const std::string md = slurp(r.markdown), html = slurp(r.html);
+  std::regex link(R"(\]\((figures/[a-z0-9_]+\.(png|svg))\))");
+  int n_links = 0;
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it, ++n_links)
+    EXPECT_TRUE(fs::exists(out / (*it)[1].str())) << (*it)[1].str();
+  EXPECT_EQ(n_links, static_cast<int>(2 * r.figures.size()));
+  size_t n_inline = 0;
+  for (size_t p = 0; (p = html.find("data:image/png;base64,", p)) != std::string::npos; ++p) ++n_inline;
+  EXPECT_EQ(n_inline, r.figures.size());
+}
+
+bool has_figure(const ReportFiles& r, const std::string& name) {
+  for (const auto& f : r.figures)
+    if (f.name == name) return true;
+  return false;
+}
+
+// Data rows (not comments, not blank) of a figure's .dat file, as numbers.
+std::vector<std::vector<double>> dat_rows(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::vector<double>> rows;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    std::vector<double> row;
+    for (std::string tok; ss >> tok;) row.push_back(tok == "NaN" ? NAN : std::stod(tok));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 }  // namespace
 
 TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
@@ -72,6 +106,77 @@ TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
   EXPECT_NE(md.find("your a = "), std::string::npos);
   EXPECT_NE(md.find("Chinchilla 0.50, Kaplan 0.73"), std::string::npos);
   EXPECT_NE(md.find("| c1e+17_n0 |"), std::string::npos);  // run table
+  // No transfer or DeepNarrow runs: those figures are neither drawn nor listed.
+  EXPECT_EQ(md.find("figures/transfer.png"), std::string::npos);
+  EXPECT_EQ(md.find("figures/deepnarrow.png"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out / "figures" / "transfer.png"));
+}
+
+TEST(Report, DrawsTransferAgainstDfWithHernandezReference) {
+  // Scratch curves and fine-tuned runs built from a known D_T law (as in test_transfer.cpp).
+  auto scratch = [](double N, double D) { return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3); };
+  auto runs = synth::fresh_dir("report_transfer_runs");
+  int id = 0;
+  for (double N : {1e6, 4e6, 1.6e7}) {
+    for (double D = 1e5; D < 2e11; D *= 3)
+      synth::write_run(runs, {"scratch" + std::to_string(id++), N, D, 0, {{"study", "transfer"}, {"role", "scratch"}},
+                              [=](double t) { return scratch(N, t); }});
+    for (double D_F : {1e6, 1e7, 1e8}) {
+      const double L = scratch(N, D_F + 500 * std::pow(D_F, 0.3) * std::pow(N, 0.4));
+      synth::write_run(runs, {"ft" + std::to_string(id++), N, D_F, 0,
+                              {{"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", D_F}}, [=](double) { return L; }});
+    }
+  }
+  auto out = synth::fresh_dir("report_transfer_out");
+  FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, "all", {20, 1, 0}, skipped);
+  ReportFiles r = write_report(in, fits, skipped, out.string());
+  ASSERT_TRUE(has_figure(r, "transfer"));
+  EXPECT_FALSE(has_figure(r, "deepnarrow"));
+  expect_figures_linked(r, out);
+  EXPECT_NE(slurp(r.markdown).find("figures/transfer.png"), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "figures" / "transfer.svg"));
+  // 9 points in 3 blocks; the dashed lines are Hernandez et al.'s law at the block's N.
+  EXPECT_EQ(dat_rows(out / "figures" / "transfer_points.dat").size(), 9u);
+  auto lines = dat_rows(out / "figures" / "transfer_lines.dat");
+  ASSERT_EQ(lines.size(), 3u * 31);
+  const double DF = lines[0][0], N = 1e6;  // first block = smallest N
+  EXPECT_NEAR(lines[0][2] / (1.9e4 * std::pow(DF, 0.18) * std::pow(N, 0.38)), 1.0, 1e-6);
+  EXPECT_NEAR(lines[0][1] / (500 * std::pow(DF, 0.3) * std::pow(N, 0.4)), 1.0, 0.3);  // the fit, near the truth
+}
+
+TEST(Report, DrawsDeepNarrowLossAgainstDepth) {
+  // 2 budgets x 3 depths, pretrained and fine-tuned; loss encodes (budget, depth, role) so the
+  // figure's data can be checked cell by cell.
+  auto runs = synth::fresh_dir("report_deepnarrow_runs");
+  auto loss_of = [](double budget, double depth, bool ft) { return 2.0 + (budget < 5e4 ? 0.2 : 0) - 0.01 * depth + (ft ? 0.4 : 0); };
+  for (double budget : {3e4, 1e5})
+    for (double depth : {1.0, 4.0, 16.0})
+      for (bool ft : {false, true}) {
+        char name[64];
+        std::snprintf(name, sizeof name, "%s-n%.0e-l%.0f", ft ? "finetune" : "pretrain", budget, depth);
+        nlohmann::json tags = {{"study", "deepnarrow"}, {"role", ft ? "finetune" : "pretrain"}, {"depth", depth}, {"target_params", budget}};
+        const double L = loss_of(budget, depth, ft);
+        synth::write_run(runs, {name, budget * (1 + 0.01 * depth), 1e6, 0, tags, [=](double) { return L; }});
+      }
+  auto out = synth::fresh_dir("report_deepnarrow_out");
+  FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, "all", {0, 1, 0}, skipped);
+  ReportFiles r = write_report(in, fits, skipped, out.string());
+  ASSERT_TRUE(has_figure(r, "deepnarrow"));
+  EXPECT_FALSE(has_figure(r, "transfer"));
+  expect_figures_linked(r, out);
+  EXPECT_NE(slurp(r.markdown).find("figures/deepnarrow.png"), std::string::npos);
+  auto rows = dat_rows(out / "figures" / "deepnarrow.dat");
+  ASSERT_EQ(rows.size(), 6u);  // budget 3e4 first, depths ascending
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double budget = i < 3 ? 3e4 : 1e5, depth = rows[i][0];
+    EXPECT_EQ(depth, (i % 3 == 0 ? 1.0 : i % 3 == 1 ? 4.0 : 16.0));
+    EXPECT_NEAR(rows[i][1], loss_of(budget, depth, false), 1e-9);
+    EXPECT_NEAR(rows[i][2], loss_of(budget, depth, true), 1e-9);
+  }
 }
 
 TEST(Report, SaysWhenDataAreTooThin) {
