@@ -1,8 +1,9 @@
 #include "analysis/laws.h"
 
+#include "analysis/fit_result.h"
+
 #include <cmath>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace scalelab {
@@ -36,27 +37,21 @@ Law law_by_name(const std::string& name) {
   } else if (name == "epoch") {
     law.chinchilla = ChinchillaLaw::epoch();
   } else {
-    std::ifstream in(name);
-    if (!in)
+    if (!std::ifstream(name))
       throw std::runtime_error("--law " + name +
                                ": expected kaplan, chinchilla, epoch or a fits.json file");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(name + ": not valid JSON: " + e.what());
-    }
     // fits.json from `scalelab fit --law chinchilla` (approach 3) or `--law kaplan` (L(N, D)).
-    const auto& laws = j.value("laws", nlohmann::json::object());
-    if (laws.contains("chinchilla_approach3")) {
-      const auto& p = laws["chinchilla_approach3"]["params"];
-      law.chinchilla = {p.at("E").at("value"), p.at("A").at("value"), p.at("B").at("value"),
-                        p.at("alpha").at("value"), p.at("beta").at("value")};
-    } else if (laws.contains("kaplan_nd")) {
-      const auto& p = laws["kaplan_nd"]["params"];
+    const std::vector<FitResult> fits = read_fits_json(name);
+    auto find = [&](const char* law_name) -> const FitResult* {
+      for (const auto& f : fits)
+        if (f.law == law_name) return &f;
+      return nullptr;
+    };
+    if (const FitResult* f = find("chinchilla_approach3")) {
+      law.chinchilla = {f->value("E"), f->value("A"), f->value("B"), f->value("alpha"), f->value("beta")};
+    } else if (const FitResult* f = find("kaplan_nd")) {
       law.kind = Law::Kind::kaplan;
-      law.kaplan = {p.at("Nc").at("value"), p.at("alpha_N").at("value"), p.at("Dc").at("value"),
-                    p.at("alpha_D").at("value")};
+      law.kaplan = {f->value("Nc"), f->value("alpha_N"), f->value("Dc"), f->value("alpha_D")};
     } else {
       throw std::runtime_error(name + ": holds no L(N, D) fit (laws.chinchilla_approach3 or "
                                       "laws.kaplan_nd); run `scalelab fit --law chinchilla` first");
