@@ -4,6 +4,7 @@
 
 #include "analysis/allocation.h"
 #include "analysis/bootstrap.h"
+#include "analysis/distinct.h"
 #include "analysis/frontier.h"
 #include "analysis/optimize.h"
 
@@ -45,9 +46,14 @@ FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& r
     throw std::runtime_error("approach1: the loss frontier uses only " + std::to_string(sizes.size()) +
                              " model size(s); needs at least 3 whose curves cross (the smallest and largest are censored)");
   auto front = interior(raw);
-  if (front.size() < 3)
-    throw std::runtime_error("approach1: the loss frontier has " + std::to_string(front.size()) +
-                             " points won by a size inside the ladder; needs at least 3 (add sizes or train longer)");
+  std::vector<double> front_c;
+  for (const auto& f : front) front_c.push_back(f.C);
+  const size_t n_c = count_distinct(front_c);  // two final points of equal C are one frontier point
+  if (n_c < 3)
+    throw std::runtime_error(
+        "approach1: the loss frontier has " + std::to_string(n_c) + " distinct C values" +
+        (n_c != front.size() ? " (" + std::to_string(front.size()) + " points)" : "") +
+        " won by a size inside the ladder; needs at least 3 (add sizes or train longer)");
   FitResult fit;
   fit.law = "chinchilla_approach1";
   auto v = allocation_from(front);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/bootstrap.h"
+#include "analysis/distinct.h"
 #include "analysis/optimize.h"
 
 namespace scalelab {
@@ -65,7 +66,14 @@ ChinchillaLaw law_from_x(const std::vector<double>& x) {
 }
 
 Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, int n_threads) {
-  require_points(pts.size(), 6, "chinchilla approach 3 (5 constants)");
+  const std::string law = "chinchilla approach 3 (5 constants)";
+  require_distinct(count_distinct_nd(pts), pts.size(), 6, law, "(N, D) points");
+  // E + A/N^alpha over two sizes is two numbers for three unknowns: A and alpha (and B, beta over
+  // D) are pinned down only by three distinct values each.
+  std::vector<double> n, d;
+  for (const auto& p : pts) n.push_back(p.N), d.push_back(p.D);
+  require_distinct(count_distinct(n), n.size(), 3, law, "model sizes N");
+  require_distinct(count_distinct(d), d.size(), 3, law, "token counts D");
   Approach3Problem prob(pts, huber_delta);
   Objective f = [&](const std::vector<double>& x, std::vector<double>& g) { return prob.objective(x, g); };
   Minimum m = minimize_multistart(f, approach3_grid(), n_threads);
@@ -96,7 +104,7 @@ FitResult chinchilla_approach3(const std::vector<Point>& pts, const FitOptions& 
                    {"init_grid", "alpha, beta in {0..2 step 0.5}; e in {-1..1 step 0.5}; a, b in {0..25 step 5}"},
                    {"n_starts", 4500}, {"objective", best.objective},
                    {"derived", "a = beta/(alpha+beta), b = alpha/(alpha+beta), N_opt = G (C/6)^a"}};
-  fit.data = {{"n_points", pts.size()}};
+  fit.data = {{"n_points", pts.size()}, {"n_distinct_points", count_distinct_nd(pts)}};
   if (opts.n_bootstrap > 0) {
     Approach3Problem prob(pts, delta);
     // Resample optima lie near the full-data optimum; a few spread starts guard against a resample

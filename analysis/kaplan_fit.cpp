@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/bootstrap.h"
+#include "analysis/distinct.h"
 #include "analysis/optimize.h"
 
 namespace scalelab {
@@ -18,7 +19,7 @@ std::vector<double> inverse_power(const std::vector<double>& x, const std::vecto
 
 FitResult one_variable(const std::string& law, const char* xc, const char* alpha, const std::vector<double>& x,
                        const std::vector<double>& y, const FitOptions& opts, const char* what) {
-  require_points(x.size(), 3, what);
+  require_distinct(count_distinct(x), x.size(), 3, what, "x values");
   FitResult fit;
   fit.law = law;
   auto v = inverse_power(x, y, what);
@@ -64,7 +65,12 @@ FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& ru
   auto front = runs.empty() ? point_frontier(pts) : curve_frontier(runs, count);
   std::vector<double> x, y;
   for (const auto& f : front) x.push_back(f.C), y.push_back(f.loss);
-  if (x.size() < 3) throw std::runtime_error("kaplan L(C): the compute frontier has " + std::to_string(x.size()) + " points; needs at least 3");
+  const size_t n_c = count_distinct(x);  // two final points of equal C are one frontier point
+  if (n_c < 3)
+    throw std::runtime_error("kaplan L(C): the compute frontier has " + std::to_string(n_c) +
+                             " distinct C values" +
+                             (n_c != x.size() ? " (" + std::to_string(x.size()) + " points)" : "") +
+                             "; needs at least 3");
   FitResult fit = one_variable("kaplan_c", "Cc", "alpha_C", x, y, opts, "kaplan L(C)");
   fit.procedure["frontier"] = runs.empty() ? "final points (Pareto front over C)" : "lower envelope of training curves";
   return fit;
@@ -104,7 +110,13 @@ std::vector<double> kaplan_constants(const std::vector<double>& x) {
 }  // namespace
 
 FitResult fit_kaplan_nd(const std::vector<Point>& pts, const FitOptions& opts) {
-  require_points(pts.size(), 5, "kaplan L(N, D) (4 constants)");
+  const std::string law = "kaplan L(N, D) (4 constants)";
+  require_distinct(count_distinct_nd(pts), pts.size(), 5, law, "(N, D) points");
+  // With one N, Nc and alpha_N merge into one constant (likewise Dc with one D).
+  std::vector<double> n, d;
+  for (const auto& p : pts) n.push_back(p.N), d.push_back(p.D);
+  require_distinct(count_distinct(n), n.size(), 2, law, "model sizes N");
+  require_distinct(count_distinct(d), d.size(), 2, law, "token counts D");
   KaplanNDProblem prob;
   for (const auto& p : pts) prob.ln.push_back(std::log(p.N)), prob.ld.push_back(std::log(p.D)), prob.ll.push_back(std::log(p.loss));
   std::vector<size_t> all(pts.size());
@@ -119,7 +131,7 @@ FitResult fit_kaplan_nd(const std::vector<Point>& pts, const FitOptions& opts) {
   fit.procedure = {{"model", "L = [(Nc/N)^(alpha_N/alpha_D) + Dc/D]^alpha_D"}, {"loss", "huber"}, {"delta", prob.delta},
                    {"reduction", "sum"}, {"space", "log L"}, {"optimizer", "L-BFGS (liblbfgs)"},
                    {"n_starts", starts.size()}, {"objective", best.f}};
-  fit.data = {{"n_points", pts.size()}};
+  fit.data = {{"n_points", pts.size()}, {"n_distinct_points", count_distinct_nd(pts)}};
   if (opts.n_bootstrap > 0) {
     std::vector<std::vector<double>> rs = {best.x};
     for (double du : {-2.0, 2.0}) rs.push_back({best.x[0] + du, best.x[1] + du, best.x[2], best.x[3]});

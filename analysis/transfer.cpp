@@ -5,6 +5,7 @@
 #include <set>
 
 #include "analysis/bootstrap.h"
+#include "analysis/distinct.h"
 #include "analysis/optimize.h"
 
 namespace scalelab {
@@ -83,7 +84,14 @@ FitResult fit_transfer(const std::vector<Run>& runs, ParamCount count, const Fit
   FitResult fit;
   fit.law = "transfer";
   auto pts = transfer_points(runs, count, fit.notes);
-  require_points(pts.size(), 4, "transfer D_T = k D_F^alpha N^beta (3 constants)");
+  const std::string law = "transfer D_T = k D_F^alpha N^beta (3 constants)";
+  std::vector<std::pair<double, double>> fn;
+  std::vector<double> d_f, n;
+  for (const auto& p : pts) fn.push_back({p.D_F, p.N}), d_f.push_back(p.D_F), n.push_back(p.N);
+  require_distinct(count_distinct_pairs(fn), pts.size(), 4, law, "(D_F, N) points");
+  // alpha needs D_F to vary and beta needs N to vary.
+  require_distinct(count_distinct(d_f), pts.size(), 2, law, "fine-tuning token counts D_F");
+  require_distinct(count_distinct(n), pts.size(), 2, law, "model sizes N");
   std::vector<size_t> all(pts.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   auto v = solve(pts, all);
@@ -93,7 +101,8 @@ FitResult fit_transfer(const std::vector<Run>& runs, ParamCount count, const Fit
                    {"loss", "least squares in log space"}};
   nlohmann::json pj = nlohmann::json::array();
   for (const auto& p : pts) pj.push_back({{"N", p.N}, {"D_F", p.D_F}, {"D_T", p.D_T}, {"loss", p.loss}, {"run", p.run}});
-  fit.data = {{"n_points", pts.size()}, {"points", pj}};
+  fit.data = {
+      {"n_points", pts.size()}, {"n_distinct_points", count_distinct_pairs(fn)}, {"points", pj}};
   if (opts.n_bootstrap > 0) {
     ResampleFit refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
       try {

@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
-csv="$root/../shared/data/chinchilla_fig4_epoch.csv"
+csv="$root/tests/data/chinchilla_fig4_epoch.csv"  # in-repo copy (tests/data/README.md)
 cmake --build "$build" -j1 --target bench_fit >&2
 out="$root/bench/results/fit_$(hostname)_$(date +%Y%m%d_%H%M%S).json"
 "$build/bench_fit" "$csv" --bootstrap 1000 --repeat 3 > "$out"

@@ -34,7 +34,7 @@ void add_fit_command(CLI::App& app) {
   cmd->add_flag("--skip-unfinished", o->skip_unfinished, "Fit the runs that have summary.json, list the others");
   cmd->add_option("--out", o->out, "Folder for fits.json")->required();
   cmd->add_flag("--json", o->json, "Print fits.json instead of the summary");
-  cmd->footer("Example: scalelab fit ../shared/data/chinchilla_fig4_epoch.csv --law chinchilla "
+  cmd->footer("Example: scalelab fit tests/data/chinchilla_fig4_epoch.csv --law chinchilla "
               "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
   cmd->callback([o] {
     RunReadOptions ro;

@@ -31,6 +31,8 @@ TrainLoader::TrainLoader(const std::string& dataset_dir, int64_t block_size, uin
     throw std::runtime_error("rows_per_step must be >= 0, got " + std::to_string(rows_per_step));
   stream_ =
       std::make_unique<TokenStream>(dataset_dir, manifest_.train.shards, manifest_.vocab_size);
+  // After the header and id checks, whose errors say more about a broken file than a digest does.
+  checksums_ = verify_checksums_cached(dataset_dir, manifest_.train.shards);
 }
 
 int64_t TrainLoader::window_start(int64_t step, int64_t row) const {
@@ -69,6 +71,7 @@ ValLoader::ValLoader(const std::string& dataset_dir, int64_t block_size, int64_t
   if (max_windows < 0)
     throw std::runtime_error("max_windows must be >= 0, got " + std::to_string(max_windows));
   stream_ = std::make_unique<TokenStream>(dataset_dir, manifest_.val.shards, manifest_.vocab_size);
+  checksums_ = verify_checksums_cached(dataset_dir, manifest_.val.shards);
   const int64_t available = (n_tokens() - 1) / block_size;
   n_windows_ = max_windows == 0 ? available : std::min(available, max_windows);
 }

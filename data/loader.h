@@ -19,6 +19,8 @@ class TrainLoader {
   //   replacement, epoch by epoch: global row step * B + row walks a seeded permutation of the
   //   (n_tokens - 1) / block_size non-overlapping windows, so every token is trained on once per
   //   epoch and no two rows of an epoch overlap.
+  // Opening checks every train shard: header and ids, and its sha256 against manifest.json
+  // (cached in .verified.json, so only a first open pays; see checksums()).
   TrainLoader(const std::string& dataset_dir, int64_t block_size, uint64_t seed,
               int64_t rows_per_step = 0);
 
@@ -35,10 +37,13 @@ class TrainLoader {
   // Non-overlapping windows per epoch (rows_per_step > 0 mode).
   int64_t n_windows_per_epoch() const { return (n_tokens() - 1) / block_size_; }
   const Manifest& manifest() const { return manifest_; }
+  // What the checksum check on open did; callers log checksums().summary() when slow().
+  const ChecksumReport& checksums() const { return checksums_; }
 
  private:
   Manifest manifest_;
   std::unique_ptr<TokenStream> stream_;
+  ChecksumReport checksums_;
   int64_t block_size_;
   uint64_t seed_;
   int64_t rows_per_step_;
@@ -47,7 +52,8 @@ class TrainLoader {
 class ValLoader {
  public:
   // A fixed set of min(max_windows, (n_val_tokens - 1) / block_size) windows spread evenly over the
-  // val split, never overlapping; max_windows = 0 takes every non-overlapping window.
+  // val split, never overlapping; max_windows = 0 takes every non-overlapping window. Opening
+  // checks the val shards as TrainLoader does the train ones.
   ValLoader(const std::string& dataset_dir, int64_t block_size, int64_t max_windows);
 
   int64_t n_windows() const { return n_windows_; }
@@ -55,10 +61,12 @@ class ValLoader {
   int64_t window_start(int64_t window) const;
   int64_t n_tokens() const { return stream_->n_tokens(); }
   int64_t vocab_size() const { return manifest_.vocab_size; }
+  const ChecksumReport& checksums() const { return checksums_; }
 
  private:
   Manifest manifest_;
   std::unique_ptr<TokenStream> stream_;
+  ChecksumReport checksums_;
   int64_t block_size_;
   int64_t n_windows_ = 0;
 };

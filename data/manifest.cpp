@@ -1,11 +1,19 @@
 #include "data/manifest.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace scalelab::data {
 
@@ -171,16 +179,167 @@ std::string file_sha256(const std::string& path) {
   return out;
 }
 
+namespace {
+
+std::runtime_error checksum_mismatch(const std::string& path, const std::string& expected,
+                                     const std::string& actual) {
+  return std::runtime_error("shard " + path + ": sha256 is " + actual + " but manifest.json says " +
+                            expected +
+                            " (the file changed after prepare wrote it); re-run `scalelab "
+                            "prepare` to rebuild the dataset");
+}
+
+// What the stamp keys a verified shard by. A copy (new inode), a rewrite or a truncation (size,
+// mtime) or a new dataset (digest) all miss the stamp and are hashed again.
+struct FileIdentity {
+  int64_t size = 0, mtime_ns = 0, inode = 0;
+};
+
+FileIdentity identity_of(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot read " + path);
+  return {static_cast<int64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          static_cast<int64_t>(st.st_ino)};
+}
+
+nlohmann::json stamp_entry(const FileIdentity& id, const std::string& sha256) {
+  return {{"size", id.size}, {"mtime_ns", id.mtime_ns}, {"inode", id.inode}, {"sha256", sha256}};
+}
+
+// The stamp's shard table; a missing or unreadable stamp is an empty one (it is only a cache).
+nlohmann::json read_stamp(const std::string& path) {
+  std::ifstream in(path);
+  if (in) {
+    try {
+      nlohmann::json j = nlohmann::json::parse(in);
+      if (j.is_object() && j.value("version", 0) == 1 && j.contains("shards") &&
+          j["shards"].is_object())
+        return j["shards"];
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return nlohmann::json::object();
+}
+
+// Merges into the stamp on disk (another loader, e.g. the val split's, may have written since),
+// through a per-process temporary file and a rename, so readers never see half a stamp; entries of
+// shards that failed are dropped. Returns false when the folder is not writable.
+bool write_stamp(const std::string& path, const nlohmann::json& verified,
+                 const std::vector<std::string>& failed) {
+  nlohmann::json shards = read_stamp(path);
+  for (const auto& [file, entry] : verified.items()) shards[file] = entry;
+  for (const auto& file : failed) shards.erase(file);
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    if (!out) return false;
+    out << nlohmann::json{{"version", 1}, {"shards", shards}}.dump(1) << "\n";
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) fs::remove(tmp, ec);
+  return !ec;
+}
+
+}  // namespace
+
 void verify_checksums(const std::string& dataset_dir, const Manifest& manifest) {
   for (const auto* split : {&manifest.train, &manifest.val})
     for (const auto& shard : split->shards) {
       if (shard.sha256.empty()) continue;
       const std::string path = (fs::path(dataset_dir) / shard.file).string();
       const std::string actual = file_sha256(path);
-      if (actual != shard.sha256)
-        throw std::runtime_error("shard " + path + ": sha256 " + actual +
-                                 " differs from the manifest's " + shard.sha256);
+      if (actual != shard.sha256) throw checksum_mismatch(path, shard.sha256, actual);
     }
+}
+
+std::string ChecksumReport::summary() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "checked the sha256 of %d shard(s), %.2f GB, in %.1f s", n_hashed,
+                n_bytes_hashed / 1e9, seconds);
+  std::string why;
+  if (n_cached > 0) why += "; " + std::to_string(n_cached) + " more already checked";
+  if (n_hashed > 0)
+    why += stamp_written ? std::string("; later opens skip them (") + kVerifiedStampFile + ")"
+                         : std::string("; the folder is read-only, so every open pays this");
+  return "dataset " + dataset_dir + ": " + buf + why;
+}
+
+ChecksumReport verify_checksums_cached(const std::string& dataset_dir,
+                                       const std::vector<ShardEntry>& shards, int n_threads) {
+  ChecksumReport report;
+  report.dataset_dir = dataset_dir;
+  const std::string stamp_path = (fs::path(dataset_dir) / kVerifiedStampFile).string();
+  const nlohmann::json stamp = read_stamp(stamp_path);
+  struct Todo {
+    const ShardEntry* shard;
+    std::string path;
+    FileIdentity id;
+    std::string actual;
+    std::exception_ptr error;
+  };
+  std::vector<Todo> todo;
+  for (const auto& shard : shards) {
+    if (shard.sha256.empty()) continue;  // hand-written manifest without checksums
+    const std::string path = (fs::path(dataset_dir) / shard.file).string();
+    const FileIdentity id = identity_of(path);
+    if (stamp.contains(shard.file) && stamp[shard.file] == stamp_entry(id, shard.sha256)) {
+      ++report.n_cached;
+      continue;
+    }
+    todo.push_back({&shard, path, id, "", nullptr});
+  }
+  if (todo.empty()) return report;
+
+  // Shards are hashed in parallel: a first open of a multi-GB dataset is then disk-bound.
+  const auto start = std::chrono::steady_clock::now();
+  if (n_threads <= 0)
+    n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  n_threads = std::min<int>(n_threads, static_cast<int>(todo.size()));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < todo.size();) {
+      try {
+        todo[i].actual = file_sha256(todo[i].path);
+      } catch (...) {
+        todo[i].error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // The shards that matched go into the stamp even when another one failed: a rerun after fixing
+  // that one then hashes only it.
+  nlohmann::json verified = nlohmann::json::object();
+  std::vector<std::string> failed;
+  const Todo* bad = nullptr;
+  for (const auto& t : todo) {
+    ++report.n_hashed;
+    report.n_bytes_hashed += t.id.size;
+    if (!t.error && t.actual == t.shard->sha256) {
+      verified[t.shard->file] = stamp_entry(t.id, t.shard->sha256);
+    } else {
+      failed.push_back(t.shard->file);
+      if (!bad) bad = &t;
+    }
+  }
+  if (!verified.empty() || !failed.empty())
+    report.stamp_written = write_stamp(stamp_path, verified, failed);
+  if (bad) {
+    if (bad->error) std::rethrow_exception(bad->error);
+    throw checksum_mismatch(bad->path, bad->shard->sha256, bad->actual);
+  }
+  return report;
 }
 
 }  // namespace scalelab::data

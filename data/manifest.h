@@ -45,4 +45,31 @@ std::string file_sha256(const std::string& path);
 // Recomputes each shard's sha256 and throws naming the first file that differs.
 void verify_checksums(const std::string& dataset_dir, const Manifest& manifest);
 
+// The cache of verified checksums in a dataset folder: shard file -> the size, mtime, inode and
+// manifest digest it had when its sha256 last matched. Not part of the dataset's contract; delete
+// it to force a full recheck.
+constexpr const char* kVerifiedStampFile = ".verified.json";
+
+struct ChecksumReport {
+  std::string dataset_dir;
+  int n_hashed = 0;  // shards whose sha256 was computed by this call
+  int n_cached = 0;  // shards the stamp vouched for (same size, mtime, inode and digest)
+  int64_t n_bytes_hashed = 0;
+  double seconds = 0;          // wall time spent hashing
+  bool stamp_written = false;  // false when nothing new was verified or the folder is read-only
+  // Worth logging once the check took about a second or more (only a first open does).
+  bool slow() const { return seconds >= 1.0; }
+  // "dataset D: checked the sha256 of 3 shard(s), 1.20 GB, in 2.3 s; later opens skip them
+  // (.verified.json)"
+  std::string summary() const;
+};
+
+// What the loaders run on open: checks every shard with a recorded sha256 against the file,
+// skipping those the stamp vouches for, hashing the rest on up to n_threads threads (0 = every
+// core), and records the ones that match in the stamp (skipped silently when the folder is
+// read-only). Throws, for the first shard in list order that differs, one line naming the file,
+// both digests and `scalelab prepare`.
+ChecksumReport verify_checksums_cached(const std::string& dataset_dir,
+                                       const std::vector<ShardEntry>& shards, int n_threads = 0);
+
 }  // namespace scalelab::data

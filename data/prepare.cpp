@@ -1,9 +1,14 @@
 #include "data/prepare.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "data/bpe_train.h"
 #include "data/documents.h"
@@ -22,32 +27,80 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Removes the files a dataset consists of, never anything else a user keeps in the folder.
-void remove_dataset_files(const std::string& dir) {
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    const bool ours = name == "manifest.json" || name == "manifest.json.tmp" ||
-                      name == kModelFile ||
-                      ((name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0) &&
-                       entry.path().extension() == ".bin");
-    if (ours) fs::remove(entry.path());
-  }
+// The files a dataset consists of: what --force replaces, never anything else a user keeps in the
+// folder.
+bool is_dataset_file(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return name == "manifest.json" || name == "manifest.json.tmp" || name == kModelFile ||
+         name.rfind(kVerifiedStampFile, 0) == 0 ||
+         ((name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0) && p.extension() == ".bin");
 }
 
-// Refuses to mix a new dataset into a non-empty folder unless forced. Returns whether the folder
-// was created here (so that a failed prepare can remove it again).
-bool prepare_out_dir(const std::string& dir, bool force) {
+// Refuses to mix a new dataset into a non-empty folder unless forced. Nothing is written here.
+void check_out_dir(const std::string& dir, bool force) {
   if (dir.empty()) throw std::runtime_error("--out: no output folder given");
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw std::runtime_error("output " + dir + ": exists and is not a folder");
-  if (fs::exists(dir) && !fs::is_empty(dir)) {
-    if (!force)
-      throw std::runtime_error(
-          "output " + dir +
-          ": folder exists and is not empty (pass --force to replace the dataset in it)");
-    remove_dataset_files(dir);
+  if (fs::exists(dir) && !fs::is_empty(dir) && !force)
+    throw std::runtime_error(
+        "output " + dir +
+        ": folder exists and is not empty (pass --force to replace the dataset in it)");
+}
+
+// The folder the new dataset is built in: a sibling of out (same file system, so moving it into
+// place is a rename; of the real folder when out is a symlink), named for this process.
+fs::path staging_dir(const std::string& out) {
+  fs::path p = fs::weakly_canonical(fs::absolute(out));
+  if (p.filename().empty()) p = p.parent_path();  // "data/kjv/" -> "data/kjv"
+  return p.parent_path() / (p.filename().string() + ".tmp-" + std::to_string(::getpid()));
+}
+
+// Puts the dataset built in `staged` in place of the one in `out`. A new folder is one rename;
+// else the old dataset files move aside (manifest first) and the new ones in (manifest last), all
+// renames within one file system, then the old ones are deleted. A failed rename moves everything
+// back, so `out` holds the old dataset or the new one, never a mix.
+void swap_in(const fs::path& staged, const fs::path& out) {
+  if (!fs::exists(out)) {
+    fs::rename(staged, out);
+    return;
   }
-  return fs::create_directories(dir);
+  auto files = [](const fs::path& dir, bool dataset_only, bool manifest_first) {
+    std::vector<fs::path> names;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (!dataset_only || is_dataset_file(e.path())) names.push_back(e.path().filename());
+    std::stable_partition(names.begin(), names.end(), [&](const fs::path& n) {
+      return (n == "manifest.json") == manifest_first;
+    });
+    return names;
+  };
+  const fs::path aside = staged.string() + "-old";
+  fs::create_directory(aside);
+  std::vector<std::pair<fs::path, fs::path>> moved;  // (from, to), to undo on failure
+  auto move = [&](const fs::path& from, const fs::path& to) {
+    fs::rename(from, to);
+    moved.push_back({from, to});
+  };
+  try {
+    for (const auto& name : files(out, true, true)) move(out / name, aside / name);
+    for (const auto& name : files(staged, false, false)) move(staged / name, out / name);
+  } catch (const std::exception& e) {
+    bool undone = true;
+    for (auto it = moved.rbegin(); it != moved.rend(); ++it) {
+      std::error_code ec;
+      fs::rename(it->second, it->first, ec);
+      undone = undone && !ec;
+    }
+    std::error_code ec;
+    fs::remove(aside, ec);  // only when empty: it may hold old files that did not move back
+    if (!undone)
+      throw std::runtime_error(
+          "output " + out.string() + ": replacing the dataset failed (" + e.what() +
+          ") and some old files could not be moved back; they are in " + aside.string());
+    throw;
+  }
+  std::error_code ec;  // the new dataset is in place; leftovers of the old one are only clutter
+  fs::remove_all(aside, ec);
+  fs::remove(staged, ec);
 }
 
 // The --tokenizer and --vocab-size checks that need no work, done before anything is written.
@@ -143,17 +196,30 @@ PrepareResult prepare(const PrepareOptions& o,
     throw std::runtime_error("--input: the " + std::to_string(files.size()) +
                              " input file(s) are empty");
   check_tokenizer_option(o);
-  const bool created = prepare_out_dir(o.out_dir, o.force);
+  check_out_dir(o.out_dir, o.force);
+  // Built aside and swapped in at the end: a prepare that fails (BPE training, an empty split, a
+  // full disk) leaves the old dataset as it was and no half dataset behind, so a rerun needs no
+  // --force, and a --tokenizer model inside out is still there to read.
+  const fs::path staged = staging_dir(o.out_dir);
   try {
-    return build_dataset(o, files, total_bytes, progress);
+    fs::create_directories(staged.parent_path());
+    fs::remove_all(staged);  // left by a killed prepare that had this process id
+    fs::create_directory(staged);
+  } catch (const fs::filesystem_error& e) {
+    throw std::runtime_error("output " + o.out_dir + ": cannot create " + staged.string() +
+                             ", the folder next to it where the dataset is built before it is "
+                             "moved in: " +
+                             e.code().message());
+  }
+  try {
+    PrepareOptions in_staging = o;
+    in_staging.out_dir = staged.string();
+    PrepareResult result = build_dataset(in_staging, files, total_bytes, progress);
+    swap_in(staged, o.out_dir);
+    return result;
   } catch (...) {
-    // A failed prepare leaves no half dataset behind, so a rerun needs no --force.
-    try {
-      remove_dataset_files(o.out_dir);
-      if (created) fs::remove(o.out_dir);
-    } catch (...) {
-      // Cleanup is best effort: the original error is the one to report.
-    }
+    std::error_code ec;  // best effort: the original error is the one to report
+    fs::remove_all(staged, ec);
     throw;
   }
 }

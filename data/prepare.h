@@ -19,7 +19,7 @@ struct PrepareOptions {
   int64_t vocab_size = 4096;       // bpe only
   double val_fraction = 0.05;
   uint64_t seed = 0;
-  bool force = false;  // replace an existing dataset in out_dir
+  bool force = false;  // replace an existing dataset in out_dir (other files there are kept)
   int n_threads = 0;   // 0 = every core
   int64_t shard_tokens = 100'000'000;
   int64_t bpe_sample_lines = 1'000'000;  // lines sampled from the train split to train BPE
@@ -41,7 +41,9 @@ struct PrepareResult {
 };
 
 // Throws with a message naming the bad input: missing inputs, no text, an existing dataset
-// without force, an empty split, a tokenizer that fails to train or load.
+// without force, an empty split, a tokenizer that fails to train or load. The dataset is built in
+// a sibling `<out_dir>.tmp-<pid>` and moved into out_dir only when complete, so a failure leaves
+// an existing dataset as it was.
 PrepareResult prepare(const PrepareOptions& options,
                       const std::function<void(const PrepareProgress&)>& progress = {});
 

@@ -1,19 +1,28 @@
 // The train and val loaders: rows are pure functions of (seed, step, row) — determinism, rank
 // slices that add up to the whole batch, resume at any step — epochs without replacement, a fixed
-// val set, and the errors the trainer relies on.
+// val set, shard checksums checked on open (once, then cached), and the errors the trainer relies
+// on.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "data/loader.h"
+#include "data/prepare.h"
 #include "data/shard.h"
 #include "tests/test_data_util.h"
 
 namespace scalelab::data {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::expect_error;
+using testing::read_file;
 using testing::TempDir;
+using testing::write_file;
 
 // Token at stream position p: p mod 251, so a row's content reveals where it came from.
 uint32_t token_at(int64_t p) {
@@ -181,6 +190,123 @@ TEST(TrainLoader, LoadsLlmcShardsWithAHandWrittenManifest) {
   const int64_t start = loader.window_start(0, 0);
   EXPECT_EQ(r[0], start % 3 == 0 ? 50256 : 1000 + start);
   EXPECT_EQ(ValLoader(dir.path(), 16, 4).n_windows(), 4);
+  EXPECT_EQ(loader.checksums().n_hashed, 0);  // no sha256 in the manifest: nothing to check
+  EXPECT_FALSE(fs::exists(dir / kVerifiedStampFile));
+}
+
+// A dataset made by prepare (bytes, several train shards), whose manifest records every sha256.
+Manifest make_prepared(const TempDir& dir) {
+  for (int i = 0; i < 40; ++i)
+    write_file(dir / ("in/doc" + std::to_string(100 + i) + ".txt"), testing::sample_text(6, i));
+  PrepareOptions o;
+  o.inputs = {dir / "in"};
+  o.out_dir = dir / "ds";
+  o.val_fraction = 0.2;
+  o.shard_tokens = 1500;
+  return prepare(o).manifest;
+}
+
+// Flips the low bit of the first token below 256 in a uint16 shard: still a valid byte id, so only
+// the checksum can tell.
+void flip_a_token_bit(const std::string& path) {
+  int64_t i = 0;
+  {
+    Shard shard(path);
+    while (shard.at(i) >= 256) ++i;
+  }
+  std::string bytes = read_file(path);
+  bytes[kShardHeaderBytes + 2 * i] ^= 1;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+nlohmann::json stamp_shards(const TempDir& dir) {
+  std::ifstream in(dir / ("ds/" + std::string(kVerifiedStampFile)));
+  return nlohmann::json::parse(in).at("shards");
+}
+
+TEST(TrainLoader, ChangedShardFailsItsChecksumNamingIt) {
+  TempDir dir;
+  const Manifest m = make_prepared(dir);
+  ASSERT_GE(m.train.shards.size(), 3u);
+  EXPECT_NO_THROW(TrainLoader(dir / "ds", 16, 0));  // intact
+  const std::string bad = dir / "ds/train_000001.bin";
+  flip_a_token_bit(bad);
+  const std::string actual = file_sha256(bad);
+  ASSERT_NE(actual, m.train.shards[1].sha256);
+  try {
+    TrainLoader loader(dir / "ds", 16, 0);
+    ADD_FAILURE() << "a changed shard opened";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    for (const std::string& part :
+         {bad, m.train.shards[1].sha256, actual, std::string("re-run `scalelab prepare`")})
+      EXPECT_NE(what.find(part), std::string::npos) << what << "\nmissing: " << part;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  EXPECT_NO_THROW(ValLoader(dir / "ds", 16, 4));  // the val shards are intact
+  // The good train shards were stamped, the bad one not: fixing it is a one-shard recheck.
+  const auto shards = stamp_shards(dir);
+  EXPECT_TRUE(shards.contains("train_000000.bin"));
+  EXPECT_FALSE(shards.contains("train_000001.bin"));
+}
+
+TEST(TrainLoader, VerifiedStampSkipsRehashingUntilAShardChanges) {
+  TempDir dir;
+  const Manifest m = make_prepared(dir);
+  const int n_train = static_cast<int>(m.train.shards.size());
+  const TrainLoader first(dir / "ds", 16, 0);
+  EXPECT_EQ(first.checksums().n_hashed, n_train);
+  EXPECT_EQ(first.checksums().n_cached, 0);
+  EXPECT_TRUE(first.checksums().stamp_written);
+  EXPECT_NE(first.checksums().summary().find("checked the sha256 of " + std::to_string(n_train)),
+            std::string::npos)
+      << first.checksums().summary();
+  auto shards = stamp_shards(dir);
+  for (const auto& s : m.train.shards) {
+    ASSERT_TRUE(shards.contains(s.file)) << s.file;
+    EXPECT_EQ(shards[s.file]["sha256"], s.sha256);
+    EXPECT_EQ(shards[s.file]["size"], static_cast<int64_t>(fs::file_size(dir / ("ds/" + s.file))));
+  }
+  const TrainLoader second(dir / "ds", 16, 0);
+  EXPECT_EQ(second.checksums().n_hashed, 0);
+  EXPECT_EQ(second.checksums().n_cached, n_train);
+  EXPECT_FALSE(second.checksums().slow());
+
+  // The val loader adds its shards to the same stamp.
+  EXPECT_EQ(ValLoader(dir / "ds", 16, 4).checksums().n_hashed,
+            static_cast<int>(m.val.shards.size()));
+  shards = stamp_shards(dir);
+  EXPECT_TRUE(shards.contains("train_000000.bin"));
+  EXPECT_TRUE(shards.contains(m.val.shards[0].file));
+
+  // A new mtime is a changed file: that shard alone is hashed again.
+  const fs::path shard0 = dir / "ds/train_000000.bin";
+  fs::last_write_time(shard0, fs::last_write_time(shard0) + std::chrono::seconds(5));
+  const TrainLoader touched(dir / "ds", 16, 0);
+  EXPECT_EQ(touched.checksums().n_hashed, 1);
+  EXPECT_EQ(touched.checksums().n_cached, n_train - 1);
+  // So is a copy put in its place with the old mtime (a new inode: not the file that was checked).
+  const fs::path shard1 = dir / "ds/train_000001.bin", copy = dir / "copy.bin";
+  const auto mtime = fs::last_write_time(shard1);
+  fs::copy_file(shard1, copy);
+  fs::rename(copy, shard1);
+  fs::last_write_time(shard1, mtime);
+  EXPECT_EQ(TrainLoader(dir / "ds", 16, 0).checksums().n_hashed, 1);
+  EXPECT_EQ(TrainLoader(dir / "ds", 16, 0).checksums().n_hashed, 0);
+}
+
+TEST(TrainLoader, ReadOnlyDatasetOpensWithoutAStamp) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes into read-only folders";
+  TempDir dir;
+  const Manifest m = make_prepared(dir);
+  fs::permissions(dir / "ds",
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  const TrainLoader loader(dir / "ds", 16, 0);
+  EXPECT_EQ(loader.checksums().n_hashed, static_cast<int>(m.train.shards.size()));
+  EXPECT_FALSE(loader.checksums().stamp_written);
+  EXPECT_FALSE(fs::exists(dir / ("ds/" + std::string(kVerifiedStampFile))));
+  fs::permissions(dir / "ds", fs::perms::owner_write, fs::perm_options::add);
 }
 
 TEST(ValLoader, FixedNonOverlappingWindowsSpreadOverTheSplit) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include "data/loader.h"
@@ -16,6 +18,7 @@ namespace scalelab::data {
 namespace {
 
 using testing::expect_error;
+using testing::read_file;
 using testing::sample_text;
 using testing::TempDir;
 using testing::write_file;
@@ -216,6 +219,86 @@ TEST(Prepare, BadInputsAreClearErrors) {
   o = options(dir / "in", dir / "o7", "bpe");
   o.vocab_size = 100;
   expect_error([&] { prepare(o); }, {"--vocab-size 100"});
+}
+
+// Every file directly in dir, by name, with its bytes.
+std::map<std::string, std::string> folder_bytes(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    out[e.path().filename().string()] = read_file(e.path().string());
+  return out;
+}
+
+// Runs fn, expects a std::runtime_error, returns its message.
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error";
+  return "";
+}
+
+TEST(Prepare, FailedForceLeavesTheOldDatasetByteIdentical) {
+  TempDir dir;
+  make_corpus(dir / "in", 30);
+  auto o = options(dir / "in", dir / "out", "byte");
+  o.shard_tokens = 2000;  // several train shards
+  prepare(o);
+  EXPECT_NO_THROW(TrainLoader(dir / "out", 16, 0));  // also writes the checksum stamp
+  write_file(dir / "out/notes.txt", "the user's own file");
+  const auto before = folder_bytes(dir / "out");
+  ASSERT_GT(before.size(), 5u);
+  ASSERT_TRUE(before.count("train_000002.bin"));
+
+  // BPE training fails (a vocabulary far larger than 30 short documents can fill).
+  auto bpe = options(dir / "in", dir / "out", "bpe");
+  bpe.force = true;
+  bpe.vocab_size = 100000;
+  std::string what = error_of([&] { prepare(bpe); });
+  EXPECT_NE(what.find("BPE training (vocab_size 100000) failed"), std::string::npos) << what;
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_TRUE(folder_bytes(dir / "out") == before);
+
+  // Fails after the new shards were written: one document, so the val split is empty.
+  write_file(dir / "one/a.txt", "a single document\n");
+  auto one = options(dir / "one", dir / "out", "byte");
+  one.force = true;
+  one.val_fraction = 0.01;
+  what = error_of([&] { prepare(one); });
+  EXPECT_NE(what.find("val split is empty"), std::string::npos) << what;
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_TRUE(folder_bytes(dir / "out") == before);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // no staging folder left
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+
+  // A --force that succeeds replaces every dataset file (stale shards and stamp included) and
+  // keeps the user's.
+  auto again = o;
+  again.force = true;
+  again.shard_tokens = 1'000'000;
+  auto r = prepare(again);
+  const auto after = folder_bytes(dir / "out");
+  EXPECT_EQ(after.at("notes.txt"), "the user's own file");
+  EXPECT_FALSE(after.count("train_000001.bin"));
+  EXPECT_FALSE(after.count(kVerifiedStampFile));
+  EXPECT_NE(after.at("manifest.json"), before.at("manifest.json"));
+  EXPECT_EQ(r.manifest.train.shards.size(), 1u);
+  EXPECT_NO_THROW(verify_checksums(dir / "out", read_manifest(dir / "out")));
+  EXPECT_NO_THROW(TrainLoader(dir / "out", 16, 0));
+}
+
+TEST(Prepare, ModelFileInsideTheReplacedDatasetIsStillReadable) {
+  // --force --tokenizer out/tokenizer.model: the old model is read while the new dataset is built.
+  TempDir dir;
+  auto docs = make_corpus(dir / "in", 30);
+  prepare(options(dir / "in", dir / "out", "bpe"));
+  auto o = options(dir / "in", dir / "out", dir / "out/tokenizer.model");
+  o.force = true;
+  auto r = prepare(o);
+  EXPECT_EQ(r.manifest.tokenizer, "sentencepiece");
+  expect_round_trip(dir / "out", docs);
 }
 
 }  // namespace

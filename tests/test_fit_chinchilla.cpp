@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
 
 #include "analysis/approach3.h"
@@ -17,8 +20,8 @@ std::vector<Point> epoch_points() {
   cols.c = "Training FLOP";
   cols.d = "tokens (absent: D = C / 6N)";
   cols.loss = "loss";
-  auto pts = read_csv_points(SCALELAB_SOURCE_DIR "/../shared/data/chinchilla_fig4_epoch.csv", cols);
-  // Besiroglu et al. 2024 drop the 5 highest-loss runs before fitting (shared/data/README.md).
+  auto pts = read_csv_points(SCALELAB_SOURCE_DIR "/tests/data/chinchilla_fig4_epoch.csv", cols);
+  // Besiroglu et al. 2024 drop the 5 highest-loss runs before fitting (tests/data/README.md).
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.loss > b.loss; });
   pts.erase(pts.begin(), pts.begin() + 5);
   return pts;
@@ -30,7 +33,7 @@ TEST(Approach3, ReproducesPublishedRefitWithinOnePercent) {
   auto pts = epoch_points();
   ASSERT_EQ(pts.size(), 240u);
   Approach3Fit fit = fit_approach3(pts);
-  // Published result of this exact procedure (shared/data/README.md).
+  // Published result of this exact procedure (tests/data/README.md).
   EXPECT_NEAR(fit.law.E, 1.8172, 0.01 * 1.8172);
   EXPECT_NEAR(fit.law.A, 477.8, 0.01 * 477.8);
   EXPECT_NEAR(fit.law.B, 2143, 0.01 * 2143);
@@ -84,12 +87,65 @@ TEST(Approach3, RecoversKnownLawFromNoisyPoints) {
   }
 }
 
-TEST(Approach3, TooFewPointsIsAnError) {
-  std::vector<Point> pts(3, Point{1e8, 1e9, 6e17, 3.0, ""});
+std::string error_of(const std::function<void()>& f) {
   try {
-    fit_approach3(pts);
-    FAIL();
+    f();
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs at least 6 points, got 3"), std::string::npos) << e.what();
+    return e.what();
   }
+  return "(no error)";
+}
+
+TEST(Approach3, TooFewPointsIsAnError) {
+  std::vector<Point> pts = {
+      {1e8, 1e9, 6e17, 3.0, ""}, {2e8, 1e9, 1.2e18, 2.9, ""}, {4e8, 2e9, 4.8e18, 2.7, ""}};
+  EXPECT_EQ(error_of([&] { fit_approach3(pts); }),
+            "chinchilla approach 3 (5 constants): needs at least 6 distinct (N, D) points, got 3");
+}
+
+TEST(Approach3, IdenticalRowsCountOnce) {
+  // 8 copies of one CSV row used to "fit" 5 constants with zero-width intervals.
+  std::string csv = "Model Size,Training FLOP,loss\n";
+  for (int i = 0; i < 8; ++i) csv += "1e8,6e17,3.1\n";
+  const auto path = std::filesystem::temp_directory_path() / "scalelab_approach3_identical.csv";
+  std::ofstream(path) << csv;
+  CsvColumns cols;
+  cols.n = "Model Size", cols.c = "Training FLOP";
+  const auto pts = read_csv_points(path.string(), cols);
+  ASSERT_EQ(pts.size(), 8u);
+  const std::string want =
+      "chinchilla approach 3 (5 constants): needs at least 6 distinct (N, D) points, got 1 (from 8 "
+      "rows)";
+  EXPECT_EQ(error_of([&] { fit_approach3(pts); }), want);
+  FitOptions with_bootstrap;
+  with_bootstrap.n_bootstrap = 20;
+  EXPECT_EQ(error_of([&] { chinchilla_approach3(pts, with_bootstrap); }), want);
+  std::filesystem::remove(path);
+}
+
+TEST(Approach3, NeedsThreeDistinctSizesAndTokenCounts) {
+  // 8 distinct (N, D) pairs but only two sizes: A and alpha are not determined.
+  std::vector<Point> pts;
+  for (double N : {1e8, 4e8})
+    for (double D : {1e9, 3e9, 1e10, 3e10})
+      pts.push_back({N, D, 6 * N * D, 2 + 400 / std::pow(N, 0.34) + 400 / std::pow(D, 0.28), ""});
+  EXPECT_EQ(error_of([&] { fit_approach3(pts); }),
+            "chinchilla approach 3 (5 constants): needs at least 3 distinct model sizes N, got 2 "
+            "(from 8 rows)");
+  for (auto& p : pts) p = {p.D / 10, p.N * 10, p.C, p.loss, ""};  // now two token counts
+  EXPECT_EQ(error_of([&] { fit_approach3(pts); }),
+            "chinchilla approach 3 (5 constants): needs at least 3 distinct token counts D, got 2 "
+            "(from 8 rows)");
+}
+
+TEST(Approach3, DuplicatedRowsStillFitWhenEnoughAreDistinct) {
+  const ChinchillaLaw truth{2.0, 600.0, 1500.0, 0.33, 0.30};
+  std::vector<Point> pts;
+  for (double N : {1e8, 4e8, 1.6e9})
+    for (double D : {2e9, 8e9, 3.2e10})
+      for (int copy = 0; copy < 2; ++copy) pts.push_back({N, D, 6 * N * D, truth.loss(N, D), ""});
+  FitResult fit = chinchilla_approach3(pts, {});
+  EXPECT_EQ(fit.data["n_points"], 18);
+  EXPECT_EQ(fit.data["n_distinct_points"], 9);
+  EXPECT_NEAR(fit.value("alpha"), truth.alpha, 0.02);
 }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "analysis/kaplan_fit.h"
@@ -92,4 +93,52 @@ TEST(Kaplan, TooFewSizesIsAnError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("needs at least 3 model sizes, got 2"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Kaplan, IdenticalPointsAreRefusedNamingDistinctCounts) {
+  // 8 copies of one point: every Kaplan law is refused, none "fits" through repeated rows.
+  const std::vector<Point> pts(8, Point{1e8, 2e9, 1.2e18, 3.1, ""});
+  EXPECT_EQ(
+      error_of([&] { fit_kaplan_nd(pts, {}); }),
+      "kaplan L(N, D) (4 constants): needs at least 5 distinct (N, D) points, got 1 (from 8 rows)");
+  EXPECT_NE(error_of([&] { fit_kaplan_n(pts, {}); }).find("needs at least 3 model sizes, got 1"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { fit_kaplan_d(pts, {}); }).find("needs at least 3 token counts, got 1"),
+            std::string::npos);
+  const auto msg = error_of([&] { fit_kaplan_c(pts, {}, ParamCount::non_embedding, {}); });
+  EXPECT_NE(msg.find("the compute frontier has 1 distinct C values"), std::string::npos) << msg;
+}
+
+TEST(Kaplan, LossOfNAndDNeedsSeveralSizesAndTokenCounts) {
+  // Six distinct points, all of one size: Nc and alpha_N cannot be told apart.
+  const KaplanLaw truth;
+  std::vector<Point> pts;
+  for (double D = 1e8; D < 1e11; D *= 3) pts.push_back({1e8, D, 6e8 * D, truth.loss(1e8, D), ""});
+  EXPECT_EQ(
+      error_of([&] { fit_kaplan_nd(pts, {}); }),
+      "kaplan L(N, D) (4 constants): needs at least 2 distinct model sizes N, got 1 (from 7 rows)");
+}
+
+TEST(Kaplan, FrontierCountsDistinctFlops) {
+  // Two final points share C: the frontier has two distinct C values, too few for L(C).
+  std::vector<Point> pts = {
+      {1e7, 1e10, 6e17, 3.0, ""}, {2e7, 5e9, 6e17, 2.9, ""}, {1e7, 2e10, 1.2e18, 2.8, ""}};
+  auto msg = error_of([&] { fit_kaplan_c(pts, {}, ParamCount::non_embedding, {}); });
+  EXPECT_NE(msg.find("kaplan L(C): the compute frontier has 2 distinct C values"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("needs at least 3"), std::string::npos) << msg;
 }

@@ -1,8 +1,10 @@
-// Point readers: CSV with named columns and run folders, and their error messages.
+// Point readers (CSV with named columns, run folders), distinct-point counts, and their error
+// messages.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "analysis/distinct.h"
 #include "analysis/points.h"
 #include "tests/synthetic_runs.h"
 
@@ -112,4 +114,28 @@ TEST(Runs, EmptyFolderIsAnError) {
 TEST(Points, TooFewPointsMessage) {
   auto msg = error_of([] { require_points(2, 5, "kaplan L(N, D)"); });
   EXPECT_EQ(msg, "kaplan L(N, D): needs at least 5 points, got 2");
+}
+
+TEST(Points, DistinctCountsIgnoreRepeatedRows) {
+  const std::vector<Point> same(8, Point{1e8, 2e9, 1.2e18, 3.1, ""});
+  EXPECT_EQ(count_distinct_nd(same), 1u);
+  // D = C / (6 N) rounded differently still counts once; a 0.01% difference does not.
+  std::vector<Point> pts = {{1e8, 2e9, 0, 3, ""},
+                            {1e8, 2e9 * (1 + 1e-13), 0, 3, ""},
+                            {1e8, 2.0002e9, 0, 3, ""},
+                            {3e8, 2e9, 0, 3, ""}};
+  EXPECT_EQ(count_distinct_nd(pts), 3u);
+  EXPECT_EQ(count_distinct({1.0, 1.0, 2.0, 3.0, 3.0}), 3u);
+  EXPECT_EQ(count_distinct_pairs({{1, 2}, {2, 1}, {1, 2}}), 2u);
+}
+
+TEST(Points, TooFewDistinctPointsMessage) {
+  auto msg =
+      error_of([] { require_distinct(1, 8, 5, "kaplan L(N, D) (4 constants)", "(N, D) points"); });
+  EXPECT_EQ(
+      msg,
+      "kaplan L(N, D) (4 constants): needs at least 5 distinct (N, D) points, got 1 (from 8 rows)");
+  msg = error_of([] { require_distinct(2, 2, 3, "kaplan L(N)", "x values"); });
+  EXPECT_EQ(msg, "kaplan L(N): needs at least 3 distinct x values, got 2");
+  EXPECT_EQ(error_of([] { require_distinct(5, 8, 5, "law", "points"); }), "(no error)");
 }

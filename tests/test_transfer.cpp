@@ -51,3 +51,28 @@ TEST(Transfer, MissingRolesAreAnError) {
     EXPECT_NE(std::string(e.what()).find("1 scratch, 0 finetune"), std::string::npos) << e.what();
   }
 }
+
+TEST(Transfer, RepeatedFineTunesCountOnce) {
+  // Four fine-tuned runs of one (D_F, N): four rows but one point, too few for 3 constants.
+  auto root = synth::fresh_dir("transfer_repeated");
+  const double N = 4e6, L = scratch_loss(N, 3e7);
+  const nlohmann::json scratch = {{"study", "transfer"}, {"role", "scratch"}};
+  const nlohmann::json finetune = {
+      {"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", 1e7}};
+  int id = 0;
+  for (double D = 1e5; D < 2e11; D *= 3)
+    synth::write_run(root, {"s" + std::to_string(id++), N, D, 0, scratch,
+                            [N](double t) { return scratch_loss(N, t); }});
+  for (int seed = 0; seed < 4; ++seed)
+    synth::write_run(root,
+                     {"ft" + std::to_string(seed), N, 1e7, 0, finetune, [L](double) { return L; }});
+  auto set = read_runs(root.string());
+  try {
+    fit_transfer(set.runs, ParamCount::non_embedding, {});
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "transfer D_T = k D_F^alpha N^beta (3 constants): needs at least 4 distinct (D_F, N) "
+              "points, got 1 (from 4 rows)");
+  }
+}
