@@ -29,6 +29,7 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols, const R
   in.runs = std::move(set.runs);
   in.unfinished = std::move(set.unfinished);
   in.notes = std::move(set.notes);
+  in.left_out = std::move(set.left_out);
   std::vector<Run> main_runs;
   for (const auto& r : in.runs)
     if (!(r.tags.contains("study") && r.tags["study"] == "transfer")) main_runs.push_back(r);
@@ -39,11 +40,9 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols, const R
   return in;
 }
 
-std::vector<FitResult> fit_laws(const FitInput& in, const std::string& law, const FitOptions& opts,
+std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions& opts,
                                 std::vector<std::string>& skipped) {
-  const bool all = law == "all";
-  if (!all && law != "chinchilla" && law != "kaplan" && law != "approach1" && law != "approach2" && law != "transfer")
-    throw std::runtime_error("--law " + law + ": expected chinchilla, kaplan, approach1, approach2, transfer or all");
+  const bool all = law == FitLaw::all;
   std::vector<FitResult> out;
   std::vector<Run> main_runs;
   for (const auto& r : in.runs)
@@ -54,7 +53,7 @@ std::vector<FitResult> fit_laws(const FitInput& in, const std::string& law, cons
       f.data["source"] = in.source;
       if (!in.from_csv) {
         f.data["params_counted"] = in.count == ParamCount::total ? "total" : "non-embedding";
-        f.data["flop_convention"] = in.flop_convention;
+        f.data["flop_convention"] = enum_name(in.flop_convention);
       }
       out.push_back(std::move(f));
     } catch (const std::runtime_error& e) {
@@ -62,17 +61,17 @@ std::vector<FitResult> fit_laws(const FitInput& in, const std::string& law, cons
       skipped.push_back(name + ": " + e.what());
     }
   };
-  if (all || law == "chinchilla") attempt("chinchilla_approach3", [&] { return chinchilla_approach3(in.points, opts); });
-  if (all || law == "kaplan") {
+  if (all || law == FitLaw::chinchilla) attempt("chinchilla_approach3", [&] { return chinchilla_approach3(in.points, opts); });
+  if (all || law == FitLaw::kaplan) {
     attempt("kaplan_nd", [&] { return fit_kaplan_nd(in.points, opts); });
     attempt("kaplan_n", [&] { return fit_kaplan_n(in.points, opts); });
     attempt("kaplan_d", [&] { return fit_kaplan_d(in.points, opts); });
     attempt("kaplan_c", [&] { return fit_kaplan_c(in.points, main_runs, in.count, opts); });
   }
-  if (all || law == "approach1")
+  if (all || law == FitLaw::approach1)
     attempt("chinchilla_approach1", [&] { return fit_approach1(in.points, main_runs, in.count, opts); });
-  if (all || law == "approach2") attempt("chinchilla_approach2", [&] { return fit_approach2(in.points, opts); });
-  if (all || law == "transfer") {
+  if (all || law == FitLaw::approach2) attempt("chinchilla_approach2", [&] { return fit_approach2(in.points, opts); });
+  if (all || law == FitLaw::transfer) {
     if (in.from_csv) {
       if (!all) throw std::runtime_error("transfer: needs run folders tagged by the transfer study, not a CSV");
       skipped.push_back("transfer: needs run folders tagged by the transfer study");

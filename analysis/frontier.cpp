@@ -28,7 +28,7 @@ std::vector<FrontierPoint> curve_frontier(const std::vector<Run>& runs, ParamCou
   std::vector<Curve> curves;
   std::vector<Point> finals;
   for (const auto& r : runs) {
-    if (r.status == "diverged") continue;
+    if (!is_complete(r.status)) continue;
     const auto& src = r.eval.size() >= 2 ? r.eval : r.train;
     Curve c{{}, {}, {}, run_params(r, count), r.name};
     for (const auto& p : src)

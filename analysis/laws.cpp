@@ -30,12 +30,9 @@ double Law::loss(double N, double D) const {
 Law law_by_name(const std::string& name) {
   Law law;
   law.name = name;
-  if (name == "kaplan") {
-    law.kind = Law::Kind::kaplan;
-  } else if (name == "chinchilla") {
-    law.chinchilla = ChinchillaLaw::chinchilla();
-  } else if (name == "epoch") {
-    law.chinchilla = ChinchillaLaw::epoch();
+  if (auto published = find_enum<PublishedLaw>(name)) {
+    law.kind = *published == PublishedLaw::kaplan ? Law::Kind::kaplan : Law::Kind::chinchilla;
+    if (*published == PublishedLaw::epoch) law.chinchilla = ChinchillaLaw::epoch();
   } else {
     if (!std::ifstream(name))
       throw std::runtime_error("--law " + name +

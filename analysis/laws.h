@@ -1,7 +1,11 @@
 // Published scaling laws and what they imply: predicted loss, compute-optimal allocation.
 #pragma once
 
+#include <array>
 #include <string>
+#include <utility>
+
+#include "common/enum_names.h"
 
 namespace scalelab {
 
@@ -23,6 +27,14 @@ struct ChinchillaLaw {
   static ChinchillaLaw epoch() { return {1.8172, 482.01, 2085.43, 0.3478, 0.3658}; }
   // Closed form of the compute-optimal N under C = 6 N D (Hoffmann et al. 2022, eq. 4).
   double optimal_params(double C) const;
+};
+
+// The published laws that predict and plan know by name.
+enum class PublishedLaw { kaplan, chinchilla, epoch };
+template <>
+struct EnumNames<PublishedLaw> {
+  static constexpr std::array<std::pair<PublishedLaw, const char*>, 3> values{
+      {{PublishedLaw::kaplan, "kaplan"}, {PublishedLaw::chinchilla, "chinchilla"}, {PublishedLaw::epoch, "epoch"}}};
 };
 
 // A law by name (kaplan | chinchilla | epoch) or from a fits.json written by `scalelab fit`.

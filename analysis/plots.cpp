@@ -93,7 +93,7 @@ Figure loss_curves(const FitInput& in, const std::string& dir, bool by_flops) {
   }
   const std::string name = by_flops ? "loss_vs_flops" : "loss_vs_tokens";
   write_file(dir, "loss_curves.dat", dat.str());
-  std::string body = axes(by_flops ? "training compute C (FLOPs, " + in.flop_convention + ")" : "tokens seen D",
+  std::string body = axes(by_flops ? "training compute C (FLOPs, " + enum_name(in.flop_convention) + ")" : "tokens seen D",
                           "loss (nats/token)", true, false);
   body += log_loss_axis(lo, hi);
   body += "set cblabel 'log_{10} N (parameters)'\nset palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\nunset key\n";

@@ -148,7 +148,7 @@ Figure deepnarrow(const FitInput& in, const std::string& dir) {
   for (const auto& r : in.runs) {
     const std::string role = tag_str(r, "role");
     const double depth = tag_num(r, "depth");
-    if (tag_str(r, "study") != "deepnarrow" || depth <= 0 || r.status == "diverged") continue;
+    if (tag_str(r, "study") != "deepnarrow" || depth <= 0 || !is_complete(r.status)) continue;
     if (role != "pretrain" && role != "finetune") continue;
     // The budget the study aimed at; older runs without it are grouped by their own N.
     double budget = tag_num(r, "target_params");

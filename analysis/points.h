@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "configs/config_enums.h"
+#include "runfolder/status.h"
+
 namespace scalelab {
 
 // One final point. N is whichever count the user asked for (total or non-embedding).
@@ -21,7 +24,9 @@ struct CurvePoint {
 };
 
 struct Run {
-  std::string name, path, status;
+  std::string name, path;
+  RunStatus status = RunStatus::finished;
+  int64_t steps = 0, budget_steps = 0;
   double params_total = 0, params_non_embedding = 0, tokens = 0, flops = 0;
   double final_val_loss = 0, best_val_loss = 0;
   double budget = 0;  // config.train.flops, else tags.budget; 0 when neither is set
@@ -33,22 +38,24 @@ enum class ParamCount { total, non_embedding };
 ParamCount parse_param_count(const std::string& s);  // "total" | "non-embedding"
 
 struct RunReadOptions {
-  std::string flop_convention = "6n";  // a key of summary.flops / metrics flops
+  FlopConvention flop_convention = FlopConvention::six_n;  // which of summary.flops is C
   bool allow_missing_summary = false;  // else a run without summary.json is an error
 };
 
 struct RunSet {
   std::vector<Run> runs;                 // with summaries
   std::vector<std::string> unfinished;   // run folders without summary.json, by name
-  std::vector<std::string> notes;        // e.g. diverged runs left out of fits
+  std::vector<std::string> notes;        // e.g. diverged runs left out of fits, naming them
+  std::vector<std::string> left_out;     // every run not fitted, with why: "NAME (diverged at step 7)"
 };
 
 // A run folder (holds summary.json, metrics.jsonl or config.yaml) or a folder of them (searched
 // recursively). Throws naming the folder when no run is found.
 RunSet read_runs(const std::string& path, const RunReadOptions& opts = {});
-Run read_run(const std::string& dir, const std::string& flop_convention);
+Run read_run(const std::string& dir, FlopConvention flop_convention);
 
-// Final points of the runs that finished or early-stopped (diverged runs are left out).
+// Final points of the complete runs (finished or early-stopped; diverged and paused runs are left
+// out).
 std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count);
 double run_params(const Run& r, ParamCount count);
 

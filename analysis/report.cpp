@@ -169,6 +169,7 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
     s.push_back("No compute-optimal allocation could be fitted, so this report cannot say how to split compute between N and D.");
   for (const auto& f : fits)
     for (const auto& n : f.notes) s.push_back(f.law + ": " + n);
+  for (const auto& n : in.notes) s.push_back(n);
   for (const auto& k : skipped) s.push_back("Not fitted: " + k);
   if (!in.unfinished.empty()) {
     std::string names;
@@ -189,7 +190,7 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
   b.push_back({Block::paragraph, {"Source: " + in.source + ". " + std::to_string(in.points.size()) + " points" +
                                   (in.runs.empty() ? "" : " from " + std::to_string(in.runs.size()) + " runs") +
                                   (in.from_csv ? "" : std::string("; N counted ") + (in.count == ParamCount::total ? "total" : "non-embedding") +
-                                                          ", C under the " + in.flop_convention + " convention") + "."}, {}});
+                                                          ", C under the " + enum_name(in.flop_convention) + " convention") + "."}, {}});
   b.push_back({Block::heading, {"## Summary"}, {}});
   b.push_back({Block::bullets, plain_summary(in, fits, skipped), {}});
   b.push_back({Block::heading, {"## Fits"}, {}});
@@ -210,6 +211,10 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
   for (const auto& p : in.points)
     runs.rows.push_back({p.name, fmt("%.3g", p.N), fmt("%.3g", p.D), fmt("%.3g", p.C), fmt("%.4f", p.loss), p.budget > 0 ? fmt("%.3g", p.budget) : "-"});
   b.push_back(runs);
+  if (!in.left_out.empty()) {
+    b.push_back({Block::paragraph, {"Left out of the fits:"}, {}});
+    b.push_back({Block::bullets, in.left_out, {}});
+  }
   out.markdown = (fs::path(out_dir) / "report.md").string();
   out.html = (fs::path(out_dir) / "report.html").string();
   std::ofstream(out.markdown) << to_markdown(b);

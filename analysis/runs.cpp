@@ -1,10 +1,13 @@
-// Run folders as written by `scalelab train` (docs/formats.md: summary.json, metrics.jsonl).
+// Run folders as written by `scalelab train`, read through the run-folder contract (runfolder/,
+// docs/formats.md).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "analysis/points.h"
+#include "runfolder/metrics.h"
+#include "runfolder/summary.h"
 
 namespace fs = std::filesystem;
 
@@ -13,12 +16,6 @@ namespace {
 
 bool is_run_folder(const fs::path& p) {
   return fs::exists(p / "summary.json") || fs::exists(p / "metrics.jsonl") || fs::exists(p / "config.yaml");
-}
-
-double number_at(const nlohmann::json& j, const std::string& key, const std::string& where) {
-  if (!j.contains(key) || !j[key].is_number())
-    throw std::runtime_error(where + ": missing number '" + key + "'");
-  return j[key].get<double>();
 }
 
 void find_runs(const fs::path& dir, std::vector<fs::path>& out) {
@@ -33,6 +30,14 @@ void find_runs(const fs::path& dir, std::vector<fs::path>& out) {
   for (const auto& c : children) find_runs(c, out);
 }
 
+// "diverged at step 7 of 20", "paused at step 5 of 20 (resume it to fit it)".
+std::string why_left_out(const Run& r) {
+  std::string at = " at step " + std::to_string(r.steps) +
+                   (r.budget_steps > 0 ? " of " + std::to_string(r.budget_steps) : std::string());
+  if (r.status == RunStatus::paused) return "paused" + at + "; `scalelab train ... --resume` finishes it";
+  return enum_name(r.status) + at;
+}
+
 }  // namespace
 
 ParamCount parse_param_count(const std::string& s) {
@@ -45,59 +50,31 @@ double run_params(const Run& r, ParamCount count) {
   return count == ParamCount::total ? r.params_total : r.params_non_embedding;
 }
 
-Run read_run(const std::string& dir, const std::string& conv) {
+Run read_run(const std::string& dir, FlopConvention conv) {
+  const auto summary = read_summary(dir);
+  if (!summary) throw std::runtime_error(summary_path(dir) + ": missing (the run has not finished)");
+  const RunSummary& s = *summary;
   Run r;
   r.path = dir;
-  r.name = fs::path(dir).filename().string();
-  const std::string sp = (fs::path(dir) / "summary.json").string();
-  std::ifstream in(sp);
-  if (!in) throw std::runtime_error(sp + ": missing (the run has not finished)");
-  nlohmann::json s;
-  try {
-    s = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(sp + ": not valid JSON: " + e.what());
-  }
-  r.name = s.value("run_name", r.name);
-  r.status = s.value("status", "finished");
-  const auto params = s.value("params", nlohmann::json::object());
-  r.params_total = number_at(params, "total", sp + ": params");
-  r.params_non_embedding = number_at(params, "non_embedding", sp + ": params");
-  r.tokens = number_at(s, "tokens", sp);
-  const auto flops = s.value("flops", nlohmann::json::object());
-  if (!flops.contains(conv))
-    throw std::runtime_error(sp + ": no flops." + conv + " (--flop-convention); has " + flops.dump());
-  r.flops = flops[conv].get<double>();
-  r.final_val_loss = number_at(s, "final_val_loss", sp);
-  r.best_val_loss = s.contains("best_val_loss") && s["best_val_loss"].is_number()
-                        ? s["best_val_loss"].get<double>() : r.final_val_loss;
-  if (s.contains("tags") && s["tags"].is_object()) r.tags = s["tags"];
-  const auto* budget = s.contains("config") ? &s["config"] : nullptr;
-  if (budget && budget->contains("train") && (*budget)["train"].contains("flops") &&
-      (*budget)["train"]["flops"].is_number())
-    r.budget = (*budget)["train"]["flops"].get<double>();
-  if (r.budget <= 0 && r.tags.contains("budget") && r.tags["budget"].is_number())
-    r.budget = r.tags["budget"].get<double>();
-
-  std::ifstream m((fs::path(dir) / "metrics.jsonl").string());
-  std::string line;
-  for (int n = 1; m && std::getline(m, line); ++n) {
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const std::exception&) {
-      continue;  // a line cut short by a crash; the summary is authoritative
-    }
-    const std::string kind = j.value("kind", "");
-    const char* key = kind == "train" ? "loss" : kind == "eval" ? "val_loss" : nullptr;
-    if (!key || !j.contains(key) || !j[key].is_number()) continue;
+  r.name = s.run_name.empty() ? fs::path(dir).filename().string() : s.run_name;
+  r.status = s.status;
+  r.steps = s.steps;
+  r.budget_steps = s.budget_steps;
+  r.params_total = double(s.params_total);
+  r.params_non_embedding = double(s.params_non_embedding);
+  r.tokens = s.tokens;
+  if (is_complete(s.status)) r.flops = s.flops_under(conv);
+  else if (s.flops.count(conv)) r.flops = s.flops.at(conv);
+  r.final_val_loss = s.final_val_loss;
+  r.best_val_loss = std::isfinite(s.best_val_loss) ? s.best_val_loss : s.final_val_loss;
+  r.tags = s.tags;
+  r.budget = s.flop_budget();
+  for (const MetricPoint& m : read_metrics(dir)) {
     CurvePoint c;
-    c.tokens = j.value("tokens", 0.0);
-    c.loss = j[key].get<double>();
-    if (j.contains("flops") && j["flops"].is_object() && j["flops"].contains(conv))
-      c.flops = j["flops"][conv].get<double>();
-    (kind == "train" ? r.train : r.eval).push_back(c);
+    c.tokens = m.tokens;
+    c.loss = m.loss;
+    if (auto it = m.flops.find(conv); it != m.flops.end()) c.flops = it->second;
+    (m.kind == MetricKind::train ? r.train : r.eval).push_back(c);
   }
   return r;
 }
@@ -112,11 +89,15 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts) {
   for (const auto& d : dirs) {
     if (!fs::exists(d / "summary.json")) {
       set.unfinished.push_back(d.filename().string());
+      set.left_out.push_back(d.filename().string() + " (no summary.json: running, killed or not started)");
       continue;
     }
-    set.runs.push_back(read_run(d.string(), opts.flop_convention));
-    if (set.runs.back().status == "diverged")
-      set.notes.push_back("run " + set.runs.back().name + " diverged; left out of the fits");
+    Run run = read_run(d.string(), opts.flop_convention);
+    if (!is_complete(run.status)) {
+      set.notes.push_back("run " + run.name + " " + why_left_out(run) + "; left out of the fits");
+      set.left_out.push_back(run.name + " (" + why_left_out(run) + ")");
+    }
+    set.runs.push_back(std::move(run));
   }
   if (!set.unfinished.empty() && !opts.allow_missing_summary) {
     std::string names;
@@ -132,7 +113,7 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts) {
 std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count) {
   std::vector<Point> out;
   for (const auto& r : runs) {
-    if (r.status == "diverged") continue;
+    if (!is_complete(r.status)) continue;
     Point p{run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name, r.budget};
     if (!(p.N > 0) || !(p.D > 0) || !(p.C > 0) || !(p.loss > 0))
       throw std::runtime_error("run " + r.name + ": N, D, C and final_val_loss must be positive");

@@ -37,7 +37,7 @@ std::vector<TransferPoint> transfer_points(const std::vector<Run>& runs, ParamCo
                                            std::vector<std::string>& notes) {
   std::vector<const Run*> scratch, finetune;
   for (const auto& r : runs) {
-    if (tag(r, "study") != "transfer" || r.status == "diverged") continue;
+    if (tag(r, "study") != "transfer" || !is_complete(r.status)) continue;
     if (tag(r, "role") == "scratch") scratch.push_back(&r);
     else if (tag(r, "role") == "finetune") finetune.push_back(&r);
   }

@@ -15,7 +15,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "model/counts.h"
+#include "core/counts.h"
 #include "model/gpt.h"
 #include "trainer/device.h"
 #include "trainer/distributed.h"

@@ -28,9 +28,9 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--d-col", o->cols.d, "CSV column of D (tokens); else D = C / (6 N)")->capture_default_str();
   cmd->add_option("--c-col", o->cols.c, "CSV column of C (FLOPs); else C = 6 N D")->capture_default_str();
   cmd->add_option("--loss-col", o->cols.loss, "CSV column of the loss")->capture_default_str();
-  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")->check(FiniteNonNegative);
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(FiniteNonNegative);
   cmd->add_flag("--skip-unfinished", o->skip_unfinished, "Fit the runs that have summary.json, list the others");
   cmd->add_option("--out", o->out, "Folder for fits.json")->required();
   cmd->add_flag("--json", o->json, "Print fits.json instead of the summary");
@@ -38,12 +38,12 @@ void add_fit_command(CLI::App& app) {
               "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
   cmd->callback([o] {
     RunReadOptions ro;
-    ro.flop_convention = o->convention;
+    ro.flop_convention = parse_enum<FlopConvention>(o->convention, "--flop-convention");
     ro.allow_missing_summary = o->skip_unfinished;
     FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
     std::vector<std::string> skipped;
     FitOptions fo{o->bootstrap, o->seed, o->threads};
-    auto fits = fit_laws(in, o->law, fo, skipped);
+    auto fits = fit_laws(in, parse_enum<FitLaw>(o->law, "--law"), fo, skipped);
     if (fits.empty()) {
       std::string why;
       for (const auto& s : skipped) why += "\n  " + s;
@@ -52,7 +52,7 @@ void add_fit_command(CLI::App& app) {
     std::filesystem::create_directories(o->out);
     const auto path = (std::filesystem::path(o->out) / "fits.json").string();
     nlohmann::json source = {{"input", o->input}, {"n_points", in.points.size()}, {"n_runs", in.runs.size()},
-                             {"unfinished_runs", in.unfinished}, {"notes", in.notes}, {"skipped_laws", skipped}};
+                             {"unfinished_runs", in.unfinished}, {"left_out", in.left_out}, {"notes", in.notes}, {"skipped_laws", skipped}};
     write_fits_json(path, fits, source);
     if (o->json) {
       std::FILE* f = std::fopen(path.c_str(), "r");
@@ -64,6 +64,7 @@ void add_fit_command(CLI::App& app) {
                 o->bootstrap > 0 ? (", " + std::to_string(o->bootstrap) + " bootstrap resamples, 95% intervals").c_str() : "");
     for (const auto& n : in.notes) std::printf("note: %s\n", n.c_str());
     for (const auto& u : in.unfinished) std::printf("note: run %s has no summary.json; left out\n", u.c_str());
+    if (!in.left_out.empty()) std::printf("left out of the fits: %zu run(s)\n", in.left_out.size());
     std::printf("%s", format_fits(fits).c_str());
     for (const auto& s : skipped) std::printf("skipped %s\n", s.c_str());
     std::printf("wrote %s\n", path.c_str());

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "model/counts.h"
+#include "core/counts.h"
 
 namespace scalelab::cli {
 

@@ -5,7 +5,7 @@
 #include "analysis/laws.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "model/hardware.h"
+#include "core/hardware.h"
 
 namespace scalelab::cli {
 
@@ -19,16 +19,16 @@ void add_gpu_time_command(CLI::App& app) {
   std::string gpus;
   for (const auto& g : kGpuPeaks) gpus += (gpus.empty() ? "" : "|") + std::string(g.key);
   auto* cmd = app.add_subcommand("gpu-time", "Wall-clock days to train a budget on K GPUs");
-  auto* f = cmd->add_option("--flops", opts->flops, "C, training FLOPs")->check(CLI::PositiveNumber);
-  auto* n = cmd->add_option("--params", opts->params, "N (with --tokens; C = 6 N D)")->check(CLI::PositiveNumber);
-  auto* d = cmd->add_option("--tokens", opts->tokens, "D (with --params)")->check(CLI::PositiveNumber);
+  auto* f = cmd->add_option("--flops", opts->flops, "C, training FLOPs")->check(FinitePositive);
+  auto* n = cmd->add_option("--params", opts->params, "N (with --tokens; C = 6 N D)")->check(FinitePositive);
+  auto* d = cmd->add_option("--tokens", opts->tokens, "D (with --params)")->check(FinitePositive);
   f->excludes(n)->excludes(d);
   n->needs(d);
   d->needs(n);
   cmd->add_option("--gpu", opts->gpu, "Accelerator: " + gpus)->capture_default_str();
-  cmd->add_option("--count", opts->count, "Number of accelerators")->check(CLI::PositiveNumber);
+  cmd->add_option("--count", opts->count, "Number of accelerators")->check(FinitePositive);
   cmd->add_option("--mfu", opts->mfu, "Model FLOPs utilisation in (0, 1]; default 1 = peak")
-      ->check(CLI::Range(1e-6, 1.0));
+      ->check(FiniteRange(1e-6, 1.0));
   cmd->add_option("--precision", opts->precision, "fp32 | tf32 | bf16 | fp16 | fp8")->capture_default_str();
   cmd->add_flag("--sparse", opts->sparse, "Use the 2:4 structured-sparsity peak (2x dense)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");

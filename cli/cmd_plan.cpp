@@ -16,7 +16,7 @@ void add_plan_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("plan", "Compute-optimal model size and tokens for a FLOP budget");
-  cmd->add_option("--flops", opts->flops, "C, training FLOPs (e.g. 1e21)")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--flops", opts->flops, "C, training FLOPs (e.g. 1e21)")->required()->check(FinitePositive);
   cmd->add_option("--law", opts->laws,
                   "kaplan | chinchilla | epoch | fits.json (repeatable; default: chinchilla, epoch)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");

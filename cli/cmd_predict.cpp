@@ -16,8 +16,8 @@ void add_predict_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("predict", "Predicted loss for N parameters trained on D tokens");
-  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")->required()->check(CLI::PositiveNumber);
-  cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")->required()->check(FinitePositive);
+  cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")->required()->check(FinitePositive);
   cmd->add_option("--law", opts->laws,
                   "kaplan | chinchilla | epoch | a fits.json from `scalelab fit` (repeatable; "
                   "default: all three published laws)");

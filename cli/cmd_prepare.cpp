@@ -79,11 +79,11 @@ void add_prepare_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--shard-tokens", opts->shard_tokens, "Tokens per shard file")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(FinitePositive);
   cmd->add_option("--bpe-sample-lines", opts->bpe_sample_lines,
                   "Lines sampled from the train documents to train BPE on")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(FinitePositive);
   cmd->add_flag("--force", opts->force, "Replace an existing dataset in --out");
   cmd->add_flag("--json", *json, "Machine-readable summary on stdout");
   cmd->footer(

@@ -31,11 +31,11 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)");
   cmd->callback([o] {
     RunReadOptions ro;
-    ro.flop_convention = o->convention;
+    ro.flop_convention = parse_enum<FlopConvention>(o->convention, "--flop-convention");
     ro.allow_missing_summary = true;  // the report lists unfinished runs instead of failing
     FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
     std::vector<std::string> skipped;
-    std::vector<FitResult> fits = o->fits.empty() ? fit_laws(in, "all", {o->bootstrap, o->seed, o->threads}, skipped)
+    std::vector<FitResult> fits = o->fits.empty() ? fit_laws(in, FitLaw::all, {o->bootstrap, o->seed, o->threads}, skipped)
                                                   : read_fits_json(o->fits);
     ReportFiles r = write_report(in, fits, skipped, o->out);
     std::printf("wrote %s and %s (%zu figures)\n", r.markdown.c_str(), r.html.c_str(), r.figures.size());

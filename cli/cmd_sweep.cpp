@@ -14,6 +14,7 @@
 #include "experiments/estimate.h"
 #include "experiments/process.h"
 #include "experiments/runner.h"
+#include "experiments/gpus.h"
 #include "experiments/slurm.h"
 #include "experiments/sweep.h"
 
@@ -71,13 +72,13 @@ void add_sweep_command(CLI::App& app) {
       "sweep", "Run a grid of training runs (locally, on GPUs, or as a Slurm array)");
   cmd->add_option("file", o->file, "Sweep YAML (experiments/<study>/quick.yaml, ...)")->required();
   cmd->add_option("--jobs", o->jobs, "CPU runs at once")
-      ->check(CLI::PositiveNumber)
+      ->check(FinitePositive)
       ->capture_default_str();
   cmd->add_option("--gpus", o->gpus,
                   "GPU ids, e.g. 0,1,2,3: one run per GPU via CUDA_VISIBLE_DEVICES");
   cmd->add_option("--threads-per-job", o->threads_per_job,
                   "train.threads of CPU runs (default: cores / jobs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteNonNegative);
   cmd->add_option(
       "--out-root", o->out_root,
       "Folder of the run folders (default: the sweep's out_root, else runs/<file stem>)");
@@ -87,7 +88,7 @@ void add_sweep_command(CLI::App& app) {
                 "List the runs with N, D, C and estimated time; train nothing");
   cmd->add_option("--tokens-per-s", o->tokens_per_s,
                   "Dry run: use this throughput (smallest model) instead of measuring")
-      ->check(CLI::PositiveNumber);
+      ->check(FinitePositive);
   cmd->add_flag("--no-measure", o->no_measure,
                 "Dry run: no throughput measurement, no time estimate");
   cmd->add_option("--measure-timeout", o->measure_timeout_s,
@@ -167,6 +168,7 @@ void add_sweep_command(CLI::App& app) {
     }
 
     require_datasets(runs, o->only);
+    sweep::require_gpus(ro.gpus);
     const auto outcomes = sweep::run_all(runs, ro);
     if (o->json)
       std::printf("%s\n", sweep::outcome_json(outcomes, ro).dump(2).c_str());
@@ -174,7 +176,8 @@ void add_sweep_command(CLI::App& app) {
       std::printf("\n%s", sweep::outcome_table(runs, outcomes).c_str());
     int bad = 0;
     for (const auto& x : outcomes)
-      bad += x.status == "failed" || x.status == "blocked" || x.status == "diverged";
+      bad += x.status == sweep::OutcomeStatus::failed || x.status == sweep::OutcomeStatus::blocked ||
+             x.status == sweep::OutcomeStatus::diverged;
     if (bad > 0)
       throw std::runtime_error(
           std::to_string(bad) + " of " + std::to_string(outcomes.size()) +

@@ -1,11 +1,9 @@
 // scalelab train CONFIG [--set k=v ...] [--out RUN_DIR] [--resume] [--init-from RUN_DIR]
-#include <chrono>
-#include <cmath>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "common/log.h"
-#include "trainer/distributed.h"
+#include "trainer/stop_signals.h"
 #include "trainer/train.h"
 
 namespace scalelab::cli {
@@ -30,12 +28,13 @@ void add_train_command(CLI::App& app) {
                 "Measure the device's matmul peak and report MFU against it too");
   cmd->add_option("--stop-after-step", opts->stop_after,
                   "Checkpoint and end this session after step K (e.g. a job's time slice); --resume "
-                  "continues");
+                  "continues")
+      ->check(FiniteNonNegative);
   cmd->add_option("--tag", opts->tags, "key=value recorded in summary.json tags (repeatable)");
   cmd->add_option("--dist-timeout", opts->dist_timeout,
                   "Data parallel: seconds a rank waits for the others (joining, each collective) before "
                   "it fails")
-      ->check(CLI::PositiveNumber)
+      ->check(FinitePositive)
       ->capture_default_str();
   cmd->footer(
       "Budget: exactly one of train.steps, train.tokens (D) or train.flops (C, counted under\n"
@@ -61,26 +60,13 @@ void add_train_command(CLI::App& app) {
       double number = std::strtod(value.c_str(), &end);
       t.tags[tag.substr(0, eq)] = (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
     }
-    // Under torchrun (WORLD_SIZE, RANK, ...) or a multi-task srun step: join the data-parallel
-    // group; train() gives each rank its rows of the global batch and lets rank 0 alone write.
-    std::unique_ptr<DataParallel> group;
-    if (auto env = read_launch_env()) {
-      if (env->rank != 0) log::set_quiet(true);  // one voice; warnings and errors still show
-      const std::string device = rank_device(config.train.device, *env);
-      if (device != "cpu") config.train.device = device;  // each rank of a node on its own GPU
-      DataParallelOptions dp;
-      dp.timeout = std::chrono::milliseconds(std::llround(opts->dist_timeout * 1000));
-      group = std::make_unique<DataParallel>(*env, device, dp);
-      t.rank = env->rank;
-      t.world_size = env->world_size;
-      t.sync = group.get();
-    }
-    try {
-      train(config, t);
-    } catch (const std::exception& e) {
-      if (!group) throw;
-      throw std::runtime_error(group->describe(e));  // which rank, and why a collective failed
-    }
+    // Under torchrun or a multi-task srun step, train_launched joins the data-parallel group.
+    const RunSummary summary = train_launched(config, t, opts->dist_timeout);
+    if (summary.stop_signal != 0)
+      throw ExitCode(128 + summary.stop_signal,
+                     signal_name(summary.stop_signal) + ": stopped after step " + std::to_string(summary.steps) +
+                         " with a checkpoint in " + t.run_dir + "/checkpoints; continue with the same command and "
+                         "--resume");
   });
 }
 

@@ -26,11 +26,16 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const scalelab::cli::ExitCode& e) {
+    std::fprintf(stderr, "scalelab: %s\n", e.what());
+    return e.code;
   } catch (const std::exception& e) {
-    // Subcommands run inside parse() through their callbacks; c10::Error's first line is enough.
+    // Subcommands run inside parse() through their callbacks. A c10::Error carries a C++
+    // backtrace after its message ("Exception raised from ...", "frame #0: ..."): never print it.
     std::string what = e.what();
-    auto cut = what.find("\nException raised from");
-    std::fprintf(stderr, "scalelab: error: %s\n", what.substr(0, cut).c_str());
+    for (const char* marker : {"\nException raised from", "\nframe #"})
+      what = what.substr(0, what.find(marker));
+    std::fprintf(stderr, "scalelab: error: %s\n", what.c_str());
     return 1;
   }
   return 0;

@@ -147,11 +147,14 @@ struct EvalConfig {
 };
 
 struct CheckpointConfig {
-  int64_t every = 0;                // steps between checkpoints; 0 = only at the end
+  int64_t every = 0;                // steps between checkpoints; 0 = by time and at the end only
+  double every_seconds = 600;       // also after a step once this long has passed since the last
+                                    // checkpoint, so a killed run loses little; 0 = off
   int64_t keep = 2;                 // newest K kept
   template <class V>
   void visit(V&& v) {
     v("every", every);
+    v("every_seconds", every_seconds);
     v("keep", keep);
   }
 };
@@ -204,5 +207,8 @@ std::string to_yaml(const Config& config);
 // Checks ranges and cross-field rules; throws ConfigError naming the key path.
 void validate(const Config& config);
 void validate(const ModelConfig& model, const std::string& prefix = "model.");
+// The rules a config must meet to train at this world size (a dataset, a budget, a global batch
+// that splits into ranks and micro-batches); throws ConfigError naming the key.
+void validate_training(const Config& config, int world_size);
 
 }  // namespace scalelab

@@ -11,63 +11,10 @@
 #include <sstream>
 
 #include "configs/config.h"
+#include "configs/config_enums.h"
 
 namespace scalelab {
 namespace {
-
-template <class E>
-struct EnumNames;
-template <>
-struct EnumNames<Norm> {
-  static constexpr std::array<std::pair<Norm, const char*>, 2> values{
-      {{Norm::rmsnorm, "rmsnorm"}, {Norm::layernorm, "layernorm"}}};
-};
-template <>
-struct EnumNames<Mlp> {
-  static constexpr std::array<std::pair<Mlp, const char*>, 2> values{
-      {{Mlp::swiglu, "swiglu"}, {Mlp::gelu, "gelu"}}};
-};
-template <>
-struct EnumNames<PosEncoding> {
-  static constexpr std::array<std::pair<PosEncoding, const char*>, 3> values{
-      {{PosEncoding::rope, "rope"}, {PosEncoding::learned, "learned"}, {PosEncoding::alibi, "alibi"}}};
-};
-template <>
-struct EnumNames<Schedule> {
-  static constexpr std::array<std::pair<Schedule, const char*>, 4> values{
-      {{Schedule::cosine, "cosine"},
-       {Schedule::linear, "linear"},
-       {Schedule::constant, "constant"},
-       {Schedule::wsd, "wsd"}}};
-};
-template <>
-struct EnumNames<Precision> {
-  static constexpr std::array<std::pair<Precision, const char*>, 3> values{
-      {{Precision::auto_, "auto"}, {Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}}};
-};
-template <>
-struct EnumNames<FlopConvention> {
-  static constexpr std::array<std::pair<FlopConvention, const char*>, 5> values{
-      {{FlopConvention::six_n, "6n"},
-       {FlopConvention::six_n_total, "6n_total"},
-       {FlopConvention::litgpt, "litgpt"},
-       {FlopConvention::chinchilla, "chinchilla"},
-       {FlopConvention::palm, "palm"}}};
-};
-
-template <class E>
-std::string enum_name(E value) {
-  for (auto& [v, name] : EnumNames<E>::values)
-    if (v == value) return name;
-  return "?";
-}
-
-template <class E>
-std::string enum_choices() {
-  std::string out;
-  for (auto& [v, name] : EnumNames<E>::values) out += (out.empty() ? "" : " | ") + std::string(name);
-  return out;
-}
 
 std::string where(const std::string& origin, const YAML::Node& node) {
   auto mark = node.Mark();

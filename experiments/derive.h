@@ -19,7 +19,7 @@ using Params = std::map<std::string, std::string>;  // a derivation's parameters
 Assignments derive_shape(const ModelConfig& model, const Params& params, const std::string& what);
 
 // tokens_from_flops: {flops: C, convention: 6n|6n_total|litgpt|chinchilla|palm}. D = C / (training
-// FLOPs per token of the model under the convention, model/counts.h); sets train.tokens (and
+// FLOPs per token of the model under the convention, core/counts.h); sets train.tokens (and
 // clears train.steps and train.flops). A budget that buys less than one step is an error.
 Assignments derive_tokens(const Config& config, const Params& params, const std::string& what,
                           double* budget);

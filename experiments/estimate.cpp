@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
+#include "runfolder/metrics.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {
@@ -26,13 +27,9 @@ double cost_per_token(const Run& r) {
 
 // The last logged training throughput of a run folder (steps after the first interval: warm).
 std::optional<double> last_tokens_per_s(const fs::path& dir) {
-  std::ifstream in(dir / "metrics.jsonl");
   std::optional<double> out;
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("kind", "") == "train" && j.contains("tokens_per_s"))
-      out = j["tokens_per_s"].get<double>();
-  }
+  for (const MetricPoint& p : read_metrics(dir.string()))
+    if (p.kind == MetricKind::train && p.tokens_per_s > 0) out = p.tokens_per_s;
   return out;
 }
 

@@ -14,34 +14,6 @@
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
 
-FolderInfo inspect_run_folder(const std::string& run_dir) {
-  FolderInfo info;
-  info.final_val_loss = std::nan("");
-  const fs::path dir(run_dir);
-  std::ifstream in(dir / "summary.json");
-  if (in) {
-    auto s = nlohmann::json::parse(in, nullptr, false);
-    if (!s.is_discarded()) {
-      info.status = s.value("status", "finished");
-      info.state = info.status == "diverged" ? FolderState::diverged : FolderState::finished;
-      if (s.contains("final_val_loss") && s["final_val_loss"].is_number())
-        info.final_val_loss = s["final_val_loss"].get<double>();
-      info.wall_time_s = s.value("wall_time_s", 0.0);
-      return info;
-    }
-  }
-  // Complete checkpoints only (checkpoints/step_<N>.pt; an interrupted write leaves a .tmp).
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "checkpoints", ec)) {
-    const auto name = e.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && e.path().extension() == ".pt") {
-      info.state = FolderState::resumable;
-      break;
-    }
-  }
-  return info;
-}
-
 RunLock::RunLock(const std::string& run_dir) {
   std::error_code ec;
   fs::create_directories(run_dir, ec);

@@ -1,26 +1,12 @@
-// What a sweep runner reads from and writes to a run folder: whether the run finished, can be
-// resumed or has to start; the per-run lock; error.txt for failed runs.
+// What a sweep runner keeps beside the run-folder contract (runfolder/): the per-run lock and the
+// tail of a failed run's output.
 #pragma once
 
 #include <string>
 
+#include "runfolder/folder.h"
+
 namespace scalelab::sweep {
-
-enum class FolderState {
-  empty,      // nothing to continue: start fresh
-  resumable,  // checkpoints but no summary.json: `train --resume`
-  finished,   // summary.json (status finished or early_stopped)
-  diverged,   // summary.json with status diverged: rerunning would diverge again
-};
-
-struct FolderInfo {
-  FolderState state = FolderState::empty;
-  std::string status;         // summary.json's status
-  double final_val_loss = 0;  // NaN when unknown
-  double wall_time_s = 0;
-};
-
-FolderInfo inspect_run_folder(const std::string& run_dir);
 
 // An exclusive flock on run_dir/.lock, held for the object's lifetime (and by the training
 // process, which inherits it), so two runners on the same grid never take the same run. The lock

@@ -133,7 +133,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     std::vector<Outcome> now;
     for (const auto& s : slots) {
       Outcome out = s.outcome;
-      if (!s.ended) out.status = s.running ? "running" : "pending";
+      if (!s.ended) out.status = s.running ? OutcomeStatus::running : OutcomeStatus::pending;
       now.push_back(out);
     }
     // Two runners may share a grid: each writes its own temporary file, then renames it over.
@@ -142,7 +142,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     write_text(tmp, outcome_json(now, o).dump(2) + "\n");
     fs::rename(tmp, path);
   };
-  auto end_slot = [&](Slot& s, const std::string& status, const std::string& note) {
+  auto end_slot = [&](Slot& s, OutcomeStatus status, const std::string& note) {
     s.ended = true;
     s.running = false;
     s.outcome.status = status;
@@ -154,12 +154,11 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     if (auto it = slot_of.find(r.parent); it != slot_of.end()) {
       const Slot& p = slots[it->second];
       if (!p.ended) return Ready::wait;
-      if (p.outcome.status == "done" || p.outcome.status == "skipped") return Ready::yes;
-      *why = "parent " + r.parent + " " + p.outcome.status;
+      if (p.outcome.status == OutcomeStatus::done || p.outcome.status == OutcomeStatus::skipped) return Ready::yes;
+      *why = "parent " + r.parent + " " + enum_name(p.outcome.status);
       return Ready::blocked;
     }
-    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state ==
-        FolderState::finished)
+    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state == FolderState::finished)
       return Ready::yes;
     *why = "parent " + r.parent + " has not finished (train it first)";
     return Ready::blocked;
@@ -179,11 +178,11 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     s.outcome.final_val_loss = info.final_val_loss;
     s.outcome.wall_time_s = info.wall_time_s;
     if (info.state == FolderState::finished) {
-      end_slot(s, "skipped", "finished before (" + info.status + ")");
+      end_slot(s, OutcomeStatus::skipped, "finished before (" + enum_name(*info.status) + ")");
       return;
     }
     if (info.state == FolderState::diverged) {
-      end_slot(s, "diverged", "diverged before; delete the folder to run it again");
+      end_slot(s, OutcomeStatus::diverged, "diverged before; delete the folder to run it again");
       return;
     }
     const bool resume = info.state == FolderState::resumable;
@@ -238,10 +237,14 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     const double took = std::chrono::duration<double>(Clock::now() - c.start).count();
     s.outcome.final_val_loss = info.final_val_loss;
     s.outcome.wall_time_s = info.wall_time_s > 0 ? info.wall_time_s : took;
+    const bool paused = info.status == RunStatus::paused;
     if (exit.ok && info.state == FolderState::finished) {
-      end_slot(s, "done", c.resumed ? "resumed" : "");
+      end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : "");
       log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
-                            info.final_val_loss, seconds_text(took).c_str()));
+                            s.outcome.final_val_loss, seconds_text(took).c_str()));
+    } else if (exit.ok && paused) {
+      end_slot(s, OutcomeStatus::paused, "paused at step " + std::to_string(info.steps) + "; rerun the sweep to continue");
+      log::info("[sweep] paused " + s.run->name + " at step " + std::to_string(info.steps));
     } else {
       const std::string output = last_lines((dir / "train_output.txt").string(), 40);
       const std::string why = exit.ok ? "exited without writing summary.json" : exit.text;
@@ -249,7 +252,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
                                         "\n--- last lines of " +
                                         (dir / "train_output.txt").string() + " ---\n" + output);
       const bool diverged = info.state == FolderState::diverged;
-      end_slot(s, diverged ? "diverged" : "failed", why + ": " + last_nonempty_line(output));
+      end_slot(s, diverged ? OutcomeStatus::diverged : OutcomeStatus::failed, why + ": " + last_nonempty_line(output));
       log::warn("[sweep] " + std::string(diverged ? "DIVERGED " : "FAILED ") + s.run->name + " (" +
                 why + "): " + last_nonempty_line(output) + "; see " + (dir / "error.txt").string());
     }
@@ -269,7 +272,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       std::string why;
       const Ready ready = parent_ready(*s.run, &why);
       if (ready == Ready::blocked) {
-        end_slot(s, "blocked", why);
+        end_slot(s, OutcomeStatus::blocked, why);
         log::warn("[sweep] skipping " + s.run->name + ": " + why);
         save_state();
         continue;
@@ -303,12 +306,12 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
   for (const auto& o : outcomes) width = std::max(width, o.name.size());
   std::string t = log::format("%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), "run", "status",
                               "N", "D", "val_loss", "time", "note");
-  std::map<std::string, int> counts;
+  std::map<OutcomeStatus, int> counts;
   for (const auto& o : outcomes) {
     const Run* r = by_name.count(o.name) ? by_name[o.name] : nullptr;
     counts[o.status] += 1;
     t += log::format(
-        "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(), o.status.c_str(),
+        "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(), enum_name(o.status).c_str(),
         r ? format_number(double(r->params.total)).c_str() : "-",
         r ? log::format("%.3g", r->tokens).c_str() : "-",
         std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
@@ -316,7 +319,7 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
   }
   std::string line;
   for (const auto& [status, n] : counts)
-    line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+    line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + enum_name(status);
   return t + line + "\n";
 }
 
@@ -325,7 +328,7 @@ nlohmann::json outcome_json(const std::vector<Outcome>& outcomes, const RunnerOp
   for (const auto& x : outcomes)
     runs.push_back(
         {{"name", x.name},
-         {"status", x.status},
+         {"status", enum_name(x.status)},
          {"final_val_loss",
           std::isfinite(x.final_val_loss) ? nlohmann::json(x.final_val_loss) : nlohmann::json()},
          {"wall_time_s", x.wall_time_s},

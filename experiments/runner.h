@@ -3,10 +3,12 @@
 // runs are skipped, interrupted ones resumed, failures recorded while the others go on.
 #pragma once
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "experiments/sweep.h"
 
 namespace scalelab::sweep {
@@ -23,10 +25,13 @@ struct RunnerOptions {
   double poll_s = 2;                  // how often a run locked by another runner is retried
 };
 
+// Where each run of this invocation stands (sweep_state.json's "status").
+enum class OutcomeStatus { pending, running, done, skipped, paused, failed, diverged, blocked };
+
 // How each run ended in this invocation.
 struct Outcome {
   std::string name;
-  std::string status;         // done | skipped | failed | diverged | blocked
+  OutcomeStatus status = OutcomeStatus::pending;
   double final_val_loss = 0;  // NaN when unknown
   double wall_time_s = 0;     // the run's training time (summary.json)
   std::string note;           // resumed, error summary, which parent blocked it, ...
@@ -47,3 +52,18 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
 nlohmann::json outcome_json(const std::vector<Outcome>& outcomes, const RunnerOptions& options);
 
 }  // namespace scalelab::sweep
+
+namespace scalelab {
+template <>
+struct EnumNames<sweep::OutcomeStatus> {
+  using S = sweep::OutcomeStatus;
+  static constexpr std::array<std::pair<S, const char*>, 8> values{{{S::pending, "pending"},
+                                                                   {S::running, "running"},
+                                                                   {S::done, "done"},
+                                                                   {S::skipped, "skipped"},
+                                                                   {S::paused, "paused"},
+                                                                   {S::failed, "failed"},
+                                                                   {S::diverged, "diverged"},
+                                                                   {S::blocked, "blocked"}}};
+};
+}  // namespace scalelab

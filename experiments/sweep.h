@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "configs/config.h"
-#include "model/counts.h"
+#include "core/counts.h"
 
 namespace scalelab::sweep {
 

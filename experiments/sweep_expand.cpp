@@ -11,7 +11,7 @@
 #include "experiments/derive.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
-#include "trainer/train.h"
+#include "core/budget.h"
 
 namespace scalelab::sweep {
 namespace {

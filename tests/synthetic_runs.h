@@ -18,6 +18,7 @@ struct SyntheticRun {
   std::function<double(double tokens)> loss;        // loss after `tokens` tokens
   int n_log = 20;                                   // train + eval lines in metrics.jsonl
   bool write_summary = true;
+  std::string status = "finished";  // diverged and paused runs carry N, D and C too
 };
 
 // Embedding parameters are 10% of N so total and non-embedding counts differ.
@@ -33,10 +34,11 @@ inline void write_run(const std::filesystem::path& root, const SyntheticRun& r) 
   }
   if (!r.write_summary) return;
   const double C = 6 * r.N * r.D;
-  nlohmann::json s = {{"run_name", r.name}, {"status", "finished"},
+  const bool complete = r.status == "finished" || r.status == "early_stopped";
+  nlohmann::json s = {{"run_name", r.name}, {"status", r.status},
                       {"params", {{"total", r.N * 1.1}, {"embedding", r.N * 0.1}, {"non_embedding", r.N}}},
                       {"tokens", r.D}, {"steps", r.n_log}, {"flops", {{"6n", C}, {"6n_total", C * 1.1}}},
-                      {"final_val_loss", r.loss(r.D)}, {"best_val_loss", r.loss(r.D)}, {"final_train_loss", r.loss(r.D)},
+                      {"final_val_loss", complete ? nlohmann::json(r.loss(r.D)) : nlohmann::json(nullptr)}, {"best_val_loss", r.loss(r.D)}, {"final_train_loss", r.loss(r.D)},
                       {"config", {{"train", {{"flops", r.budget}}}}}, {"tags", r.tags}};
   std::ofstream(dir / "summary.json") << s.dump(2);
 }

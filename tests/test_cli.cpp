@@ -70,3 +70,30 @@ TEST(Cli, CalculatorsPrintThePublishedNumbers) {
   EXPECT_EQ(nlohmann::json::parse(out)["params"]["total"], 123587328);
   expect_one_clear_line("gpu-time --flops 1e20 --gpu tpu", "--gpu tpu: unknown accelerator");
 }
+
+// NaN passes `< 0` checks; every numeric option refuses non-finite numbers, naming the option.
+TEST(Cli, NonFiniteNumbersAreRefusedByName) {
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {"predict --params nan --tokens 1e12", "--params"},
+           {"predict --params 1e9 --tokens inf", "--tokens"},
+           {"plan --flops nan", "--flops"},
+           {"gpu-time --flops 1e21 --count nan", "--count"},
+           {"gpu-time --flops 1e21 --mfu nan", "--mfu"},
+           {"gpu-time --flops nan", "--flops"},
+           {"train " SCALELAB_SOURCE_DIR "/configs/debug.yaml --stop-after-step -1", "--stop-after-step"}}) {
+    std::string out;
+    EXPECT_NE(run(args, &out), 0) << args << "\n" << out;
+    EXPECT_NE(out.find(option), std::string::npos) << args << "\n" << out;
+    EXPECT_TRUE(out.find("not a finite number") != std::string::npos ||
+                out.find("not a non-negative number") != std::string::npos)
+        << args << "\n" << out;
+    EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
+  }
+}
+
+// int64 parameter counts of a 4e9-wide model would wrap to negative numbers.
+TEST(Cli, CountsThatOverflowAreRefused) {
+  expect_one_clear_line("flops --config " SCALELAB_SOURCE_DIR
+                        "/configs/debug.yaml --set model.n_embd=4000000000 --set model.n_layer=64",
+                        "exceeds 9.2e18");
+}

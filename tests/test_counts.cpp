@@ -1,8 +1,8 @@
 // model/counts: parameter and FLOP counts against hand-worked examples and the papers' formulas.
 #include <gtest/gtest.h>
 
-#include "model/counts.h"
-#include "model/hardware.h"
+#include "core/counts.h"
+#include "core/hardware.h"
 
 using namespace scalelab;
 

@@ -96,7 +96,7 @@ TEST(Cuda, Bf16LossTraceMatchesCpuFp32OnTheDebugModel) {
     TrainOptions o;
     o.run_dir = (dir / device).string();
     auto summary = train(c, o);
-    EXPECT_EQ(summary["precision"], device == "cpu" ? "fp32" : "bf16");
+    EXPECT_EQ(summary.precision, device == "cpu" ? "fp32" : "bf16");
     return losses_of(dir / device);
   };
   const auto cpu = run("cpu"), cuda = run("cuda");

@@ -1,7 +1,7 @@
 // model/gpt: shapes, causality, rotary's relative-position property, GQA, ablations, overfitting.
 #include <gtest/gtest.h>
 
-#include "model/counts.h"
+#include "core/counts.h"
 #include "model/gpt.h"
 
 using namespace scalelab;

@@ -80,9 +80,9 @@ TEST(Runs, ReadsSummariesCurvesAndParamCounts) {
   EXPECT_DOUBLE_EQ(ne[0].N, 1e6);
   EXPECT_DOUBLE_EQ(ne[0].loss, 3 + 1e3 / 2e7);
   RunReadOptions o;
-  o.flop_convention = "6n_total";
+  o.flop_convention = FlopConvention::six_n_total;
   EXPECT_DOUBLE_EQ(read_runs(root.string(), o).runs[0].flops, 6 * 1e6 * 2e7 * 1.1);
-  o.flop_convention = "palm";
+  o.flop_convention = FlopConvention::palm;
   auto msg = error_of([&] { read_runs(root.string(), o); });
   EXPECT_NE(msg.find("no flops.palm"), std::string::npos) << msg;
 }

@@ -84,7 +84,7 @@ TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
   RunReadOptions ro;
   FitInput in = load_fit_input(runs.string(), {}, ro, ParamCount::non_embedding);
   std::vector<std::string> skipped;
-  auto fits = fit_laws(in, "all", {30, 1, 0}, skipped);
+  auto fits = fit_laws(in, FitLaw::all, {30, 1, 0}, skipped);
   ReportFiles r = write_report(in, fits, skipped, out.string());
   const std::string md = slurp(r.markdown), html = slurp(r.html);
   // Every image the Markdown links to exists, and every rendered figure is linked.
@@ -130,7 +130,7 @@ TEST(Report, DrawsTransferAgainstDfWithHernandezReference) {
   auto out = synth::fresh_dir("report_transfer_out");
   FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
   std::vector<std::string> skipped;
-  auto fits = fit_laws(in, "all", {20, 1, 0}, skipped);
+  auto fits = fit_laws(in, FitLaw::all, {20, 1, 0}, skipped);
   ReportFiles r = write_report(in, fits, skipped, out.string());
   ASSERT_TRUE(has_figure(r, "transfer"));
   EXPECT_FALSE(has_figure(r, "deepnarrow"));
@@ -163,7 +163,7 @@ TEST(Report, DrawsDeepNarrowLossAgainstDepth) {
   auto out = synth::fresh_dir("report_deepnarrow_out");
   FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
   std::vector<std::string> skipped;
-  auto fits = fit_laws(in, "all", {0, 1, 0}, skipped);
+  auto fits = fit_laws(in, FitLaw::all, {0, 1, 0}, skipped);
   ReportFiles r = write_report(in, fits, skipped, out.string());
   ASSERT_TRUE(has_figure(r, "deepnarrow"));
   EXPECT_FALSE(has_figure(r, "transfer"));
@@ -199,4 +199,36 @@ TEST(Report, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(base64("fo"), "Zm8=");
   EXPECT_EQ(base64("foo"), "Zm9v");
   EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+}
+
+// A sweep with a diverged run and a paused run beside finished ones: the fits use the finished
+// runs, a note names each run left out, and the report lists them.
+TEST(Report, LeavesDivergedAndPausedRunsOutAndListsThem) {
+  auto runs = isoflop_sweep();
+  auto loss = [](double t) { return 3 + 1e3 / t; };
+  synth::SyntheticRun diverged{"blew_up", 3e6, 1e8, 1e18, {{"budget", 1e18}}, loss};
+  diverged.status = "diverged";
+  synth::SyntheticRun paused{"half_done", 3e6, 5e7, 1e18, {{"budget", 1e18}}, loss};
+  paused.status = "paused";
+  synth::write_run(runs, diverged);
+  synth::write_run(runs, paused);
+  FitInput in = load_fit_input(runs.string(), {}, RunReadOptions{}, ParamCount::non_embedding);
+  EXPECT_EQ(in.runs.size(), 30u);
+  EXPECT_EQ(in.points.size(), 28u);  // the finished runs only
+  for (const char* name : {"blew_up", "half_done"}) {
+    bool noted = false;
+    for (const auto& n : in.notes) noted |= n.find(name) != std::string::npos;
+    EXPECT_TRUE(noted) << name;
+    for (const auto& p : in.points) EXPECT_NE(p.name, name);
+  }
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, FitLaw::all, {0, 1, 0}, skipped);
+  EXPECT_FALSE(fits.empty());
+  auto out = synth::fresh_dir("report_left_out");
+  const std::string md = slurp(write_report(in, fits, skipped, out.string()).markdown);
+  const auto listed = md.find("Left out of the fits");
+  ASSERT_NE(listed, std::string::npos);
+  EXPECT_NE(md.find("blew_up (diverged at step", listed), std::string::npos) << md.substr(listed);
+  EXPECT_NE(md.find("half_done (paused at step", listed), std::string::npos) << md.substr(listed);
+  EXPECT_NE(md.find("run blew_up diverged"), std::string::npos);  // the note in the summary
 }

@@ -10,6 +10,7 @@
 #include <regex>
 #include <thread>
 
+#include "experiments/gpus.h"
 #include "trainer_fixture.h"
 
 using namespace scalelab;
@@ -212,6 +213,18 @@ TEST_F(SweepE2E, BadInputFailsBeforeAnyRunStarts) {
   EXPECT_EQ(run_cli("sweep " + file, &out), 1);
   EXPECT_NE(out.find("dataset(s) not found: /nonexistent/dataset"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(root("bad_data")));
+}
+
+// `--gpus 0` on a machine without that GPU is refused before anything starts, rather than
+// training on the CPU while the log says "on GPU 0".
+TEST_F(SweepE2E, GpusThatDoNotExistAreRefused) {
+  const int n = sweep::count_cuda_devices();
+  std::string out;
+  auto file = sweep_file("no_gpu", "grid: {train.seed: [1]}\n");
+  EXPECT_EQ(run_cli("sweep " + file + " --gpus " + std::to_string(n), &out), 1);
+  EXPECT_NE(out.find("--gpus " + std::to_string(n) + ": "), std::string::npos) << out;
+  EXPECT_NE(out.find(n == 0 ? "no CUDA device" : "does not exist"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(root("no_gpu") / "seed1" / "summary.json"));
 }
 
 TEST_F(SweepE2E, SlurmScriptAndDryRun) {

@@ -7,10 +7,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <random>
+#include <sstream>
 #include <thread>
 
 #include "data/loader.h"
+#include "runfolder/checkpoints.h"
 #include "trainer_fixture.h"
 
 using namespace scalelab;
@@ -78,7 +82,7 @@ TEST_F(TrainE2E, ResumeIsBitExact) {
   std::string out;
   ASSERT_EQ(run_cli("train " + debug("--out " + straight.string()), &out), 0) << out;
   ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --stop-after-step 10"), &out), 0) << out;
-  EXPECT_FALSE(fs::exists(resumed / "summary.json"));
+  EXPECT_EQ(read_json(resumed / "summary.json")["status"], "paused");  // not finished: resumable
   EXPECT_EQ(losses_of(resumed).size(), 10u);
   ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --resume"), &out), 0) << out;
   auto a = losses_of(straight), b = losses_of(resumed);
@@ -180,4 +184,111 @@ TEST(TrainKjv, LearnsBelowTheUnigramEntropy) {
   EXPECT_GT(entropy, 2.0);
   EXPECT_LT(val_loss, 0.8 * entropy);
   fs::remove_all(dir);
+}
+
+namespace {
+
+// The dotted field names of a docs/formats.md table (first column, in backquotes) with the second
+// column, under the heading that starts with `heading`.
+std::vector<std::pair<std::string, std::string>> documented_fields(const std::string& heading) {
+  std::ifstream in(fs::path(SCALELAB_SOURCE_DIR) / "docs/formats.md");
+  std::vector<std::pair<std::string, std::string>> out;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) inside = line.rfind(heading, 0) == 0;
+    if (!inside || line.rfind("| `", 0) != 0) continue;
+    const auto end = line.find('`', 3);
+    const auto second = line.find('|', end);
+    const auto third = line.find('|', second + 1);
+    std::string column = line.substr(second + 1, third - second - 1);
+    column.erase(0, column.find_first_not_of(' '));
+    column.erase(column.find_last_not_of(' ') + 1);
+    out.emplace_back(line.substr(3, end - 3), column);
+  }
+  return out;
+}
+
+bool has_field(const nlohmann::json& j, const std::string& dotted) {
+  const nlohmann::json* at = &j;
+  std::stringstream parts(dotted);
+  for (std::string key; std::getline(parts, key, '.');) {
+    if (!at->is_object() || !at->contains(key)) return false;
+    at = &(*at)[key];
+  }
+  return true;
+}
+
+}  // namespace
+
+// docs/formats.md promises fields; a finished, a paused and a diverged run each write them all.
+TEST_F(TrainE2E, FormatsDocMatchesWhatTrainWrites) {
+  const auto summary_fields = documented_fields("### summary.json fields");
+  const auto train_fields = documented_fields("### metrics.jsonl train lines");
+  const auto eval_fields = documented_fields("### metrics.jsonl eval lines");
+  ASSERT_GT(summary_fields.size(), 25u);
+  ASSERT_GT(train_fields.size(), 8u);
+  ASSERT_GT(eval_fields.size(), 4u);
+  std::string out;
+  const auto finished = *dir_ / "formats_finished", paused = *dir_ / "formats_paused",
+             diverged = *dir_ / "formats_diverged";
+  ASSERT_EQ(run_cli("train " + debug("--out " + finished.string()), &out), 0) << out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + paused.string() + " --stop-after-step 5"), &out), 0) << out;
+  EXPECT_NE(run_cli("train " + debug("--out " + diverged.string() + " --set optim.lr=1e30 --set optim.min_lr=0"), &out), 0);
+  EXPECT_NE(out.find("loss became"), std::string::npos) << out;
+  for (const auto& [run, status] : {std::pair{finished, "finished"}, {paused, "paused"}, {diverged, "diverged"}}) {
+    const auto summary = read_json(run / "summary.json");
+    EXPECT_EQ(summary["status"], status);
+    for (const auto& [field, written_for] : summary_fields)
+      if (written_for == "every status" || written_for == status)
+        EXPECT_TRUE(has_field(summary, field)) << status << " summary.json lacks " << field;
+  }
+  EXPECT_GT(read_json(diverged / "summary.json")["params"]["total"].get<double>(), 0);
+  std::ifstream metrics(finished / "metrics.jsonl");
+  int n_train = 0, n_eval = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    const auto j = nlohmann::json::parse(line);
+    const bool train = j["kind"] == "train";
+    (train ? n_train : n_eval) += 1;
+    for (const auto& [field, meaning] : train ? train_fields : eval_fields)
+      EXPECT_TRUE(has_field(j, field)) << "a " << j["kind"] << " line lacks " << field;
+  }
+  EXPECT_GT(n_train, 0);
+  EXPECT_GT(n_eval, 0);
+}
+
+// SIGTERM at a random step: the run finishes that step, checkpoints it, exits 143, and --resume
+// ends with the uninterrupted run's losses bit for bit.
+TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
+  const auto straight = *dir_ / "sigterm_straight", stopped = *dir_ / "sigterm_stopped";
+  const std::string args = " --set train.steps=60 --set log.every=1 --set eval.every=20";
+  std::string out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + straight.string() + args), &out), 0) << out;
+  std::mt19937 rng(std::random_device{}());
+  const size_t stop_at = std::uniform_int_distribution<size_t>(3, 40)(rng);  // lines logged first
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " + debug("--out " + stopped.string() + args);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && losses_of(stopped).size() < stop_at)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping cleanly";
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  const auto summary = read_json(stopped / "summary.json");
+  EXPECT_EQ(summary["status"], "paused");
+  EXPECT_EQ(summary["stop_signal"], SIGTERM);
+  const int64_t steps = summary["steps"].get<int64_t>();
+  EXPECT_GE(steps, int64_t(stop_at));
+  EXPECT_LT(steps, 60);
+  EXPECT_TRUE(fs::exists(checkpoint_path(stopped.string(), steps))) << "no checkpoint at step " << steps;
+  ASSERT_EQ(run_cli("train " + debug("--out " + stopped.string() + args + " --resume"), &out), 0) << out;
+  const auto a = losses_of(straight), b = losses_of(stopped);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
+  EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(stopped, "val_loss"));
 }

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "runfolder/checkpoints.h"
+
 namespace scalelab {
 namespace fs = std::filesystem;
 
@@ -16,28 +18,7 @@ namespace {
 torch::Tensor scalar(double v) { return torch::tensor(v, torch::kFloat64); }
 torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
 
-int64_t step_of(const fs::path& p) {
-  auto stem = p.stem().string();  // step_00000100
-  if (p.extension() != ".pt" || stem.rfind("step_", 0) != 0) return -1;
-  try {
-    return std::stoll(stem.substr(5));
-  } catch (...) {
-    return -1;
-  }
-}
-
-std::vector<std::pair<int64_t, fs::path>> list_checkpoints(const std::string& run_dir) {
-  std::vector<std::pair<int64_t, fs::path>> out;
-  std::error_code ec;
-  for (auto& e : fs::directory_iterator(checkpoint_dir(run_dir), ec))
-    if (int64_t s = step_of(e.path()); s >= 0) out.emplace_back(s, e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
-
-std::string checkpoint_dir(const std::string& run_dir) { return (fs::path(run_dir) / "checkpoints").string(); }
 
 void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& optimizer,
                      const TrainState& state, const std::string& config_yaml, int64_t keep) {
@@ -55,29 +36,27 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
   archive.write("state/metrics_bytes", scalar(state.metrics_bytes));
   archive.write("rng/cpu", at::detail::getDefaultCPUGenerator().get_state());
   archive.write("config_yaml", c10::IValue(config_yaml));
+  archive.write("format_version", scalar(int64_t(kCheckpointFormatVersion)));
 
-  char name[64];
-  std::snprintf(name, sizeof name, "step_%08ld.pt", static_cast<long>(state.step));
-  const fs::path final_path = fs::path(checkpoint_dir(run_dir)) / name;
-  const fs::path tmp_path = final_path.string() + ".tmp";
-  archive.save_to(tmp_path.string());
+  const std::string final_path = checkpoint_path(run_dir, state.step);
+  const std::string tmp_path = final_path + ".tmp";
+  try {
+    archive.save_to(tmp_path);
+  } catch (const c10::Error& e) {
+    std::error_code ec;
+    fs::remove(tmp_path, ec);
+    throw std::runtime_error(final_path + ": cannot write the checkpoint (" + e.what_without_backtrace() +
+                             "); is the disk full? The previous checkpoint is kept");
+  }
   fs::rename(tmp_path, final_path);  // atomic on POSIX: readers see the old or the new file
-
-  auto all = list_checkpoints(run_dir);
-  for (size_t i = 0; i + keep < all.size(); ++i) fs::remove(all[i].second);
-}
-
-std::optional<std::string> newest_checkpoint(const std::string& run_dir) {
-  auto all = list_checkpoints(run_dir);
-  if (all.empty()) return std::nullopt;
-  return all.back().second.string();
+  prune_checkpoints(run_dir, keep);
 }
 
 TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,
                            std::string* config_yaml) {
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    archive.load_from(path, torch::Device(torch::kCPU));  // whatever device wrote it; copied to ours below
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": not a readable checkpoint (" + e.what_without_backtrace() + ")");
   }

@@ -7,9 +7,14 @@
 #include <string>
 
 #include "model/gpt.h"
+#include "runfolder/checkpoints.h"
 #include "trainer/fused_adamw.h"
 
 namespace scalelab {
+
+// 2: every tensor on CPU (device-independent), a format_version entry. Version 1 files (no entry)
+// load too.
+inline constexpr int kCheckpointFormatVersion = 2;
 
 // Everything the loop needs to continue exactly where it stopped.
 struct TrainState {
@@ -22,12 +27,10 @@ struct TrainState {
   int64_t metrics_bytes = 0;  // length of metrics.jsonl when the checkpoint was taken
 };
 
-std::string checkpoint_dir(const std::string& run_dir);
-// Writes checkpoints/step_<step>.pt and deletes all but the newest `keep`.
+// Writes checkpoints/step_<step>.pt (runfolder/checkpoints.h names it) and deletes all but the
+// newest `keep`. A failed write (a full disk) is an error naming the file; the older ones stay.
 void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& optimizer,
                      const TrainState& state, const std::string& config_yaml, int64_t keep);
-// Newest complete checkpoint of a run (temporary files of interrupted writes are ignored).
-std::optional<std::string> newest_checkpoint(const std::string& run_dir);
 // Restores the model (and the optimizer and RNG when given); returns the saved progress.
 // Errors name the file and, for a shape mismatch, the parameter.
 TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "model/hardware.h"
+#include "core/hardware.h"
 
 #ifdef SCALELAB_CUDA
 #include <ATen/cuda/CUDAContext.h>

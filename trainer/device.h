@@ -16,7 +16,7 @@ struct DeviceChoice {
   bool bf16 = false;           // autocast matmuls to bf16
   std::string device_name;     // "cpu" or the CUDA device's name
   std::string precision;       // "bf16" or "fp32" (the peak-table column)
-  std::optional<double> table_peak_flops;  // from model/hardware.h; none for CPUs
+  std::optional<double> table_peak_flops;  // from core/hardware.h; none for CPUs
 };
 
 // Resolves train.device and train.precision; errors name the key (e.g. cuda asked, none present).

@@ -42,9 +42,10 @@ void FusedAdamW::save(torch::serialize::OutputArchive& archive) const {
   for (size_t gi = 0; gi < groups_.size(); ++gi)
     for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
       auto key = "optim/" + std::to_string(gi) + "/" + std::to_string(i) + "/";
-      archive.write(key + "exp_avg", groups_[gi].exp_avgs[i]);
-      archive.write(key + "exp_avg_sq", groups_[gi].exp_avg_sqs[i]);
-      archive.write(key + "step", groups_[gi].steps[i]);
+      // CPU tensors on disk: a checkpoint written on a GPU loads on any machine.
+      archive.write(key + "exp_avg", groups_[gi].exp_avgs[i].to(torch::kCPU));
+      archive.write(key + "exp_avg_sq", groups_[gi].exp_avg_sqs[i].to(torch::kCPU));
+      archive.write(key + "step", groups_[gi].steps[i].to(torch::kCPU));
     }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "configs/config.h"
+#include "runfolder/summary.h"
 
 namespace at {
 class Tensor;
@@ -45,11 +46,13 @@ struct DivergedError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Trains and returns summary.json's content (also written to the run folder). A session ended by
-// stop_after_step returns {"status": "paused"} and writes no summary: the run is not finished.
-nlohmann::json train(const Config& config, const TrainOptions& options);
+// Trains and returns summary.json's content (also written to the run folder by rank 0). A
+// session ended by stop_after_step has status paused; --resume continues it.
+RunSummary train(const Config& config, const TrainOptions& options);
 
-// Number of optimizer steps the budget (train.steps, .tokens or .flops) buys.
-int64_t budget_steps(const Config& config);
+// train() in the process group that the launcher's environment describes (torchrun's RANK,
+// WORLD_SIZE, ...; a multi-task srun step), or in this process alone when there is none: every
+// rank trains its rows of the global batch and rank 0 alone writes. Errors of a rank name it.
+RunSummary train_launched(Config config, TrainOptions options, double dist_timeout_s);
 
 }  // namespace scalelab

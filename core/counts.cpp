@@ -1,22 +1,48 @@
-#include "model/counts.h"
+#include "core/counts.h"
 
 namespace scalelab {
 
+namespace {
+
+// int64 arithmetic that refuses to wrap: a 4e9-wide model would otherwise count negative parameters.
+struct Checked {
+  const ModelConfig& m;
+  int64_t mul(int64_t a, int64_t b) const {
+    int64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  int64_t add(int64_t a, int64_t b) const {
+    int64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  [[noreturn]] void overflow() const {
+    throw ConfigError("model: the parameter count of n_layer = " + std::to_string(m.n_layer) + ", n_embd = " +
+                      std::to_string(m.n_embd) + ", vocab_size = " + std::to_string(m.vocab_size) +
+                      " exceeds 9.2e18 (64-bit integers); no machine holds such a model");
+  }
+};
+
+}  // namespace
+
 ParamCounts count_params(const ModelConfig& m) {
+  const Checked k{m};
   ParamCounts c;
   const int64_t d = m.n_embd, v = m.padded_vocab(), L = m.n_layer;
-  const int64_t q_dim = m.n_head * m.head_dim(), kv_dim = m.kv_heads() * m.head_dim();
-  c.token_embedding = v * d;
-  c.position_embedding = m.pos == PosEncoding::learned ? m.block_size * d : 0;
-  c.lm_head = m.tie_embeddings ? 0 : v * d;
-  c.attention = L * (d * q_dim + 2 * d * kv_dim + q_dim * d);
+  const int64_t q_dim = k.mul(m.n_head, m.head_dim()), kv_dim = k.mul(m.kv_heads(), m.head_dim());
+  c.token_embedding = k.mul(v, d);
+  c.position_embedding = m.pos == PosEncoding::learned ? k.mul(m.block_size, d) : 0;
+  c.lm_head = m.tie_embeddings ? 0 : k.mul(v, d);
+  const int64_t per_layer_attention = k.add(k.add(k.mul(d, q_dim), k.mul(2, k.mul(d, kv_dim))), k.mul(q_dim, d));
+  c.attention = k.mul(L, per_layer_attention);
   const int64_t n_mlp_matrices = m.mlp == Mlp::swiglu ? 3 : 2;
-  c.mlp = L * n_mlp_matrices * d * m.ffn_dim();
-  const int64_t per_norm = m.norm == Norm::layernorm ? 2 * d : d;  // weight (+ bias)
-  c.norms = (2 * L + 1) * per_norm;
-  c.embedding = c.token_embedding + c.position_embedding + c.lm_head;
-  c.non_embedding = c.attention + c.mlp + c.norms;
-  c.total = c.embedding + c.non_embedding;
+  c.mlp = k.mul(L, k.mul(n_mlp_matrices, k.mul(d, m.ffn_dim())));
+  const int64_t per_norm = m.norm == Norm::layernorm ? k.mul(2, d) : d;  // weight (+ bias)
+  c.norms = k.mul(k.add(k.mul(2, L), 1), per_norm);
+  c.embedding = k.add(k.add(c.token_embedding, c.position_embedding), c.lm_head);
+  c.non_embedding = k.add(k.add(c.attention, c.mlp), c.norms);
+  c.total = k.add(c.embedding, c.non_embedding);
   return c;
 }
 
