@@ -26,6 +26,13 @@ struct ParamCounts {
 
 ParamCounts count_params(const ModelConfig& model);
 
+// Bytes that training holds per parameter in fp32: weights, gradients and AdamW's two moments.
+inline constexpr double kTrainingBytesPerParam = 16;
+// A lower bound on a training run's memory (activations come on top).
+inline double training_state_bytes(const ModelConfig& model) {
+  return kTrainingBytesPerParam * double(count_params(model).total);
+}
+
 // Chinchilla (Hoffmann et al. 2022), Appendix F: forward FLOPs of one sequence of block_size
 // tokens, term by term. Generalised to GQA (smaller k, v projections) and SwiGLU (three matrices).
 struct ChinchillaForward {

@@ -292,3 +292,48 @@ TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
   EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(stopped, "val_loss"));
 }
+
+// Failures that used to cost a run or its folder: a model that cannot fit, a failed start, a
+// second trainer on the folder, a damaged newest checkpoint.
+TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
+  std::string out;
+  const auto huge = *dir_ / "huge";
+  EXPECT_EQ(run_cli("train " + debug("--set model.n_embd=1000000 --out " + huge.string()), &out), 1) << out;
+  EXPECT_NE(out.find("need at least"), std::string::npos) << out;
+  EXPECT_NE(out.find("GB of memory available"), std::string::npos) << out;
+  EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(huge));
+
+  const auto failed_start = *dir_ / "failed_start";
+  EXPECT_EQ(run_cli("train " + debug("--init-from /nonexistent/run --out " + failed_start.string()), &out), 1);
+  EXPECT_NE(out.find("--init-from found no checkpoint"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(failed_start)) << "a failed start left a run folder behind";
+
+  const auto shared = *dir_ / "shared_out";
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " +
+                      debug("--set train.steps=400 --out " + shared.string());
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline && losses_of(shared).empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(run_cli("train " + debug("--force --out " + shared.string()), &out), 1);
+  EXPECT_NE(out.find("another `scalelab train` is writing this run folder"), std::string::npos) << out;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first trainer was disturbed";
+  EXPECT_EQ(read_json(shared / "summary.json")["steps"], 400);
+
+  const auto damaged = *dir_ / "damaged";
+  const std::string args = " --set checkpoint.every=5 --out " + damaged.string();
+  ASSERT_EQ(run_cli("train " + debug(args + " --stop-after-step 10"), &out), 0) << out;
+  std::ofstream(checkpoint_path(damaged.string(), 10), std::ios::trunc) << "not a checkpoint";
+  ASSERT_EQ(run_cli("train " + debug(args + " --resume"), &out), 0) << out;
+  EXPECT_NE(out.find("step_00000010.pt"), std::string::npos) << out;
+  EXPECT_NE(out.find("falling back to the previous checkpoint"), std::string::npos) << out;
+  EXPECT_NE(out.find("at step 5"), std::string::npos) << out;
+  EXPECT_EQ(read_json(damaged / "summary.json")["status"], "finished");
+}

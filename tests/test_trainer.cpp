@@ -135,3 +135,37 @@ TEST(Checkpoint, RoundTripAndKeepNewest) {
   }
   std::filesystem::remove_all(dir);
 }
+
+// Checkpoints hold CPU tensors whatever device trained (so export, --init-from and resume work on
+// a machine without that GPU), and carry a format version; the loader maps with an explicit device.
+TEST(Checkpoint, EveryTensorOnDiskIsOnTheCpu) {
+  auto dir = test_util::temp_dir("ckpt_cpu");
+  ModelConfig m;
+  torch::manual_seed(1);
+  GPT model(m);
+  const bool cuda = torch::cuda::is_available();
+  if (cuda) model->to(torch::kCUDA);
+  FusedAdamW opt(model->parameters(), OptimConfig{});
+  for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
+  opt.step(1e-3);
+  TrainState s;
+  s.step = 1;
+  save_checkpoint(dir.string(), model, opt, s, "model: {}\n", 1);
+  torch::serialize::InputArchive archive;
+  archive.load_from(*newest_checkpoint(dir.string()));  // no device given: tensors as saved
+  int n_tensors = 0;
+  for (const auto& key : archive.keys()) {
+    torch::Tensor t;
+    if (!archive.try_read(key, t)) continue;
+    EXPECT_TRUE(t.device().is_cpu()) << key << " was saved on " << t.device();
+    ++n_tensors;
+  }
+  EXPECT_GT(n_tensors, int(model->parameters().size()) * 3);  // weights and AdamW state
+  torch::Tensor version;
+  ASSERT_TRUE(archive.try_read("format_version", version));
+  EXPECT_EQ(version.item<int64_t>(), kCheckpointFormatVersion);
+  GPT on_cpu(m);  // a CPU model loads it, whichever device wrote it
+  FusedAdamW cpu_opt(on_cpu->parameters(), OptimConfig{});
+  EXPECT_EQ(load_checkpoint(*newest_checkpoint(dir.string()), on_cpu, &cpu_opt).step, 1);
+  if (!cuda) GTEST_SKIP() << "saved from CPU only: no CUDA device to save from here";
+}

@@ -1,8 +1,10 @@
 #include "trainer/session.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "common/log.h"
+#include "core/counts.h"
 #include "runfolder/checkpoints.h"
 #include "runfolder/folder.h"
 
@@ -26,9 +28,33 @@ DeviceChoice device_for(const Config& config) {
   return dev;
 }
 
+// MemAvailable of /proc/meminfo in bytes; 0 when unknown.
+double available_host_memory() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+// Refuses, with the numbers, a model whose weights, gradients and optimizer state cannot fit in
+// the memory left, before allocating it (a refused allocation would otherwise be the first sign).
+void check_memory(const Config& config, const DeviceChoice& dev) {
+  if (!dev.device.is_cpu()) return;  // the CUDA caching allocator reports its own out-of-memory
+  const double need = training_state_bytes(config.model), have = available_host_memory();
+  if (have > 0 && need > have)
+    throw ConfigError(log::format("model: N = %.3g parameters need at least %.3g GB for weights, gradients and "
+                                  "AdamW state (%.0f bytes each), more than the %.3g GB of memory available",
+                                  double(count_params(config.model).total), need / 1e9, kTrainingBytesPerParam,
+                                  have / 1e9));
+}
+
 // The seed is set before the model is built, so a run's initial weights depend on it alone.
 GPT seeded_model(const Config& config, const TrainOptions& options, const DeviceChoice& dev,
                  const std::string& config_yaml) {
+  check_memory(config, dev);
   if (options.rank == 0) {
     claim_run_folder(options.run_dir, config_yaml, options.resume ? RunStart::resume : RunStart::fresh,
                      options.force);
@@ -71,6 +97,8 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
     load_checkpoint(*path, model, nullptr);
     log::info("[train] initialised from " + *path);
   }
+  for (const auto* check : {&loader.checksums(), &val_loader.checksums()})
+    if (check->slow()) log::info("[data] " + check->summary());
   // Rank 0's weights (fresh, resumed or --init-from) on every rank, before the first step.
   if (o.sync) o.sync->attach(model->parameters());
 }
@@ -91,6 +119,21 @@ std::string TrainSession::resume_from_newest_intact(const std::string& run_dir) 
     }
   }
   throw std::logic_error("unreachable");
+}
+
+std::unique_ptr<TrainSession> open_session(const Config& config, const TrainOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool folder_was_new = options.rank == 0 && (!fs::exists(options.run_dir) || fs::is_empty(options.run_dir, ec));
+  try {
+    return std::make_unique<TrainSession>(config, options);
+  } catch (...) {
+    if (folder_was_new) {
+      log::tee_to_file("");
+      fs::remove_all(options.run_dir, ec);
+    }
+    throw;
+  }
 }
 
 torch::Tensor rows_to_device(std::vector<int64_t>& buffer, int64_t n_rows, int64_t width,

@@ -3,6 +3,7 @@
 // continue bit for bit (seed before the model is built; checkpoint loaded after the optimizer).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "core/budget.h"
@@ -39,6 +40,10 @@ struct TrainSession {
   FusedAdamW optimizer;
   TrainState state;
 };
+
+// A TrainSession; when it cannot start (a bad --init-from, a model that does not fit, ...), a run
+// folder it created is removed again, so a failed start leaves nothing behind.
+std::unique_ptr<TrainSession> open_session(const Config& config, const TrainOptions& options);
 
 // (rows, T + 1) int64 token rows on the device, from a host buffer of loader output.
 torch::Tensor rows_to_device(std::vector<int64_t>& buffer, int64_t n_rows, int64_t width,

@@ -13,7 +13,8 @@
 namespace scalelab {
 
 RunSummary train(const Config& config, const TrainOptions& options) {
-  TrainSession s(config, options);
+  const auto session = open_session(config, options);
+  TrainSession& s = *session;
   const RunClock clock(s.state.wall_time_s);
   StepRunner step_runner(s);
   MetricsLog metrics(s, clock);
