@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 CTEST_ARGS ?=
 
-.PHONY: setup configure build test demo format clean
+.PHONY: setup configure build test demo format check-format clean
 .DEFAULT_GOAL := build
 
 setup:
@@ -29,6 +29,9 @@ demo: build
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
+
+check-format:
+	@bash scripts/check_format.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -12,8 +12,8 @@ namespace scalelab {
 
 // Approach 1: the frontier (curves when runs are given, else final points) -> which N and D reach
 // the lowest loss at each C -> power laws in C. Bootstrap resamples runs (or points).
-FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& runs, ParamCount count,
-                        const FitOptions& opts);
+FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& runs,
+                        ParamCount count, const FitOptions& opts);
 
 // One IsoFLOP budget: loss = c0 + c1 x + c2 x^2 with x = log N - x_mean (Hoffmann et al. 2022,
 // sec. 3.2). Its minimum counts only when c2 > 0 and it lies inside the ladder of N.
@@ -27,7 +27,8 @@ struct IsoFlopProfile {
 
 // Points grouped by budget (Point::budget, else C within 10%); groups of < 3 sizes are refused.
 std::vector<IsoFlopProfile> isoflop_profiles(const std::vector<Point>& pts);
-IsoFlopProfile fit_isoflop_profile(double budget, const std::vector<double>& N, const std::vector<double>& loss);
+IsoFlopProfile fit_isoflop_profile(double budget, const std::vector<double>& N,
+                                   const std::vector<double>& loss);
 
 // Approach 2: minima of the accepted budgets -> power laws in C. Throws naming the refused
 // budgets when fewer than 2 remain. Bootstrap resamples runs within each budget.

@@ -15,11 +15,14 @@ namespace {
 std::vector<double> allocation_from(const std::vector<FrontierPoint>& front) {
   std::vector<double> C, N, D;
   std::set<double> sizes;
-  for (const auto& f : front) C.push_back(f.C), N.push_back(f.N), D.push_back(f.D), sizes.insert(f.N);
+  for (const auto& f : front)
+    C.push_back(f.C), N.push_back(f.N), D.push_back(f.D), sizes.insert(f.N);
   if (sizes.size() < 2)
-    throw std::runtime_error("approach1: the loss frontier uses only " + std::to_string(sizes.size()) +
+    throw std::runtime_error("approach1: the loss frontier uses only " +
+                             std::to_string(sizes.size()) +
                              " model size(s); needs runs of several sizes whose curves cross");
-  PowerLaw n = fit_power_law(C, N, "approach1 N_opt(C)"), d = fit_power_law(C, D, "approach1 D_opt(C)");
+  PowerLaw n = fit_power_law(C, N, "approach1 N_opt(C)"),
+           d = fit_power_law(C, D, "approach1 D_opt(C)");
   return {n.p, n.k, d.p, d.k};
 }
 
@@ -37,14 +40,16 @@ std::vector<FrontierPoint> interior(const std::vector<FrontierPoint>& front) {
 
 }  // namespace
 
-FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& runs, ParamCount count,
-                        const FitOptions& opts) {
+FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& runs,
+                        ParamCount count, const FitOptions& opts) {
   auto raw = runs.empty() ? point_frontier(pts) : curve_frontier(runs, count);
   std::set<double> sizes;
   for (const auto& f : raw) sizes.insert(f.N);
   if (sizes.size() < 3)
-    throw std::runtime_error("approach1: the loss frontier uses only " + std::to_string(sizes.size()) +
-                             " model size(s); needs at least 3 whose curves cross (the smallest and largest are censored)");
+    throw std::runtime_error("approach1: the loss frontier uses only " +
+                             std::to_string(sizes.size()) +
+                             " model size(s); needs at least 3 whose curves cross (the smallest "
+                             "and largest are censored)");
   auto front = interior(raw);
   std::vector<double> front_c;
   for (const auto& f : front) front_c.push_back(f.C);
@@ -58,12 +63,15 @@ FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& r
   fit.law = "chinchilla_approach1";
   auto v = allocation_from(front);
   fit.params = {{"a", v[0]}, {"k_N", v[1]}, {"b", v[2]}, {"k_D", v[3]}};
-  fit.procedure = {{"model", "N_opt = k_N C^a, D_opt = k_D C^b"},
-                   {"frontier", runs.empty() ? "final points (Pareto front over C)" : "lower envelope of training curves, 40 log-spaced C"},
-                   {"loss", "least squares in log-log"},
-                   {"censoring", "frontier points won by the smallest or largest model size are left out"}};
+  fit.procedure = {
+      {"model", "N_opt = k_N C^a, D_opt = k_D C^b"},
+      {"frontier", runs.empty() ? "final points (Pareto front over C)"
+                                : "lower envelope of training curves, 40 log-spaced C"},
+      {"loss", "least squares in log-log"},
+      {"censoring", "frontier points won by the smallest or largest model size are left out"}};
   nlohmann::json fj = nlohmann::json::array();
-  for (const auto& f : front) fj.push_back({{"C", f.C}, {"loss", f.loss}, {"N", f.N}, {"D", f.D}, {"run", f.run}});
+  for (const auto& f : front)
+    fj.push_back({{"C", f.C}, {"loss", f.loss}, {"N", f.N}, {"D", f.D}, {"run", f.run}});
   fit.data = {{"n_runs", runs.empty() ? pts.size() : runs.size()}, {"frontier", fj}};
   if (opts.n_bootstrap > 0) {
     const size_t n = runs.empty() ? pts.size() : runs.size();
@@ -83,7 +91,9 @@ FitResult fit_approach1(const std::vector<Point>& pts, const std::vector<Run>& r
     };
     auto b = bootstrap(n, refit, {opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}});
     fit.set_intervals(b.lo, b.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed},
+    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap},
+                                  {"seed", opts.seed},
+                                  {"failed", b.n_failed},
                                   {"unit", runs.empty() ? "point" : "run"}};
     note_wide_intervals(fit, {"a", "b"});
   }

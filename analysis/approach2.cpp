@@ -36,7 +36,8 @@ std::vector<int> budget_groups(const std::vector<Point>& pts, std::vector<double
 std::vector<double> allocation_from(const std::vector<IsoFlopProfile>& profiles) {
   std::vector<double> C, N, D;
   for (const auto& p : profiles)
-    if (p.refusal.empty()) C.push_back(p.budget), N.push_back(p.N_opt), D.push_back(p.budget / (6 * p.N_opt));
+    if (p.refusal.empty())
+      C.push_back(p.budget), N.push_back(p.N_opt), D.push_back(p.budget / (6 * p.N_opt));
   if (C.size() < 2) {
     std::string why;
     for (const auto& p : profiles)
@@ -44,28 +45,34 @@ std::vector<double> allocation_from(const std::vector<IsoFlopProfile>& profiles)
     throw std::runtime_error("approach2: " + std::to_string(C.size()) +
                              " usable IsoFLOP budget(s); needs at least 2" + why);
   }
-  PowerLaw n = fit_power_law(C, N, "approach2 N_opt(C)"), d = fit_power_law(C, D, "approach2 D_opt(C)");
+  PowerLaw n = fit_power_law(C, N, "approach2 N_opt(C)"),
+           d = fit_power_law(C, D, "approach2 D_opt(C)");
   return {n.p, n.k, d.p, d.k};
 }
 
-std::vector<IsoFlopProfile> profiles_of(const std::vector<Point>& pts, const std::vector<int>& group,
-                                        const std::vector<double>& budgets, const std::vector<size_t>& idx) {
+std::vector<IsoFlopProfile> profiles_of(const std::vector<Point>& pts,
+                                        const std::vector<int>& group,
+                                        const std::vector<double>& budgets,
+                                        const std::vector<size_t>& idx) {
   std::vector<std::vector<double>> N(budgets.size()), L(budgets.size());
   for (size_t i : idx) N[group[i]].push_back(pts[i].N), L[group[i]].push_back(pts[i].loss);
   std::vector<IsoFlopProfile> out;
-  for (size_t g = 0; g < budgets.size(); ++g) out.push_back(fit_isoflop_profile(budgets[g], N[g], L[g]));
+  for (size_t g = 0; g < budgets.size(); ++g)
+    out.push_back(fit_isoflop_profile(budgets[g], N[g], L[g]));
   return out;
 }
 
 }  // namespace
 
-IsoFlopProfile fit_isoflop_profile(double budget, const std::vector<double>& N, const std::vector<double>& loss) {
+IsoFlopProfile fit_isoflop_profile(double budget, const std::vector<double>& N,
+                                   const std::vector<double>& loss) {
   IsoFlopProfile p;
   p.budget = budget, p.N = N, p.loss = loss;
   const std::string name = "budget " + budget_name(budget) + " FLOPs";
   std::set<double> sizes(N.begin(), N.end());
   if (sizes.size() < 3) {
-    p.refusal = name + ": " + std::to_string(sizes.size()) + " model size(s); a parabola needs at least 3";
+    p.refusal =
+        name + ": " + std::to_string(sizes.size()) + " model size(s); a parabola needs at least 3";
     return p;
   }
   for (double n : N) p.x_mean += std::log(n) / N.size();
@@ -79,8 +86,9 @@ IsoFlopProfile fit_isoflop_profile(double budget, const std::vector<double>& N, 
   const double lo = std::log(*sizes.begin()) - p.x_mean, hi = std::log(*sizes.rbegin()) - p.x_mean;
   const double x_opt = p.c2 > 0 ? -p.c1 / (2 * p.c2) : NAN;
   if (!(p.c2 > 0) || !(x_opt > lo && x_opt < hi)) {
-    p.refusal = name + ": the minimum is not inside its ladder (N " + budget_name(*sizes.begin()) + " .. " +
-                budget_name(*sizes.rbegin()) + (p.c2 > 0 ? "); add sizes beyond it" : "; the profile is not convex)");
+    p.refusal = name + ": the minimum is not inside its ladder (N " + budget_name(*sizes.begin()) +
+                " .. " + budget_name(*sizes.rbegin()) +
+                (p.c2 > 0 ? "); add sizes beyond it" : "; the profile is not convex)");
     return p;
   }
   p.N_opt = std::exp(p.x_mean + x_opt);
@@ -106,13 +114,21 @@ FitResult fit_approach2(const std::vector<Point>& pts, const FitOptions& opts) {
   fit.law = "chinchilla_approach2";
   auto v = allocation_from(profiles);
   fit.params = {{"a", v[0]}, {"k_N", v[1]}, {"b", v[2]}, {"k_D", v[3]}};
-  fit.procedure = {{"model", "per budget: L = c0 + c1 x + c2 x^2, x = ln N - x_mean; N_opt = k_N C^a, D_opt = C/(6 N_opt) = k_D C^b"},
+  fit.procedure = {{"model",
+                    "per budget: L = c0 + c1 x + c2 x^2, x = ln N - x_mean; N_opt = k_N C^a, D_opt "
+                    "= C/(6 N_opt) = k_D C^b"},
                    {"grouping", "summary config.train.flops, else tags.budget, else C within 10%"}};
   nlohmann::json pj = nlohmann::json::array();
   for (const auto& p : profiles) {
-    pj.push_back({{"budget", p.budget}, {"N", p.N}, {"loss", p.loss}, {"x_mean", p.x_mean},
-                  {"c", {p.c0, p.c1, p.c2}}, {"N_opt", p.N_opt}, {"loss_opt", p.loss_opt},
-                  {"used", p.refusal.empty()}, {"refusal", p.refusal}});
+    pj.push_back({{"budget", p.budget},
+                  {"N", p.N},
+                  {"loss", p.loss},
+                  {"x_mean", p.x_mean},
+                  {"c", {p.c0, p.c1, p.c2}},
+                  {"N_opt", p.N_opt},
+                  {"loss_opt", p.loss_opt},
+                  {"used", p.refusal.empty()},
+                  {"refusal", p.refusal}});
     if (!p.refusal.empty()) fit.notes.push_back("refused " + p.refusal);
   }
   fit.data = {{"n_points", pts.size()}, {"budgets", pj}};
@@ -131,7 +147,9 @@ FitResult fit_approach2(const std::vector<Point>& pts, const FitOptions& opts) {
     BootstrapOptions bo{opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, group};
     auto b = bootstrap(pts.size(), refit, bo);
     fit.set_intervals(b.lo, b.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed},
+    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap},
+                                  {"seed", opts.seed},
+                                  {"failed", b.n_failed},
                                   {"unit", "run, within its budget"}};
     if (b.n_failed > opts.n_bootstrap / 10)
       fit.notes.push_back(std::to_string(b.n_failed) + " of " + std::to_string(opts.n_bootstrap) +

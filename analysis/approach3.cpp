@@ -75,7 +75,9 @@ Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, in
   require_distinct(count_distinct(n), n.size(), 3, law, "model sizes N");
   require_distinct(count_distinct(d), d.size(), 3, law, "token counts D");
   Approach3Problem prob(pts, huber_delta);
-  Objective f = [&](const std::vector<double>& x, std::vector<double>& g) { return prob.objective(x, g); };
+  Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
+    return prob.objective(x, g);
+  };
   Minimum m = minimize_multistart(f, approach3_grid(), n_threads);
   return {law_from_x(m.x), m.x, m.f};
 }
@@ -99,29 +101,43 @@ FitResult chinchilla_approach3(const std::vector<Point>& pts, const FitOptions& 
   const auto values = constants(best.law);
   const char* names[] = {"E", "A", "B", "alpha", "beta", "a", "b", "G"};
   for (size_t i = 0; i < values.size(); ++i) fit.params.push_back({names[i], values[i]});
-  fit.procedure = {{"model", "L = E + A/N^alpha + B/D^beta, log L_hat = LSE(a - alpha log N, b - beta log D, e)"},
-                   {"loss", "huber"}, {"delta", delta}, {"reduction", "sum"}, {"optimizer", "L-BFGS (liblbfgs)"},
-                   {"init_grid", "alpha, beta in {0..2 step 0.5}; e in {-1..1 step 0.5}; a, b in {0..25 step 5}"},
-                   {"n_starts", 4500}, {"objective", best.objective},
-                   {"derived", "a = beta/(alpha+beta), b = alpha/(alpha+beta), N_opt = G (C/6)^a"}};
+  fit.procedure = {
+      {"model",
+       "L = E + A/N^alpha + B/D^beta, log L_hat = LSE(a - alpha log N, b - beta log D, e)"},
+      {"loss", "huber"},
+      {"delta", delta},
+      {"reduction", "sum"},
+      {"optimizer", "L-BFGS (liblbfgs)"},
+      {"init_grid",
+       "alpha, beta in {0..2 step 0.5}; e in {-1..1 step 0.5}; a, b in {0..25 step 5}"},
+      {"n_starts", 4500},
+      {"objective", best.objective},
+      {"derived", "a = beta/(alpha+beta), b = alpha/(alpha+beta), N_opt = G (C/6)^a"}};
   fit.data = {{"n_points", pts.size()}, {"n_distinct_points", count_distinct_nd(pts)}};
   if (opts.n_bootstrap > 0) {
     Approach3Problem prob(pts, delta);
     // Resample optima lie near the full-data optimum; a few spread starts guard against a resample
     // whose valley moved.
-    auto starts = grid({{best.x[0] - 1, best.x[0] + 1}, {best.x[1] - 1, best.x[1] + 1}, {best.x[2]},
-                        {best.x[3] * 0.8, best.x[3] * 1.25}, {best.x[4]}});
+    auto starts = grid({{best.x[0] - 1, best.x[0] + 1},
+                        {best.x[1] - 1, best.x[1] + 1},
+                        {best.x[2]},
+                        {best.x[3] * 0.8, best.x[3] * 1.25},
+                        {best.x[4]}});
     starts.insert(starts.begin(), best.x);
     ResampleFit refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
-      Objective f = [&](const std::vector<double>& x, std::vector<double>& g) { return prob.objective(x, g, idx); };
+      Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
+        return prob.objective(x, g, idx);
+      };
       Minimum m = minimize_multistart(f, starts, 1);
       return constants(law_from_x(m.x));
     };
     BootstrapOptions bo{opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}};
     auto boot = bootstrap(pts.size(), refit, bo);
     fit.set_intervals(boot.lo, boot.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed},
-                                  {"interval", "percentile 95%"}, {"failed", boot.n_failed},
+    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap},
+                                  {"seed", opts.seed},
+                                  {"interval", "percentile 95%"},
+                                  {"failed", boot.n_failed},
                                   {"resample_starts", starts.size()}};
     note_wide_intervals(fit, {"alpha", "beta", "a"});
   }

@@ -34,7 +34,8 @@ struct Approach3Fit {
   double objective = 0;
 };
 // L-BFGS from every start of approach3_grid(); keeps the lowest objective.
-Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta = 1e-3, int n_threads = 0);
+Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta = 1e-3,
+                           int n_threads = 0);
 
 // Full fit plus bootstrap intervals for E, A, B, alpha, beta and the derived a = beta/(alpha+beta),
 // b = alpha/(alpha+beta) (N_opt ~ C^a, D_opt ~ C^b; Hoffmann et al. 2022, eq. 4), and G of

@@ -41,7 +41,8 @@ BootstrapResult bootstrap(size_t n_points, const ResampleFit& fit, const Bootstr
   if (opts.n_resamples < 2) throw std::runtime_error("--bootstrap must be at least 2 resamples");
   const auto sets = resample_indices(n_points, opts);
   std::vector<std::optional<std::vector<double>>> results(sets.size());
-  int n_threads = opts.n_threads > 0 ? opts.n_threads : std::max(1u, std::thread::hardware_concurrency());
+  int n_threads =
+      opts.n_threads > 0 ? opts.n_threads : std::max(1u, std::thread::hardware_concurrency());
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i; (i = next++) < sets.size();) results[i] = fit(sets[i]);

@@ -11,19 +11,20 @@ namespace scalelab {
 
 // Fits the law on the points idx (with repeats) and returns its constants, or nullopt when the
 // resample cannot be fitted (e.g. an IsoFLOP parabola without an interior minimum).
-using ResampleFit = std::function<std::optional<std::vector<double>>(const std::vector<size_t>& idx)>;
+using ResampleFit =
+    std::function<std::optional<std::vector<double>>(const std::vector<size_t>& idx)>;
 
 struct BootstrapOptions {
   int n_resamples = 1000;
   uint64_t seed = 0;
   double level = 0.95;
-  int n_threads = 0;         // 0 = hardware concurrency
-  std::vector<int> strata;   // optional group per point; resampling then stays within each group
+  int n_threads = 0;        // 0 = hardware concurrency
+  std::vector<int> strata;  // optional group per point; resampling then stays within each group
 };
 
 struct BootstrapResult {
-  std::vector<double> lo, hi;                  // per constant
-  std::vector<std::vector<double>> samples;    // successful resamples' constants
+  std::vector<double> lo, hi;                // per constant
+  std::vector<std::vector<double>> samples;  // successful resamples' constants
   int n_failed = 0;
 };
 

@@ -17,9 +17,12 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     char ch = line[i];
     if (quoted) {
-      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (ch == '"') quoted = false;
-      else out.back() += ch;
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        out.back() += '"', ++i;
+      else if (ch == '"')
+        quoted = false;
+      else
+        out.back() += ch;
     } else if (ch == '"') {
       quoted = true;
     } else if (ch == ',') {
@@ -55,14 +58,16 @@ std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& co
   auto need = [&](const std::string& name, const char* flag) {
     int i = find(name);
     if (i < 0)
-      throw std::runtime_error(path + ": no column '" + name + "' (" + flag + "); columns are " + names);
+      throw std::runtime_error(path + ": no column '" + name + "' (" + flag + "); columns are " +
+                               names);
     return i;
   };
   const int in_n = need(cols.n, "--n-col"), in_loss = need(cols.loss, "--loss-col");
   const int in_d = find(cols.d), in_c = find(cols.c);
   if (in_d < 0 && in_c < 0)
-    throw std::runtime_error(path + ": needs a tokens column '" + cols.d + "' (--d-col) or a FLOPs column '" +
-                             cols.c + "' (--c-col); columns are " + names);
+    throw std::runtime_error(path + ": needs a tokens column '" + cols.d +
+                             "' (--d-col) or a FLOPs column '" + cols.c +
+                             "' (--c-col); columns are " + names);
   std::vector<Point> points;
   for (int row = 2; std::getline(in, line); ++row) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -72,7 +77,8 @@ std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& co
       if (col >= static_cast<int>(f.size())) throw std::runtime_error(where + " is missing");
       double v;
       std::istringstream ss(f[col]);
-      if (!(ss >> v) || !std::isfinite(v)) throw std::runtime_error(where + ": '" + f[col] + "' is not a number");
+      if (!(ss >> v) || !std::isfinite(v))
+        throw std::runtime_error(where + ": '" + f[col] + "' is not a number");
       if (!(v > 0)) throw std::runtime_error(where + ": " + f[col] + " must be positive");
       return v;
     };

@@ -11,8 +11,8 @@
 
 namespace scalelab {
 
-FitInput load_fit_input(const std::string& path, const CsvColumns& cols, const RunReadOptions& ropts,
-                        ParamCount count) {
+FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
+                        const RunReadOptions& ropts, ParamCount count) {
   FitInput in;
   in.source = path;
   in.count = count;
@@ -61,7 +61,8 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
       skipped.push_back(name + ": " + e.what());
     }
   };
-  if (all || law == FitLaw::chinchilla) attempt("chinchilla_approach3", [&] { return chinchilla_approach3(in.points, opts); });
+  if (all || law == FitLaw::chinchilla)
+    attempt("chinchilla_approach3", [&] { return chinchilla_approach3(in.points, opts); });
   if (all || law == FitLaw::kaplan) {
     attempt("kaplan_nd", [&] { return fit_kaplan_nd(in.points, opts); });
     attempt("kaplan_n", [&] { return fit_kaplan_n(in.points, opts); });
@@ -69,11 +70,15 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
     attempt("kaplan_c", [&] { return fit_kaplan_c(in.points, main_runs, in.count, opts); });
   }
   if (all || law == FitLaw::approach1)
-    attempt("chinchilla_approach1", [&] { return fit_approach1(in.points, main_runs, in.count, opts); });
-  if (all || law == FitLaw::approach2) attempt("chinchilla_approach2", [&] { return fit_approach2(in.points, opts); });
+    attempt("chinchilla_approach1",
+            [&] { return fit_approach1(in.points, main_runs, in.count, opts); });
+  if (all || law == FitLaw::approach2)
+    attempt("chinchilla_approach2", [&] { return fit_approach2(in.points, opts); });
   if (all || law == FitLaw::transfer) {
     if (in.from_csv) {
-      if (!all) throw std::runtime_error("transfer: needs run folders tagged by the transfer study, not a CSV");
+      if (!all)
+        throw std::runtime_error(
+            "transfer: needs run folders tagged by the transfer study, not a CSV");
       skipped.push_back("transfer: needs run folders tagged by the transfer study");
     } else {
       attempt("transfer", [&] { return fit_transfer(in.runs, in.count, opts); });

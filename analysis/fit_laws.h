@@ -12,31 +12,32 @@
 namespace scalelab {
 
 struct FitInput {
-  std::string source;          // the path given
+  std::string source;  // the path given
   bool from_csv = false;
   ParamCount count = ParamCount::non_embedding;
   FlopConvention flop_convention = FlopConvention::six_n;
-  std::vector<Run> runs;       // empty for CSV input
-  std::vector<Point> points;   // final points (transfer-study runs left out)
+  std::vector<Run> runs;      // empty for CSV input
+  std::vector<Point> points;  // final points (transfer-study runs left out)
   std::vector<std::string> unfinished, notes;
   std::vector<std::string> left_out;  // runs not fitted, each with why (RunSet::left_out)
 };
 
 // A CSV file (by extension .csv) or a run folder / folder of runs.
-FitInput load_fit_input(const std::string& path, const CsvColumns& cols, const RunReadOptions& ropts,
-                        ParamCount count);
+FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
+                        const RunReadOptions& ropts, ParamCount count);
 
 // What `scalelab fit --law` asks for: chinchilla (approach 3) | kaplan (L(N), L(D), L(N, D), L(C))
 // | approach1 | approach2 | transfer | all.
 enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, all };
 template <>
 struct EnumNames<FitLaw> {
-  static constexpr std::array<std::pair<FitLaw, const char*>, 6> values{{{FitLaw::chinchilla, "chinchilla"},
-                                                                         {FitLaw::kaplan, "kaplan"},
-                                                                         {FitLaw::approach1, "approach1"},
-                                                                         {FitLaw::approach2, "approach2"},
-                                                                         {FitLaw::transfer, "transfer"},
-                                                                         {FitLaw::all, "all"}}};
+  static constexpr std::array<std::pair<FitLaw, const char*>, 6> values{
+      {{FitLaw::chinchilla, "chinchilla"},
+       {FitLaw::kaplan, "kaplan"},
+       {FitLaw::approach1, "approach1"},
+       {FitLaw::approach2, "approach2"},
+       {FitLaw::transfer, "transfer"},
+       {FitLaw::all, "all"}}};
 };
 
 // A single law's errors propagate; with all, a law the data cannot support is skipped and the

@@ -13,16 +13,19 @@ const Estimate& FitResult::at(const std::string& name) const {
 }
 
 void FitResult::set_intervals(const std::vector<double>& lo, const std::vector<double>& hi) {
-  for (size_t i = 0; i < params.size() && i < lo.size(); ++i) params[i].lo = lo[i], params[i].hi = hi[i];
+  for (size_t i = 0; i < params.size() && i < lo.size(); ++i)
+    params[i].lo = lo[i], params[i].hi = hi[i];
 }
 
 nlohmann::json to_json(const FitResult& fit) {
   nlohmann::json params = nlohmann::json::object();
   for (const auto& p : fit.params) {
     params[p.name]["value"] = p.value;
-    params[p.name]["ci95"] = p.has_ci() ? nlohmann::json::array({p.lo, p.hi}) : nlohmann::json(nullptr);
+    params[p.name]["ci95"] =
+        p.has_ci() ? nlohmann::json::array({p.lo, p.hi}) : nlohmann::json(nullptr);
   }
-  return {{"params", params}, {"procedure", fit.procedure}, {"data", fit.data}, {"notes", fit.notes}};
+  return {
+      {"params", params}, {"procedure", fit.procedure}, {"data", fit.data}, {"notes", fit.notes}};
 }
 
 FitResult fit_from_json(const std::string& law, const nlohmann::json& j) {
@@ -71,9 +74,10 @@ void note_wide_intervals(FitResult& fit, const std::vector<std::string>& names, 
     double rel = (e.hi - e.lo) / std::abs(e.value);
     if (rel > max_rel) {
       char buf[256];
-      std::snprintf(buf, sizeof buf,
-                    "%s: the 95%% interval [%.3g, %.3g] is %.0f%% of the value; the data do not pin it down",
-                    n.c_str(), e.lo, e.hi, 100 * rel);
+      std::snprintf(
+          buf, sizeof buf,
+          "%s: the 95%% interval [%.3g, %.3g] is %.0f%% of the value; the data do not pin it down",
+          n.c_str(), e.lo, e.hi, 100 * rel);
       fit.notes.push_back(buf);
     }
   }

@@ -21,7 +21,7 @@ struct Estimate {
 struct FitOptions {
   int n_bootstrap = 0;  // resamples; 0 = point estimates only
   uint64_t seed = 0;
-  int n_threads = 0;    // 0 = hardware concurrency
+  int n_threads = 0;  // 0 = hardware concurrency
 };
 
 struct FitResult {
@@ -47,6 +47,7 @@ std::vector<FitResult> read_fits_json(const std::string& path);
 
 // A note when an interval is wider than the value itself (relative width > 1): the data cannot
 // pin that constant down.
-void note_wide_intervals(FitResult& fit, const std::vector<std::string>& names, double max_rel = 0.5);
+void note_wide_intervals(FitResult& fit, const std::vector<std::string>& names,
+                         double max_rel = 0.5);
 
 }  // namespace scalelab

@@ -19,7 +19,8 @@ std::vector<FrontierPoint> point_frontier(const std::vector<Point>& pts) {
   return out;
 }
 
-std::vector<FrontierPoint> curve_frontier(const std::vector<Run>& runs, ParamCount count, int n_grid) {
+std::vector<FrontierPoint> curve_frontier(const std::vector<Run>& runs, ParamCount count,
+                                          int n_grid) {
   struct Curve {
     std::vector<double> logc, loss, tokens;
     double N;
@@ -34,8 +35,10 @@ std::vector<FrontierPoint> curve_frontier(const std::vector<Run>& runs, ParamCou
     for (const auto& p : src)
       if (p.flops > 0 && p.loss > 0 && (c.logc.empty() || std::log(p.flops) > c.logc.back()))
         c.logc.push_back(std::log(p.flops)), c.loss.push_back(p.loss), c.tokens.push_back(p.tokens);
-    if (c.logc.size() >= 2) curves.push_back(std::move(c));
-    else finals.push_back({run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name});
+    if (c.logc.size() >= 2)
+      curves.push_back(std::move(c));
+    else
+      finals.push_back({run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name});
   }
   if (curves.empty()) return point_frontier(finals);
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -51,7 +54,8 @@ std::vector<FrontierPoint> curve_frontier(const std::vector<Run>& runs, ParamCou
       const double t = (lc - c.logc[j - 1]) / (c.logc[j] - c.logc[j - 1]);
       const double loss = c.loss[j - 1] + t * (c.loss[j] - c.loss[j - 1]);
       if (loss < best.loss)
-        best = {std::exp(lc), loss, c.N, c.tokens[j - 1] + t * (c.tokens[j] - c.tokens[j - 1]), c.name};
+        best = {std::exp(lc), loss, c.N, c.tokens[j - 1] + t * (c.tokens[j] - c.tokens[j - 1]),
+                c.name};
     }
     for (const auto& p : finals)  // a run without a curve counts at its own C only
       if (std::abs(std::log(p.C) - lc) < (hi - lo) / (2 * (n_grid - 1)) && p.loss < best.loss)

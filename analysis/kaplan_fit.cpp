@@ -11,20 +11,23 @@ namespace scalelab {
 namespace {
 
 // y = (Xc / x)^alpha from a log-log OLS y = k x^p: alpha = -p, Xc = k^(1/alpha).
-std::vector<double> inverse_power(const std::vector<double>& x, const std::vector<double>& y, const char* what) {
+std::vector<double> inverse_power(const std::vector<double>& x, const std::vector<double>& y,
+                                  const char* what) {
   PowerLaw pl = fit_power_law(x, y, what);
   const double alpha = -pl.p;
   return {std::pow(pl.k, 1.0 / alpha), alpha};
 }
 
-FitResult one_variable(const std::string& law, const char* xc, const char* alpha, const std::vector<double>& x,
-                       const std::vector<double>& y, const FitOptions& opts, const char* what) {
+FitResult one_variable(const std::string& law, const char* xc, const char* alpha,
+                       const std::vector<double>& x, const std::vector<double>& y,
+                       const FitOptions& opts, const char* what) {
   require_distinct(count_distinct(x), x.size(), 3, what, "x values");
   FitResult fit;
   fit.law = law;
   auto v = inverse_power(x, y, what);
   fit.params = {{xc, v[0]}, {alpha, v[1]}};
-  fit.procedure = {{"model", std::string("L = (") + xc + "/x)^" + alpha}, {"loss", "least squares in log-log"}};
+  fit.procedure = {{"model", std::string("L = (") + xc + "/x)^" + alpha},
+                   {"loss", "least squares in log-log"}};
   fit.data = {{"n_points", x.size()}, {"x", x}, {"loss", y}};
   if (opts.n_bootstrap > 0) {
     ResampleFit refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
@@ -38,7 +41,8 @@ FitResult one_variable(const std::string& law, const char* xc, const char* alpha
     };
     auto b = bootstrap(x.size(), refit, {opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}});
     fit.set_intervals(b.lo, b.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
+    fit.procedure["bootstrap"] = {
+        {"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
     note_wide_intervals(fit, {alpha});
   }
   return fit;
@@ -49,19 +53,23 @@ FitResult one_variable(const std::string& law, const char* xc, const char* alpha
 FitResult fit_kaplan_n(const std::vector<Point>& pts, const FitOptions& opts) {
   std::vector<double> x, y;
   for (const auto& p : lower_envelope_by(pts, true)) x.push_back(p.N), y.push_back(p.loss);
-  if (x.size() < 3) throw std::runtime_error("kaplan L(N): needs at least 3 model sizes, got " + std::to_string(x.size()));
+  if (x.size() < 3)
+    throw std::runtime_error("kaplan L(N): needs at least 3 model sizes, got " +
+                             std::to_string(x.size()));
   return one_variable("kaplan_n", "Nc", "alpha_N", x, y, opts, "kaplan L(N)");
 }
 
 FitResult fit_kaplan_d(const std::vector<Point>& pts, const FitOptions& opts) {
   std::vector<double> x, y;
   for (const auto& p : lower_envelope_by(pts, false)) x.push_back(p.D), y.push_back(p.loss);
-  if (x.size() < 3) throw std::runtime_error("kaplan L(D): needs at least 3 token counts, got " + std::to_string(x.size()));
+  if (x.size() < 3)
+    throw std::runtime_error("kaplan L(D): needs at least 3 token counts, got " +
+                             std::to_string(x.size()));
   return one_variable("kaplan_d", "Dc", "alpha_D", x, y, opts, "kaplan L(D)");
 }
 
-FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& runs, ParamCount count,
-                       const FitOptions& opts) {
+FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& runs,
+                       ParamCount count, const FitOptions& opts) {
   auto front = runs.empty() ? point_frontier(pts) : curve_frontier(runs, count);
   std::vector<double> x, y;
   for (const auto& f : front) x.push_back(f.C), y.push_back(f.loss);
@@ -72,17 +80,20 @@ FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& ru
                              (n_c != x.size() ? " (" + std::to_string(x.size()) + " points)" : "") +
                              "; needs at least 3");
   FitResult fit = one_variable("kaplan_c", "Cc", "alpha_C", x, y, opts, "kaplan L(C)");
-  fit.procedure["frontier"] = runs.empty() ? "final points (Pareto front over C)" : "lower envelope of training curves";
+  fit.procedure["frontier"] =
+      runs.empty() ? "final points (Pareto front over C)" : "lower envelope of training curves";
   return fit;
 }
 
 namespace {
 
-// x = (u, v, r, aD): Nc = e^u, Dc = e^v, alpha_N = r aD, so log L = aD LSE(r (u - log N), v - log D).
+// x = (u, v, r, aD): Nc = e^u, Dc = e^v, alpha_N = r aD, so log L = aD LSE(r (u - log N), v - log
+// D).
 struct KaplanNDProblem {
   std::vector<double> ln, ld, ll;
   double delta = 1e-3;
-  double objective(const std::vector<double>& x, std::vector<double>& g, const std::vector<size_t>& idx) const {
+  double objective(const std::vector<double>& x, std::vector<double>& g,
+                   const std::vector<size_t>& idx) const {
     const double u = x[0], v = x[1], r = x[2], aD = x[3];
     std::fill(g.begin(), g.end(), 0.0);
     double f = 0;
@@ -92,8 +103,10 @@ struct KaplanNDProblem {
       const double w1 = e1 / (e1 + e2), w2 = e2 / (e1 + e2);
       const double res = aD * S - ll[i];
       double psi;
-      if (std::abs(res) <= delta) f += 0.5 * res * res, psi = res;
-      else f += delta * (std::abs(res) - 0.5 * delta), psi = res > 0 ? delta : -delta;
+      if (std::abs(res) <= delta)
+        f += 0.5 * res * res, psi = res;
+      else
+        f += delta * (std::abs(res) - 0.5 * delta), psi = res > 0 ? delta : -delta;
       g[0] += psi * aD * w1 * r;
       g[1] += psi * aD * w2;
       g[2] += psi * aD * w1 * (u - ln[i]);
@@ -118,30 +131,44 @@ FitResult fit_kaplan_nd(const std::vector<Point>& pts, const FitOptions& opts) {
   require_distinct(count_distinct(n), n.size(), 2, law, "model sizes N");
   require_distinct(count_distinct(d), d.size(), 2, law, "token counts D");
   KaplanNDProblem prob;
-  for (const auto& p : pts) prob.ln.push_back(std::log(p.N)), prob.ld.push_back(std::log(p.D)), prob.ll.push_back(std::log(p.loss));
+  for (const auto& p : pts)
+    prob.ln.push_back(std::log(p.N)), prob.ld.push_back(std::log(p.D)),
+        prob.ll.push_back(std::log(p.loss));
   std::vector<size_t> all(pts.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  auto starts = grid({{15, 20, 25, 30, 35}, {15, 20, 25, 30, 35}, {0.5, 0.8, 1.2}, {0.05, 0.1, 0.2, 0.4}});
-  Objective f = [&](const std::vector<double>& x, std::vector<double>& g) { return prob.objective(x, g, all); };
+  auto starts =
+      grid({{15, 20, 25, 30, 35}, {15, 20, 25, 30, 35}, {0.5, 0.8, 1.2}, {0.05, 0.1, 0.2, 0.4}});
+  Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
+    return prob.objective(x, g, all);
+  };
   Minimum best = minimize_multistart(f, starts, opts.n_threads);
   FitResult fit;
   fit.law = "kaplan_nd";
   auto c = kaplan_constants(best.x);
   fit.params = {{"Nc", c[0]}, {"alpha_N", c[1]}, {"Dc", c[2]}, {"alpha_D", c[3]}};
-  fit.procedure = {{"model", "L = [(Nc/N)^(alpha_N/alpha_D) + Dc/D]^alpha_D"}, {"loss", "huber"}, {"delta", prob.delta},
-                   {"reduction", "sum"}, {"space", "log L"}, {"optimizer", "L-BFGS (liblbfgs)"},
-                   {"n_starts", starts.size()}, {"objective", best.f}};
+  fit.procedure = {{"model", "L = [(Nc/N)^(alpha_N/alpha_D) + Dc/D]^alpha_D"},
+                   {"loss", "huber"},
+                   {"delta", prob.delta},
+                   {"reduction", "sum"},
+                   {"space", "log L"},
+                   {"optimizer", "L-BFGS (liblbfgs)"},
+                   {"n_starts", starts.size()},
+                   {"objective", best.f}};
   fit.data = {{"n_points", pts.size()}, {"n_distinct_points", count_distinct_nd(pts)}};
   if (opts.n_bootstrap > 0) {
     std::vector<std::vector<double>> rs = {best.x};
-    for (double du : {-2.0, 2.0}) rs.push_back({best.x[0] + du, best.x[1] + du, best.x[2], best.x[3]});
+    for (double du : {-2.0, 2.0})
+      rs.push_back({best.x[0] + du, best.x[1] + du, best.x[2], best.x[3]});
     ResampleFit refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
-      Objective fr = [&](const std::vector<double>& x, std::vector<double>& g) { return prob.objective(x, g, idx); };
+      Objective fr = [&](const std::vector<double>& x, std::vector<double>& g) {
+        return prob.objective(x, g, idx);
+      };
       return kaplan_constants(minimize_multistart(fr, rs, 1).x);
     };
     auto b = bootstrap(pts.size(), refit, {opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}});
     fit.set_intervals(b.lo, b.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
+    fit.procedure["bootstrap"] = {
+        {"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
     note_wide_intervals(fit, {"alpha_N", "alpha_D"});
   }
   return fit;

@@ -18,7 +18,7 @@ FitResult fit_kaplan_d(const std::vector<Point>& pts, const FitOptions& opts);
 // approach 3, L-BFGS from a 300-point grid.
 FitResult fit_kaplan_nd(const std::vector<Point>& pts, const FitOptions& opts);
 // L(C) = (Cc/C)^alpha_C on the frontier (from curves when runs are given, else final points).
-FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& runs, ParamCount count,
-                       const FitOptions& opts);
+FitResult fit_kaplan_c(const std::vector<Point>& pts, const std::vector<Run>& runs,
+                       ParamCount count, const FitOptions& opts);
 
 }  // namespace scalelab

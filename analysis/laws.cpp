@@ -11,8 +11,12 @@ namespace scalelab {
 double KaplanLaw::loss(double N, double D) const {
   return std::pow(std::pow(Nc / N, alpha_N / alpha_D) + Dc / D, alpha_D);
 }
-double KaplanLaw::loss_n(double N) const { return std::pow(Nc / N, alpha_N); }
-double KaplanLaw::loss_d(double D) const { return std::pow(Dc / D, alpha_D); }
+double KaplanLaw::loss_n(double N) const {
+  return std::pow(Nc / N, alpha_N);
+}
+double KaplanLaw::loss_d(double D) const {
+  return std::pow(Dc / D, alpha_D);
+}
 
 double ChinchillaLaw::loss(double N, double D) const {
   return E + A / std::pow(N, alpha) + B / std::pow(D, beta);
@@ -45,19 +49,23 @@ Law law_by_name(const std::string& name) {
       return nullptr;
     };
     if (const FitResult* f = find("chinchilla_approach3")) {
-      law.chinchilla = {f->value("E"), f->value("A"), f->value("B"), f->value("alpha"), f->value("beta")};
+      law.chinchilla = {f->value("E"), f->value("A"), f->value("B"), f->value("alpha"),
+                        f->value("beta")};
     } else if (const FitResult* f = find("kaplan_nd")) {
       law.kind = Law::Kind::kaplan;
       law.kaplan = {f->value("Nc"), f->value("alpha_N"), f->value("Dc"), f->value("alpha_D")};
     } else {
-      throw std::runtime_error(name + ": holds no L(N, D) fit (laws.chinchilla_approach3 or "
-                                      "laws.kaplan_nd); run `scalelab fit --law chinchilla` first");
+      throw std::runtime_error(name +
+                               ": holds no L(N, D) fit (laws.chinchilla_approach3 or "
+                               "laws.kaplan_nd); run `scalelab fit --law chinchilla` first");
     }
   }
   return law;
 }
 
-double kaplan_min_tokens(double N) { return 5e3 * std::pow(N, 0.74); }
+double kaplan_min_tokens(double N) {
+  return 5e3 * std::pow(N, 0.74);
+}
 
 ComputePlan plan_compute(const Law& law, double C) {
   if (!(C > 0) || !std::isfinite(C)) throw std::runtime_error("--flops must be a positive number");

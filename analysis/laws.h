@@ -34,7 +34,9 @@ enum class PublishedLaw { kaplan, chinchilla, epoch };
 template <>
 struct EnumNames<PublishedLaw> {
   static constexpr std::array<std::pair<PublishedLaw, const char*>, 3> values{
-      {{PublishedLaw::kaplan, "kaplan"}, {PublishedLaw::chinchilla, "chinchilla"}, {PublishedLaw::epoch, "epoch"}}};
+      {{PublishedLaw::kaplan, "kaplan"},
+       {PublishedLaw::chinchilla, "chinchilla"},
+       {PublishedLaw::epoch, "epoch"}}};
 };
 
 // A law by name (kaplan | chinchilla | epoch) or from a fits.json written by `scalelab fit`.

@@ -72,7 +72,8 @@ Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<do
   for (size_t i = 0; i < results.size(); ++i)
     if (std::isfinite(results[i].f) && (best == starts.size() || results[i].f < results[best].f))
       best = i;
-  if (best == starts.size()) throw std::runtime_error("every L-BFGS start gave a non-finite objective");
+  if (best == starts.size())
+    throw std::runtime_error("every L-BFGS start gave a non-finite objective");
   return results[best];
 }
 
@@ -123,9 +124,12 @@ std::vector<double> least_squares(const std::vector<std::vector<double>>& X,
   return coef;
 }
 
-double PowerLaw::operator()(double x) const { return k * std::pow(x, p); }
+double PowerLaw::operator()(double x) const {
+  return k * std::pow(x, p);
+}
 
-PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& y, const char* what) {
+PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& y,
+                       const char* what) {
   if (x.size() < 2) throw std::runtime_error(std::string(what) + ": needs at least 2 points");
   double mx = 0;
   for (size_t i = 0; i < x.size(); ++i) {

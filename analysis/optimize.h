@@ -39,6 +39,7 @@ struct PowerLaw {
   double k = 0, p = 0;
   double operator()(double x) const;
 };
-PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& y, const char* what);
+PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& y,
+                       const char* what);
 
 }  // namespace scalelab

@@ -15,11 +15,13 @@ struct Figure {
 
 // Every figure the data supports; figures that need a missing fit are left out. Throws when
 // gnuplot is missing or fails, with its error output.
-std::vector<Figure> render_figures(const FitInput& in, const std::vector<FitResult>& fits, const std::string& dir);
+std::vector<Figure> render_figures(const FitInput& in, const std::vector<FitResult>& fits,
+                                   const std::string& dir);
 
 namespace plot_detail {
 // Writes <dir>/<name>.gp that renders `body` to both <name>.png and <name>.svg, and runs gnuplot.
-void render(const std::string& dir, const std::string& name, const std::string& body, int width = 900, int height = 600);
+void render(const std::string& dir, const std::string& name, const std::string& body,
+            int width = 900, int height = 600);
 void write_file(const std::string& dir, const std::string& file, const std::string& text);
 const FitResult* find(const std::vector<FitResult>& fits, const std::string& law);
 std::string num(double v);  // %.10g
@@ -30,14 +32,16 @@ std::string axes(const std::string& xlabel, const std::string& ylabel, bool logx
 std::string log_loss_axis(double lo, double hi);
 
 Figure loss_curves(const FitInput& in, const std::string& dir, bool by_flops);
-Figure goodness_of_fit(const FitInput& in, const std::vector<FitResult>& fits, const std::string& dir);
+Figure goodness_of_fit(const FitInput& in, const std::vector<FitResult>& fits,
+                       const std::string& dir);
 Figure isoflop_profiles(const FitResult& a2, const std::string& dir);
 Figure allocation(const std::vector<FitResult>& fits, const std::string& dir);
 Figure isoloss(const FitInput& in, const FitResult& a3, const std::string& dir);
 Figure kaplan_1d(const FitResult* n, const FitResult* d, const std::string& dir);
 // plots_studies.cpp: the side studies, from their tagged runs (docs in analysis/README.md).
 Figure transfer(const FitResult& t, ParamCount count, const std::string& dir);
-bool has_deepnarrow(const FitInput& in);  // runs tagged study=deepnarrow, role pretrain|finetune, depth
+bool has_deepnarrow(
+    const FitInput& in);  // runs tagged study=deepnarrow, role pretrain|finetune, depth
 Figure deepnarrow(const FitInput& in, const std::string& dir);
 }  // namespace plot_detail
 

@@ -43,10 +43,10 @@ struct RunReadOptions {
 };
 
 struct RunSet {
-  std::vector<Run> runs;                 // with summaries
-  std::vector<std::string> unfinished;   // run folders without summary.json, by name
-  std::vector<std::string> notes;        // e.g. diverged runs left out of fits, naming them
-  std::vector<std::string> left_out;     // every run not fitted, with why: "NAME (diverged at step 7)"
+  std::vector<Run> runs;                // with summaries
+  std::vector<std::string> unfinished;  // run folders without summary.json, by name
+  std::vector<std::string> notes;       // e.g. diverged runs left out of fits, naming them
+  std::vector<std::string> left_out;  // every run not fitted, with why: "NAME (diverged at step 7)"
 };
 
 // A run folder (holds summary.json, metrics.jsonl or config.yaml) or a folder of them (searched

@@ -17,7 +17,8 @@ namespace {
 // A report is a list of blocks rendered twice, to Markdown and to HTML.
 struct Block {
   enum Kind { heading, paragraph, bullets, table, figure } kind;
-  std::vector<std::string> text;                // heading/paragraph: [0]; bullets: items; figure: name, title, caption
+  std::vector<std::string>
+      text;  // heading/paragraph: [0]; bullets: items; figure: name, title, caption
   std::vector<std::vector<std::string>> rows;  // table: header row first
 };
 
@@ -29,7 +30,8 @@ std::string fmt(const char* f, double v) {
 
 std::string html_escape(const std::string& s) {
   std::string o;
-  for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  for (char c : s)
+    o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
   return o;
 }
 
@@ -56,22 +58,28 @@ std::string to_markdown(const std::vector<Block>& blocks) {
       md << "\n";
     }
     if (b.kind == Block::figure)
-      md << "![" << b.text[1] << "](figures/" << b.text[0] << ".png)\n\n*" << b.text[2] << "* (SVG: [figures/" << b.text[0]
-         << ".svg](figures/" << b.text[0] << ".svg))\n\n";
+      md << "![" << b.text[1] << "](figures/" << b.text[0] << ".png)\n\n*" << b.text[2]
+         << "* (SVG: [figures/" << b.text[0] << ".svg](figures/" << b.text[0] << ".svg))\n\n";
   }
   return md.str();
 }
 
 std::string to_html(const std::vector<Block>& blocks, const std::string& fig_dir) {
   std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>scalelab report</title>\n<style>body{font-family:sans-serif;"
-       "max-width:1100px;margin:2em auto;line-height:1.45}table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
-       "padding:3px 8px;text-align:right}th{background:#f3f3f3}img{max-width:100%}figcaption{color:#444;font-style:italic}</style>"
+  h << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>scalelab "
+       "report</title>\n<style>body{font-family:sans-serif;"
+       "max-width:1100px;margin:2em "
+       "auto;line-height:1.45}table{border-collapse:collapse;font-size:0.9em}td,th{border:1px "
+       "solid #ccc;"
+       "padding:3px "
+       "8px;text-align:right}th{background:#f3f3f3}img{max-width:100%}figcaption{color:#444;font-"
+       "style:italic}</style>"
        "</head><body>\n";
   for (const auto& b : blocks) {
     if (b.kind == Block::heading) {
       size_t level = b.text[0].find(' ');
-      h << "<h" << level << ">" << html_escape(b.text[0].substr(level + 1)) << "</h" << level << ">\n";
+      h << "<h" << level << ">" << html_escape(b.text[0].substr(level + 1)) << "</h" << level
+        << ">\n";
     }
     if (b.kind == Block::paragraph) h << "<p>" << html_escape(b.text[0]) << "</p>\n";
     if (b.kind == Block::bullets) {
@@ -83,7 +91,8 @@ std::string to_html(const std::vector<Block>& blocks, const std::string& fig_dir
       h << "<table>\n";
       for (size_t r = 0; r < b.rows.size(); ++r) {
         h << "<tr>";
-        for (const auto& c : b.rows[r]) h << (r ? "<td>" : "<th>") << html_escape(c) << (r ? "</td>" : "</th>");
+        for (const auto& c : b.rows[r])
+          h << (r ? "<td>" : "<th>") << html_escape(c) << (r ? "</td>" : "</th>");
         h << "</tr>\n";
       }
       h << "</table>\n";
@@ -93,8 +102,9 @@ std::string to_html(const std::vector<Block>& blocks, const std::string& fig_dir
       if (!png) throw std::runtime_error(fig_dir + "/" + b.text[0] + ".png: figure missing");
       std::stringstream bytes;
       bytes << png.rdbuf();
-      h << "<figure><img alt=\"" << html_escape(b.text[1]) << "\" src=\"data:image/png;base64," << base64(bytes.str())
-        << "\"><figcaption>" << html_escape(b.text[2]) << "</figcaption></figure>\n";
+      h << "<figure><img alt=\"" << html_escape(b.text[1]) << "\" src=\"data:image/png;base64,"
+        << base64(bytes.str()) << "\"><figcaption>" << html_escape(b.text[2])
+        << "</figcaption></figure>\n";
     }
   }
   h << "</body></html>\n";
@@ -129,7 +139,8 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
                                        const std::vector<std::string>& skipped) {
   std::vector<std::string> s;
   if (in.points.size() < 10)
-    s.push_back("Only " + std::to_string(in.points.size()) + " finished runs: too few to support a conclusion about "
+    s.push_back("Only " + std::to_string(in.points.size()) +
+                " finished runs: too few to support a conclusion about "
                 "exponents; treat every number below as provisional.");
   double cmax = 0;
   for (const auto& p : in.points) cmax = std::max(cmax, p.C);
@@ -140,7 +151,9 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
     if (!f) continue;
     const Estimate& a = f->at("a");
     std::string line = std::string("From ") + law + ": your a = " + fmt("%.2f", a.value);
-    if (a.has_ci()) line += " +/- " + fmt("%.2f", (a.hi - a.lo) / 2) + " (95% interval " + fmt("%.2f", a.lo) + " to " + fmt("%.2f", a.hi) + ")";
+    if (a.has_ci())
+      line += " +/- " + fmt("%.2f", (a.hi - a.lo) / 2) + " (95% interval " + fmt("%.2f", a.lo) +
+              " to " + fmt("%.2f", a.hi) + ")";
     line += "; Chinchilla 0.50, Kaplan 0.73.";
     if (a.has_ci()) {
       const bool chin = a.lo <= 0.5 && 0.5 <= a.hi, kap = a.lo <= 0.73 && 0.73 <= a.hi;
@@ -148,7 +161,9 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
               : chin      ? " Consistent with Chinchilla, not with Kaplan."
               : kap       ? " Consistent with Kaplan, not with Chinchilla."
                           : " The interval excludes both references.";
-      if (a.hi - a.lo > 0.3) line += " The interval is wide: more runs or budgets are needed before drawing a conclusion.";
+      if (a.hi - a.lo > 0.3)
+        line +=
+            " The interval is wide: more runs or budgets are needed before drawing a conclusion.";
     } else {
       line += " No bootstrap was run, so there is no interval: run with --bootstrap to judge it.";
     }
@@ -157,16 +172,23 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
       const double C = cmax * 10;
       double N = 0;
       if (std::string(law) == "chinchilla_approach3")
-        N = ChinchillaLaw{f->value("E"), f->value("A"), f->value("B"), f->value("alpha"), f->value("beta")}.optimal_params(C);
+        N = ChinchillaLaw{f->value("E"), f->value("A"), f->value("B"), f->value("alpha"),
+                          f->value("beta")}
+                .optimal_params(C);
       else
         N = f->value("k_N") * std::pow(C, a.value);
-      s.push_back("For C = " + fmt("%.2g", C) + " FLOPs (10x your largest run, an extrapolation) train N = " + fmt("%.3g", N) +
-                  " parameters on D = " + fmt("%.3g", C / (6 * N)) + " tokens (" + fmt("%.1f", C / (6 * N * N)) + " tokens per parameter).");
+      s.push_back("For C = " + fmt("%.2g", C) +
+                  " FLOPs (10x your largest run, an extrapolation) train N = " + fmt("%.3g", N) +
+                  " parameters on D = " + fmt("%.3g", C / (6 * N)) + " tokens (" +
+                  fmt("%.1f", C / (6 * N * N)) + " tokens per parameter).");
     }
     break;
   }
-  if (!find_fit(fits, "chinchilla_approach3") && !find_fit(fits, "chinchilla_approach2") && !find_fit(fits, "chinchilla_approach1"))
-    s.push_back("No compute-optimal allocation could be fitted, so this report cannot say how to split compute between N and D.");
+  if (!find_fit(fits, "chinchilla_approach3") && !find_fit(fits, "chinchilla_approach2") &&
+      !find_fit(fits, "chinchilla_approach1"))
+    s.push_back(
+        "No compute-optimal allocation could be fitted, so this report cannot say how to split "
+        "compute between N and D.");
   for (const auto& f : fits)
     for (const auto& n : f.notes) s.push_back(f.law + ": " + n);
   for (const auto& n : in.notes) s.push_back(n);
@@ -174,7 +196,8 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
   if (!in.unfinished.empty()) {
     std::string names;
     for (const auto& u : in.unfinished) names += (names.empty() ? "" : ", ") + u;
-    s.push_back(std::to_string(in.unfinished.size()) + " run(s) have no summary.json and are left out: " + names + ".");
+    s.push_back(std::to_string(in.unfinished.size()) +
+                " run(s) have no summary.json and are left out: " + names + ".");
   }
   return s;
 }
@@ -187,29 +210,43 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
   out.figures = render_figures(in, fits, fig_dir);
   std::vector<Block> b;
   b.push_back({Block::heading, {"# Scaling-law report"}, {}});
-  b.push_back({Block::paragraph, {"Source: " + in.source + ". " + std::to_string(in.points.size()) + " points" +
-                                  (in.runs.empty() ? "" : " from " + std::to_string(in.runs.size()) + " runs") +
-                                  (in.from_csv ? "" : std::string("; N counted ") + (in.count == ParamCount::total ? "total" : "non-embedding") +
-                                                          ", C under the " + enum_name(in.flop_convention) + " convention") + "."}, {}});
+  b.push_back(
+      {Block::paragraph,
+       {"Source: " + in.source + ". " + std::to_string(in.points.size()) + " points" +
+        (in.runs.empty() ? "" : " from " + std::to_string(in.runs.size()) + " runs") +
+        (in.from_csv ? ""
+                     : std::string("; N counted ") +
+                           (in.count == ParamCount::total ? "total" : "non-embedding") +
+                           ", C under the " + enum_name(in.flop_convention) + " convention") +
+        "."},
+       {}});
   b.push_back({Block::heading, {"## Summary"}, {}});
   b.push_back({Block::bullets, plain_summary(in, fits, skipped), {}});
   b.push_back({Block::heading, {"## Fits"}, {}});
   for (const auto& f : fits) {
     b.push_back({Block::heading, {"### " + f.law}, {}});
-    b.push_back({Block::paragraph, {f.procedure.value("model", "") + (f.procedure.contains("bootstrap")
-        ? " Intervals: 95% percentile bootstrap, " + f.procedure["bootstrap"]["resamples"].dump() + " resamples." : " No bootstrap intervals.")}, {}});
+    b.push_back({Block::paragraph,
+                 {f.procedure.value("model", "") +
+                  (f.procedure.contains("bootstrap")
+                       ? " Intervals: 95% percentile bootstrap, " +
+                             f.procedure["bootstrap"]["resamples"].dump() + " resamples."
+                       : " No bootstrap intervals.")},
+                 {}});
     Block t{Block::table, {}, {{"constant", "value", "95% interval"}}};
     for (const auto& p : f.params)
-      t.rows.push_back({p.name, fmt("%.4g", p.value), p.has_ci() ? fmt("%.4g", p.lo) + " to " + fmt("%.4g", p.hi) : "-"});
+      t.rows.push_back({p.name, fmt("%.4g", p.value),
+                        p.has_ci() ? fmt("%.4g", p.lo) + " to " + fmt("%.4g", p.hi) : "-"});
     b.push_back(t);
     if (!f.notes.empty()) b.push_back({Block::bullets, f.notes, {}});
   }
   b.push_back({Block::heading, {"## Figures"}, {}});
-  for (const auto& fig : out.figures) b.push_back({Block::figure, {fig.name, fig.title, fig.caption}, {}});
+  for (const auto& fig : out.figures)
+    b.push_back({Block::figure, {fig.name, fig.title, fig.caption}, {}});
   b.push_back({Block::heading, {"## Runs"}, {}});
   Block runs{Block::table, {}, {{"run", "N", "D (tokens)", "C (FLOPs)", "loss", "budget"}}};
   for (const auto& p : in.points)
-    runs.rows.push_back({p.name, fmt("%.3g", p.N), fmt("%.3g", p.D), fmt("%.3g", p.C), fmt("%.4f", p.loss), p.budget > 0 ? fmt("%.3g", p.budget) : "-"});
+    runs.rows.push_back({p.name, fmt("%.3g", p.N), fmt("%.3g", p.D), fmt("%.3g", p.C),
+                         fmt("%.4f", p.loss), p.budget > 0 ? fmt("%.3g", p.budget) : "-"});
   b.push_back(runs);
   if (!in.left_out.empty()) {
     b.push_back({Block::paragraph, {"Left out of the fits:"}, {}});

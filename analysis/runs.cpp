@@ -15,7 +15,8 @@ namespace scalelab {
 namespace {
 
 bool is_run_folder(const fs::path& p) {
-  return fs::exists(p / "summary.json") || fs::exists(p / "metrics.jsonl") || fs::exists(p / "config.yaml");
+  return fs::exists(p / "summary.json") || fs::exists(p / "metrics.jsonl") ||
+         fs::exists(p / "config.yaml");
 }
 
 void find_runs(const fs::path& dir, std::vector<fs::path>& out) {
@@ -34,7 +35,8 @@ void find_runs(const fs::path& dir, std::vector<fs::path>& out) {
 std::string why_left_out(const Run& r) {
   std::string at = " at step " + std::to_string(r.steps) +
                    (r.budget_steps > 0 ? " of " + std::to_string(r.budget_steps) : std::string());
-  if (r.status == RunStatus::paused) return "paused" + at + "; `scalelab train ... --resume` finishes it";
+  if (r.status == RunStatus::paused)
+    return "paused" + at + "; `scalelab train ... --resume` finishes it";
   return enum_name(r.status) + at;
 }
 
@@ -52,7 +54,8 @@ double run_params(const Run& r, ParamCount count) {
 
 Run read_run(const std::string& dir, FlopConvention conv) {
   const auto summary = read_summary(dir);
-  if (!summary) throw std::runtime_error(summary_path(dir) + ": missing (the run has not finished)");
+  if (!summary)
+    throw std::runtime_error(summary_path(dir) + ": missing (the run has not finished)");
   const RunSummary& s = *summary;
   Run r;
   r.path = dir;
@@ -63,8 +66,10 @@ Run read_run(const std::string& dir, FlopConvention conv) {
   r.params_total = double(s.params_total);
   r.params_non_embedding = double(s.params_non_embedding);
   r.tokens = s.tokens;
-  if (is_complete(s.status)) r.flops = s.flops_under(conv);
-  else if (s.flops.count(conv)) r.flops = s.flops.at(conv);
+  if (is_complete(s.status))
+    r.flops = s.flops_under(conv);
+  else if (s.flops.count(conv))
+    r.flops = s.flops.at(conv);
   r.final_val_loss = s.final_val_loss;
   r.best_val_loss = std::isfinite(s.best_val_loss) ? s.best_val_loss : s.final_val_loss;
   r.tags = s.tags;
@@ -84,12 +89,14 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts) {
   std::vector<fs::path> dirs;
   find_runs(path, dirs);
   if (dirs.empty())
-    throw std::runtime_error(path + ": no run folders (folders with summary.json or metrics.jsonl)");
+    throw std::runtime_error(path +
+                             ": no run folders (folders with summary.json or metrics.jsonl)");
   RunSet set;
   for (const auto& d : dirs) {
     if (!fs::exists(d / "summary.json")) {
       set.unfinished.push_back(d.filename().string());
-      set.left_out.push_back(d.filename().string() + " (no summary.json: running, killed or not started)");
+      set.left_out.push_back(d.filename().string() +
+                             " (no summary.json: running, killed or not started)");
       continue;
     }
     Run run = read_run(d.string(), opts.flop_convention);

@@ -15,12 +15,15 @@ std::string tag(const Run& r, const char* key) {
   return r.tags.contains(key) && r.tags[key].is_string() ? r.tags[key].get<std::string>() : "";
 }
 
-bool same_size(double a, double b) { return std::abs(a - b) <= 0.01 * std::max(a, b); }
+bool same_size(double a, double b) {
+  return std::abs(a - b) <= 0.01 * std::max(a, b);
+}
 
 // (log k, alpha, beta) from log D_T = log k + alpha log D_F + beta log N (centred regressors).
 std::vector<double> solve(const std::vector<TransferPoint>& pts, const std::vector<size_t>& idx) {
   double mf = 0, mn = 0;
-  for (size_t i : idx) mf += std::log(pts[i].D_F) / idx.size(), mn += std::log(pts[i].N) / idx.size();
+  for (size_t i : idx)
+    mf += std::log(pts[i].D_F) / idx.size(), mn += std::log(pts[i].N) / idx.size();
   std::vector<std::vector<double>> X;
   std::vector<double> y;
   for (size_t i : idx) {
@@ -38,16 +41,21 @@ std::vector<TransferPoint> transfer_points(const std::vector<Run>& runs, ParamCo
   std::vector<const Run*> scratch, finetune;
   for (const auto& r : runs) {
     if (tag(r, "study") != "transfer" || !is_complete(r.status)) continue;
-    if (tag(r, "role") == "scratch") scratch.push_back(&r);
-    else if (tag(r, "role") == "finetune") finetune.push_back(&r);
+    if (tag(r, "role") == "scratch")
+      scratch.push_back(&r);
+    else if (tag(r, "role") == "finetune")
+      finetune.push_back(&r);
   }
   if (scratch.empty() || finetune.empty())
-    throw std::runtime_error("transfer: needs runs tagged study=transfer with role=scratch and role=finetune (found " +
-                             std::to_string(scratch.size()) + " scratch, " + std::to_string(finetune.size()) + " finetune)");
+    throw std::runtime_error(
+        "transfer: needs runs tagged study=transfer with role=scratch and role=finetune (found " +
+        std::to_string(scratch.size()) + " scratch, " + std::to_string(finetune.size()) +
+        " finetune)");
   std::vector<TransferPoint> out;
   for (const Run* f : finetune) {
     if (!f->tags.contains("finetune_tokens") || !f->tags["finetune_tokens"].is_number())
-      throw std::runtime_error("run " + f->name + ": role=finetune needs a numeric tags.finetune_tokens (D_F)");
+      throw std::runtime_error("run " + f->name +
+                               ": role=finetune needs a numeric tags.finetune_tokens (D_F)");
     const double N = run_params(*f, count), D_F = f->tags["finetune_tokens"].get<double>();
     const double L = f->final_val_loss;
     // Scratch L(D) at this N, sorted by D and kept strictly decreasing (the lower envelope).
@@ -63,14 +71,16 @@ std::vector<TransferPoint> transfer_points(const std::vector<Run>& runs, ParamCo
     for (const auto& c : curve)
       if (env.empty() || c.second < env.back().second) env.push_back(c);
     if (env.size() < 2 || L < env.back().second || L > env.front().second) {
-      notes.push_back("run " + f->name + ": fine-tuned loss " + std::to_string(L) +
-                      " is outside the scratch curve of the same N; not used (train scratch runs longer)");
+      notes.push_back(
+          "run " + f->name + ": fine-tuned loss " + std::to_string(L) +
+          " is outside the scratch curve of the same N; not used (train scratch runs longer)");
       continue;
     }
     size_t j = 1;
     while (env[j].second > L) ++j;
     const double t = (env[j - 1].second - L) / (env[j - 1].second - env[j].second);
-    const double D_E = std::exp(std::log(env[j - 1].first) + t * (std::log(env[j].first) - std::log(env[j - 1].first)));
+    const double D_E = std::exp(std::log(env[j - 1].first) +
+                                t * (std::log(env[j].first) - std::log(env[j - 1].first)));
     if (D_E <= D_F) {
       notes.push_back("run " + f->name + ": no positive transfer (D_E <= D_F); not used");
       continue;
@@ -96,11 +106,13 @@ FitResult fit_transfer(const std::vector<Run>& runs, ParamCount count, const Fit
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   auto v = solve(pts, all);
   fit.params = {{"k", v[0]}, {"alpha", v[1]}, {"beta", v[2]}};
-  fit.procedure = {{"model", "D_T = k D_F^alpha N^beta (Hernandez et al. 2021)"},
-                   {"D_T", "D_E - D_F, D_E from the scratch L(D) of the same N, interpolated in log D"},
-                   {"loss", "least squares in log space"}};
+  fit.procedure = {
+      {"model", "D_T = k D_F^alpha N^beta (Hernandez et al. 2021)"},
+      {"D_T", "D_E - D_F, D_E from the scratch L(D) of the same N, interpolated in log D"},
+      {"loss", "least squares in log space"}};
   nlohmann::json pj = nlohmann::json::array();
-  for (const auto& p : pts) pj.push_back({{"N", p.N}, {"D_F", p.D_F}, {"D_T", p.D_T}, {"loss", p.loss}, {"run", p.run}});
+  for (const auto& p : pts)
+    pj.push_back({{"N", p.N}, {"D_F", p.D_F}, {"D_T", p.D_T}, {"loss", p.loss}, {"run", p.run}});
   fit.data = {
       {"n_points", pts.size()}, {"n_distinct_points", count_distinct_pairs(fn)}, {"points", pj}};
   if (opts.n_bootstrap > 0) {
@@ -113,7 +125,8 @@ FitResult fit_transfer(const std::vector<Run>& runs, ParamCount count, const Fit
     };
     auto b = bootstrap(pts.size(), refit, {opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}});
     fit.set_intervals(b.lo, b.hi);
-    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
+    fit.procedure["bootstrap"] = {
+        {"resamples", opts.n_bootstrap}, {"seed", opts.seed}, {"failed", b.n_failed}};
     note_wide_intervals(fit, {"alpha", "beta"});
   }
   return fit;

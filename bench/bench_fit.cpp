@@ -16,14 +16,19 @@ using clk = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_fit chinchilla_fig4_epoch.csv [--bootstrap N] [--threads T] [--repeat R]\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_fit chinchilla_fig4_epoch.csv [--bootstrap N] [--threads T] [--repeat R]\n");
     return 2;
   }
   int n_boot = 1000, n_threads = 0, repeat = 3;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--bootstrap")) n_boot = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) n_threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--repeat")) repeat = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--bootstrap"))
+      n_boot = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads"))
+      n_threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeat"))
+      repeat = std::atoi(argv[i + 1]);
   }
   CsvColumns cols;
   cols.n = "Model Size";
@@ -32,8 +37,10 @@ int main(int argc, char** argv) {
   std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.loss > b.loss; });
   pts.erase(pts.begin(), pts.begin() + 5);  // as Besiroglu et al. 2024
 
-  nlohmann::json out = {{"benchmark", "chinchilla_approach3"}, {"n_points", pts.size()},
-                        {"n_starts", 4500}, {"threads", n_threads},
+  nlohmann::json out = {{"benchmark", "chinchilla_approach3"},
+                        {"n_points", pts.size()},
+                        {"n_starts", 4500},
+                        {"threads", n_threads},
                         {"hardware_concurrency", std::thread::hardware_concurrency()}};
   std::vector<double> fit_s;
   Approach3Fit fit;
@@ -43,8 +50,8 @@ int main(int argc, char** argv) {
     fit_s.push_back(std::chrono::duration<double>(clk::now() - t0).count());
   }
   out["fit_seconds"] = fit_s;
-  out["fit"] = {{"E", fit.law.E}, {"A", fit.law.A}, {"B", fit.law.B}, {"alpha", fit.law.alpha},
-                {"beta", fit.law.beta}, {"objective", fit.objective}};
+  out["fit"] = {{"E", fit.law.E},         {"A", fit.law.A},       {"B", fit.law.B},
+                {"alpha", fit.law.alpha}, {"beta", fit.law.beta}, {"objective", fit.objective}};
   if (n_boot > 0) {
     FitOptions opts{n_boot, 0, n_threads};
     auto t0 = clk::now();

@@ -17,25 +17,35 @@ void add_fit_command(CLI::App& app) {
     bool skip_unfinished = false, json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("fit", "Fit scaling laws (with bootstrap intervals) to runs or a CSV");
-  cmd->add_option("input", o->input, "A folder of run folders, one run folder, or a CSV of points")->required();
-  cmd->add_option("--law", o->law, "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | all")
+  auto* cmd =
+      app.add_subcommand("fit", "Fit scaling laws (with bootstrap intervals) to runs or a CSV");
+  cmd->add_option("input", o->input, "A folder of run folders, one run folder, or a CSV of points")
+      ->required();
+  cmd->add_option("--law", o->law,
+                  "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | all")
       ->capture_default_str();
-  cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")->capture_default_str();
-  cmd->add_option("--flop-convention", o->convention, "Key of summary flops: 6n | 6n_total | litgpt | chinchilla | palm")
+  cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")
+      ->capture_default_str();
+  cmd->add_option("--flop-convention", o->convention,
+                  "Key of summary flops: 6n | 6n_total | litgpt | chinchilla | palm")
       ->capture_default_str();
   cmd->add_option("--n-col", o->cols.n, "CSV column of N (parameters)")->capture_default_str();
-  cmd->add_option("--d-col", o->cols.d, "CSV column of D (tokens); else D = C / (6 N)")->capture_default_str();
-  cmd->add_option("--c-col", o->cols.c, "CSV column of C (FLOPs); else C = 6 N D")->capture_default_str();
+  cmd->add_option("--d-col", o->cols.d, "CSV column of D (tokens); else D = C / (6 N)")
+      ->capture_default_str();
+  cmd->add_option("--c-col", o->cols.c, "CSV column of C (FLOPs); else C = 6 N D")
+      ->capture_default_str();
   cmd->add_option("--loss-col", o->cols.loss, "CSV column of the loss")->capture_default_str();
-  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")->check(FiniteNonNegative);
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")
+      ->check(FiniteNonNegative);
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(FiniteNonNegative);
-  cmd->add_flag("--skip-unfinished", o->skip_unfinished, "Fit the runs that have summary.json, list the others");
+  cmd->add_flag("--skip-unfinished", o->skip_unfinished,
+                "Fit the runs that have summary.json, list the others");
   cmd->add_option("--out", o->out, "Folder for fits.json")->required();
   cmd->add_flag("--json", o->json, "Print fits.json instead of the summary");
-  cmd->footer("Example: scalelab fit tests/data/chinchilla_fig4_epoch.csv --law chinchilla "
-              "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
+  cmd->footer(
+      "Example: scalelab fit tests/data/chinchilla_fig4_epoch.csv --law chinchilla "
+      "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
   cmd->callback([o] {
     RunReadOptions ro;
     ro.flop_convention = parse_enum<FlopConvention>(o->convention, "--flop-convention");
@@ -51,8 +61,10 @@ void add_fit_command(CLI::App& app) {
     }
     std::filesystem::create_directories(o->out);
     const auto path = (std::filesystem::path(o->out) / "fits.json").string();
-    nlohmann::json source = {{"input", o->input}, {"n_points", in.points.size()}, {"n_runs", in.runs.size()},
-                             {"unfinished_runs", in.unfinished}, {"left_out", in.left_out}, {"notes", in.notes}, {"skipped_laws", skipped}};
+    nlohmann::json source = {{"input", o->input},        {"n_points", in.points.size()},
+                             {"n_runs", in.runs.size()}, {"unfinished_runs", in.unfinished},
+                             {"left_out", in.left_out},  {"notes", in.notes},
+                             {"skipped_laws", skipped}};
     write_fits_json(path, fits, source);
     if (o->json) {
       std::FILE* f = std::fopen(path.c_str(), "r");
@@ -60,10 +72,14 @@ void add_fit_command(CLI::App& app) {
       if (f) std::fclose(f);
       return;
     }
-    std::printf("%zu points from %s%s\n", in.points.size(), o->input.c_str(),
-                o->bootstrap > 0 ? (", " + std::to_string(o->bootstrap) + " bootstrap resamples, 95% intervals").c_str() : "");
+    std::printf(
+        "%zu points from %s%s\n", in.points.size(), o->input.c_str(),
+        o->bootstrap > 0
+            ? (", " + std::to_string(o->bootstrap) + " bootstrap resamples, 95% intervals").c_str()
+            : "");
     for (const auto& n : in.notes) std::printf("note: %s\n", n.c_str());
-    for (const auto& u : in.unfinished) std::printf("note: run %s has no summary.json; left out\n", u.c_str());
+    for (const auto& u : in.unfinished)
+      std::printf("note: run %s has no summary.json; left out\n", u.c_str());
     if (!in.left_out.empty()) std::printf("left out of the fits: %zu run(s)\n", in.left_out.size());
     std::printf("%s", format_fits(fits).c_str());
     for (const auto& s : skipped) std::printf("skipped %s\n", s.c_str());

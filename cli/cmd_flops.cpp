@@ -16,8 +16,10 @@ void add_flops_command(CLI::App& app) {
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("flops", "Parameter counts and FLOPs per token under every convention");
-  cmd->add_option("--config", opts->config, "Config YAML (e.g. configs/train/tiny.yaml)")->required();
+  auto* cmd =
+      app.add_subcommand("flops", "Parameter counts and FLOPs per token under every convention");
+  cmd->add_option("--config", opts->config, "Config YAML (e.g. configs/train/tiny.yaml)")
+      ->required();
   cmd->add_option("--set", opts->overrides, "Override a field: key.path=value (repeatable)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   cmd->callback([opts] {
@@ -39,17 +41,20 @@ void add_flops_command(CLI::App& app) {
                      {"norms", p.norms}};
       j["tokens_per_step"] = tokens_per_step;
       for (auto& f : flops)
-        j["training_flops"][to_string(f.convention)] = {{"per_token", f.per_token},
-                                                        {"per_step", f.per_token * tokens_per_step}};
+        j["training_flops"][to_string(f.convention)] = {
+            {"per_token", f.per_token}, {"per_step", f.per_token * tokens_per_step}};
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }
-    std::printf("model: %ld layers, n_embd %ld, %ld heads (%ld kv), ffn %ld, vocab %ld (padded %ld), T %ld\n",
-                m.n_layer, m.n_embd, m.n_head, m.kv_heads(), m.ffn_dim(), m.vocab_size,
-                m.padded_vocab(), m.block_size);
+    std::printf(
+        "model: %ld layers, n_embd %ld, %ld heads (%ld kv), ffn %ld, vocab %ld (padded %ld), T "
+        "%ld\n",
+        m.n_layer, m.n_embd, m.n_head, m.kv_heads(), m.ffn_dim(), m.vocab_size, m.padded_vocab(),
+        m.block_size);
     std::printf("\nparameters\n");
     std::printf("  %-24s %14ld\n", "token embedding", p.token_embedding);
-    if (p.position_embedding) std::printf("  %-24s %14ld\n", "position embedding", p.position_embedding);
+    if (p.position_embedding)
+      std::printf("  %-24s %14ld\n", "position embedding", p.position_embedding);
     if (p.lm_head) std::printf("  %-24s %14ld\n", "lm head (untied)", p.lm_head);
     std::printf("  %-24s %14ld\n", "attention", p.attention);
     std::printf("  %-24s %14ld\n", "mlp", p.mlp);

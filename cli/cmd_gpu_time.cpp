@@ -20,7 +20,8 @@ void add_gpu_time_command(CLI::App& app) {
   for (const auto& g : kGpuPeaks) gpus += (gpus.empty() ? "" : "|") + std::string(g.key);
   auto* cmd = app.add_subcommand("gpu-time", "Wall-clock days to train a budget on K GPUs");
   auto* f = cmd->add_option("--flops", opts->flops, "C, training FLOPs")->check(FinitePositive);
-  auto* n = cmd->add_option("--params", opts->params, "N (with --tokens; C = 6 N D)")->check(FinitePositive);
+  auto* n = cmd->add_option("--params", opts->params, "N (with --tokens; C = 6 N D)")
+                ->check(FinitePositive);
   auto* d = cmd->add_option("--tokens", opts->tokens, "D (with --params)")->check(FinitePositive);
   f->excludes(n)->excludes(d);
   n->needs(d);
@@ -29,25 +30,30 @@ void add_gpu_time_command(CLI::App& app) {
   cmd->add_option("--count", opts->count, "Number of accelerators")->check(FinitePositive);
   cmd->add_option("--mfu", opts->mfu, "Model FLOPs utilisation in (0, 1]; default 1 = peak")
       ->check(FiniteRange(1e-6, 1.0));
-  cmd->add_option("--precision", opts->precision, "fp32 | tf32 | bf16 | fp16 | fp8")->capture_default_str();
+  cmd->add_option("--precision", opts->precision, "fp32 | tf32 | bf16 | fp16 | fp8")
+      ->capture_default_str();
   cmd->add_flag("--sparse", opts->sparse, "Use the 2:4 structured-sparsity peak (2x dense)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
-  cmd->footer("Example: scalelab gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 "
-              "--precision fp16 --sparse");
+  cmd->footer(
+      "Example: scalelab gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 "
+      "--precision fp16 --sparse");
   cmd->callback([opts, gpus] {
     if (opts->flops == 0 && opts->params == 0)
       throw std::runtime_error("gpu-time: give --flops C, or --params N with --tokens D");
     double C = opts->flops > 0 ? opts->flops : 6.0 * opts->params * opts->tokens;
     auto gpu = find_gpu(opts->gpu);
-    if (!gpu) throw std::runtime_error("--gpu " + opts->gpu + ": unknown accelerator (known: " + gpus + ")");
+    if (!gpu)
+      throw std::runtime_error("--gpu " + opts->gpu + ": unknown accelerator (known: " + gpus +
+                               ")");
     double peak = peak_flops(*gpu, opts->precision, opts->sparse);
     if (peak <= 0)
-      throw std::runtime_error("--precision " + opts->precision + ": not supported on " + opts->gpu +
-                               " (use fp32, tf32, bf16, fp16 or fp8)");
+      throw std::runtime_error("--precision " + opts->precision + ": not supported on " +
+                               opts->gpu + " (use fp32, tf32, bf16, fp16 or fp8)");
     double days = gpu_days(C, peak, opts->count, opts->mfu);
     if (opts->json) {
-      nlohmann::json j = {{"flops", C}, {"gpu", opts->gpu}, {"count", opts->count},
-                          {"peak_flops_per_gpu", peak}, {"mfu", opts->mfu}, {"days", days}};
+      nlohmann::json j = {{"flops", C},           {"gpu", opts->gpu},
+                          {"count", opts->count}, {"peak_flops_per_gpu", peak},
+                          {"mfu", opts->mfu},     {"days", days}};
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }

@@ -16,9 +16,12 @@ void add_plan_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("plan", "Compute-optimal model size and tokens for a FLOP budget");
-  cmd->add_option("--flops", opts->flops, "C, training FLOPs (e.g. 1e21)")->required()->check(FinitePositive);
-  cmd->add_option("--law", opts->laws,
-                  "kaplan | chinchilla | epoch | fits.json (repeatable; default: chinchilla, epoch)");
+  cmd->add_option("--flops", opts->flops, "C, training FLOPs (e.g. 1e21)")
+      ->required()
+      ->check(FinitePositive);
+  cmd->add_option(
+      "--law", opts->laws,
+      "kaplan | chinchilla | epoch | fits.json (repeatable; default: chinchilla, epoch)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   cmd->footer("N and D minimise the law's L(N, D) subject to C = 6 N D.");
   cmd->callback([opts] {

@@ -16,20 +16,26 @@ void add_predict_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("predict", "Predicted loss for N parameters trained on D tokens");
-  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")->required()->check(FinitePositive);
-  cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")->required()->check(FinitePositive);
+  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")
+      ->required()
+      ->check(FinitePositive);
+  cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")
+      ->required()
+      ->check(FinitePositive);
   cmd->add_option("--law", opts->laws,
                   "kaplan | chinchilla | epoch | a fits.json from `scalelab fit` (repeatable; "
                   "default: all three published laws)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   cmd->footer("Example: scalelab predict --params 70e9 --tokens 15e12   (Llama 3 70B)");
   cmd->callback([opts] {
-    auto names = opts->laws.empty() ? std::vector<std::string>{"kaplan", "chinchilla", "epoch"} : opts->laws;
+    auto names =
+        opts->laws.empty() ? std::vector<std::string>{"kaplan", "chinchilla", "epoch"} : opts->laws;
     const double N = opts->params, D = opts->tokens;
     const double min_tokens = kaplan_min_tokens(N);
     nlohmann::json j = {{"params", N}, {"tokens", D}, {"kaplan_min_tokens", min_tokens}};
-    if (!opts->json) std::printf("N = %s parameters, D = %s tokens (%.1f tokens per parameter)\n",
-                                 human(N).c_str(), human(D).c_str(), D / N);
+    if (!opts->json)
+      std::printf("N = %s parameters, D = %s tokens (%.1f tokens per parameter)\n",
+                  human(N).c_str(), human(D).c_str(), D / N);
     for (const auto& name : names) {
       Law law = law_by_name(name);
       double loss = law.loss(N, D);
@@ -50,8 +56,9 @@ void add_predict_command(CLI::App& app) {
     if (opts->json) {
       std::printf("%s\n", j.dump(2).c_str());
     } else if (D < min_tokens) {
-      std::printf("warning: D < 5e3 N^0.74 = %s tokens: Kaplan et al. (eq. 4.4) expect overfitting\n",
-                  human(min_tokens).c_str());
+      std::printf(
+          "warning: D < 5e3 N^0.74 = %s tokens: Kaplan et al. (eq. 4.4) expect overfitting\n",
+          human(min_tokens).c_str());
     }
   });
 }

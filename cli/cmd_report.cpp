@@ -16,17 +16,22 @@ void add_report_command(CLI::App& app) {
     uint64_t seed = 0;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("report", "Figures and a Markdown + HTML report of a sweep's scaling laws");
+  auto* cmd = app.add_subcommand("report",
+                                 "Figures and a Markdown + HTML report of a sweep's scaling laws");
   cmd->add_option("input", o->input, "A folder of run folders (or a CSV of points)")->required();
   cmd->add_option("--out", o->out, "Folder for report.md, report.html and figures/")->required();
-  cmd->add_option("--fits", o->fits, "Use this fits.json from `scalelab fit` instead of fitting every law here");
-  cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")->capture_default_str();
-  cmd->add_option("--flop-convention", o->convention, "Key of summary flops")->capture_default_str();
+  cmd->add_option("--fits", o->fits,
+                  "Use this fits.json from `scalelab fit` instead of fitting every law here");
+  cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")
+      ->capture_default_str();
+  cmd->add_option("--flop-convention", o->convention, "Key of summary flops")
+      ->capture_default_str();
   cmd->add_option("--n-col", o->cols.n, "CSV column of N")->capture_default_str();
   cmd->add_option("--d-col", o->cols.d, "CSV column of D")->capture_default_str();
   cmd->add_option("--c-col", o->cols.c, "CSV column of C")->capture_default_str();
   cmd->add_option("--loss-col", o->cols.loss, "CSV column of the loss")->capture_default_str();
-  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples when fitting here")->capture_default_str();
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples when fitting here")
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)");
   cmd->callback([o] {
@@ -35,10 +40,12 @@ void add_report_command(CLI::App& app) {
     ro.allow_missing_summary = true;  // the report lists unfinished runs instead of failing
     FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
     std::vector<std::string> skipped;
-    std::vector<FitResult> fits = o->fits.empty() ? fit_laws(in, FitLaw::all, {o->bootstrap, o->seed, o->threads}, skipped)
-                                                  : read_fits_json(o->fits);
+    std::vector<FitResult> fits =
+        o->fits.empty() ? fit_laws(in, FitLaw::all, {o->bootstrap, o->seed, o->threads}, skipped)
+                        : read_fits_json(o->fits);
     ReportFiles r = write_report(in, fits, skipped, o->out);
-    std::printf("wrote %s and %s (%zu figures)\n", r.markdown.c_str(), r.html.c_str(), r.figures.size());
+    std::printf("wrote %s and %s (%zu figures)\n", r.markdown.c_str(), r.html.c_str(),
+                r.figures.size());
   });
 }
 

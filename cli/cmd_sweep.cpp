@@ -176,7 +176,8 @@ void add_sweep_command(CLI::App& app) {
       std::printf("\n%s", sweep::outcome_table(runs, outcomes).c_str());
     int bad = 0;
     for (const auto& x : outcomes)
-      bad += x.status == sweep::OutcomeStatus::failed || x.status == sweep::OutcomeStatus::blocked ||
+      bad += x.status == sweep::OutcomeStatus::failed ||
+             x.status == sweep::OutcomeStatus::blocked ||
              x.status == sweep::OutcomeStatus::diverged;
     if (bad > 0)
       throw std::runtime_error(

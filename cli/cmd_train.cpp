@@ -18,35 +18,43 @@ void add_train_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("train", "Train one model (one point of a scaling curve)");
-  cmd->add_option("config", opts->config, "Config YAML (configs/debug.yaml, configs/tiny.yaml, ...)")->required();
+  cmd->add_option("config", opts->config,
+                  "Config YAML (configs/debug.yaml, configs/tiny.yaml, ...)")
+      ->required();
   cmd->add_option("--set", opts->overrides, "Override a field: key.path=value (repeatable)");
   cmd->add_option("--out", opts->out, "Run folder (default: runs/<config name>)");
   cmd->add_flag("--resume", opts->resume, "Continue from the run folder's newest checkpoint");
   cmd->add_flag("--force", opts->force, "Overwrite a finished run folder");
-  cmd->add_option("--init-from", opts->init_from, "Start from another run's weights (not its optimizer)");
+  cmd->add_option("--init-from", opts->init_from,
+                  "Start from another run's weights (not its optimizer)");
   cmd->add_flag("--measure-peak", opts->measure_peak,
                 "Measure the device's matmul peak and report MFU against it too");
-  cmd->add_option("--stop-after-step", opts->stop_after,
-                  "Checkpoint and end this session after step K (e.g. a job's time slice); --resume "
-                  "continues")
+  cmd->add_option(
+         "--stop-after-step", opts->stop_after,
+         "Checkpoint and end this session after step K (e.g. a job's time slice); --resume "
+         "continues")
       ->check(FiniteNonNegative);
   cmd->add_option("--tag", opts->tags, "key=value recorded in summary.json tags (repeatable)");
-  cmd->add_option("--dist-timeout", opts->dist_timeout,
-                  "Data parallel: seconds a rank waits for the others (joining, each collective) before "
-                  "it fails")
+  cmd->add_option(
+         "--dist-timeout", opts->dist_timeout,
+         "Data parallel: seconds a rank waits for the others (joining, each collective) before "
+         "it fails")
       ->check(FinitePositive)
       ->capture_default_str();
   cmd->footer(
       "Budget: exactly one of train.steps, train.tokens (D) or train.flops (C, counted under\n"
       "train.flop_convention: 6n, 6n_total, litgpt, chinchilla, palm).\n"
       "Writes RUN_DIR/config.yaml, metrics.jsonl, summary.json, checkpoints/, log.txt.\n"
-      "Example: scalelab train configs/tiny.yaml --set data.path=datasets/kjv-byte --out runs/tiny\n"
-      "Data parallel: torchrun --nproc-per-node 2 --no-python scalelab train CONFIG ... (or srun with\n"
+      "Example: scalelab train configs/tiny.yaml --set data.path=datasets/kjv-byte --out "
+      "runs/tiny\n"
+      "Data parallel: torchrun --nproc-per-node 2 --no-python scalelab train CONFIG ... (or srun "
+      "with\n"
       "MASTER_ADDR/MASTER_PORT exported); train.batch_size stays the global batch.");
   cmd->callback([opts] {
     Config config = load_config(opts->config, opts->overrides);
     TrainOptions t;
-    t.run_dir = opts->out.empty() ? "runs/" + std::filesystem::path(opts->config).stem().string() : opts->out;
+    t.run_dir = opts->out.empty() ? "runs/" + std::filesystem::path(opts->config).stem().string()
+                                  : opts->out;
     t.resume = opts->resume;
     t.force = opts->force;
     t.init_from = opts->init_from;
@@ -54,18 +62,21 @@ void add_train_command(CLI::App& app) {
     t.stop_after_step = opts->stop_after;
     for (const auto& tag : opts->tags) {
       auto eq = tag.find('=');
-      if (eq == std::string::npos || eq == 0) throw std::runtime_error("--tag " + tag + ": expected key=value");
+      if (eq == std::string::npos || eq == 0)
+        throw std::runtime_error("--tag " + tag + ": expected key=value");
       std::string value = tag.substr(eq + 1);
       char* end = nullptr;
       double number = std::strtod(value.c_str(), &end);
-      t.tags[tag.substr(0, eq)] = (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
+      t.tags[tag.substr(0, eq)] =
+          (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
     }
     // Under torchrun or a multi-task srun step, train_launched joins the data-parallel group.
     const RunSummary summary = train_launched(config, t, opts->dist_timeout);
     if (summary.stop_signal != 0)
       throw ExitCode(128 + summary.stop_signal,
-                     signal_name(summary.stop_signal) + ": stopped after step " + std::to_string(summary.steps) +
-                         " with a checkpoint in " + t.run_dir + "/checkpoints; continue with the same command and "
+                     signal_name(summary.stop_signal) + ": stopped after step " +
+                         std::to_string(summary.steps) + " with a checkpoint in " + t.run_dir +
+                         "/checkpoints; continue with the same command and "
                          "--resume");
   });
 }

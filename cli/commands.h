@@ -11,7 +11,8 @@ namespace scalelab::cli {
 // A command that ends on purpose with a non-zero code (e.g. 143 after SIGTERM saved a
 // checkpoint): main prints the message without "error:" and exits with the code.
 struct ExitCode : std::runtime_error {
-  ExitCode(int exit_code, const std::string& message) : std::runtime_error(message), code(exit_code) {}
+  ExitCode(int exit_code, const std::string& message)
+      : std::runtime_error(message), code(exit_code) {}
   int code;
 };
 }  // namespace scalelab::cli

@@ -9,7 +9,8 @@
 namespace scalelab::cli {
 
 // A finite number within [lo, hi] (or (lo, hi] when open_below).
-inline CLI::Validator finite_number(double lo, double hi, bool open_below, const std::string& what) {
+inline CLI::Validator finite_number(double lo, double hi, bool open_below,
+                                    const std::string& what) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
         double v = 0;
@@ -21,12 +22,12 @@ inline CLI::Validator finite_number(double lo, double hi, bool open_below, const
       what);
 }
 
-inline const CLI::Validator FinitePositive =
-    finite_number(0, HUGE_VAL, true, "a positive number");
+inline const CLI::Validator FinitePositive = finite_number(0, HUGE_VAL, true, "a positive number");
 inline const CLI::Validator FiniteNonNegative =
     finite_number(0, HUGE_VAL, false, "a non-negative number");
 inline CLI::Validator FiniteRange(double lo, double hi) {
-  return finite_number(lo, hi, false, "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return finite_number(lo, hi, false,
+                       "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 }  // namespace scalelab::cli

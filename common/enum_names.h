@@ -25,7 +25,8 @@ std::string enum_name(E value) {
 template <class E>
 std::string enum_choices(const char* separator = " | ") {
   std::string out;
-  for (const auto& [v, name] : EnumNames<E>::values) out += (out.empty() ? "" : separator) + std::string(name);
+  for (const auto& [v, name] : EnumNames<E>::values)
+    out += (out.empty() ? "" : separator) + std::string(name);
   return out;
 }
 

@@ -29,9 +29,15 @@ std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file_sink;
 
 }  // namespace
 
-void info(const std::string& message) { logger()->info(message); }
-void warn(const std::string& message) { logger()->warn(message); }
-void error(const std::string& message) { logger()->error(message); }
+void info(const std::string& message) {
+  logger()->info(message);
+}
+void warn(const std::string& message) {
+  logger()->warn(message);
+}
+void error(const std::string& message) {
+  logger()->error(message);
+}
 
 void tee_to_file(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex);
@@ -47,7 +53,9 @@ void tee_to_file(const std::string& path) {
   logger()->flush_on(spdlog::level::info);
 }
 
-void set_quiet(bool quiet) { logger()->set_level(quiet ? spdlog::level::warn : spdlog::level::info); }
+void set_quiet(bool quiet) {
+  logger()->set_level(quiet ? spdlog::level::warn : spdlog::level::info);
+}
 
 std::string format(const char* fmt, ...) {
   va_list args;

@@ -23,21 +23,21 @@ enum class Precision { auto_, fp32, bf16 };
 enum class FlopConvention { six_n, six_n_total, litgpt, chinchilla, palm };
 
 struct ModelConfig {
-  int64_t vocab_size = 256;         // tokenizer's vocabulary (the dataset's manifest must fit it)
-  int64_t block_size = 64;          // context length T
+  int64_t vocab_size = 256;  // tokenizer's vocabulary (the dataset's manifest must fit it)
+  int64_t block_size = 64;   // context length T
   int64_t n_layer = 2;
   int64_t n_head = 2;
-  int64_t n_kv_head = 0;            // 0 = n_head (multi-head); fewer = grouped-query attention
+  int64_t n_kv_head = 0;  // 0 = n_head (multi-head); fewer = grouped-query attention
   int64_t n_embd = 32;
-  int64_t ffn_hidden = 0;           // 0 = Llama's rule: 8/3 n_embd (swiglu) or 4 n_embd (gelu)
-  int64_t ffn_multiple_of = 16;     // the automatic ffn_hidden is rounded up to this
+  int64_t ffn_hidden = 0;        // 0 = Llama's rule: 8/3 n_embd (swiglu) or 4 n_embd (gelu)
+  int64_t ffn_multiple_of = 16;  // the automatic ffn_hidden is rounded up to this
   Norm norm = Norm::rmsnorm;
   Mlp mlp = Mlp::swiglu;
   PosEncoding pos = PosEncoding::rope;
   double rope_theta = 10000.0;
   double norm_eps = 1e-5;
   bool tie_embeddings = true;
-  int64_t pad_vocab_multiple = 1;   // 64 pads the embedding rows for faster matmuls
+  int64_t pad_vocab_multiple = 1;  // 64 pads the embedding rows for faster matmuls
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }
@@ -65,7 +65,7 @@ struct ModelConfig {
 };
 
 struct DataConfig {
-  std::string path;                 // dataset folder written by `scalelab prepare`
+  std::string path;  // dataset folder written by `scalelab prepare`
   template <class V>
   void visit(V&& v) {
     v("path", path);
@@ -74,12 +74,12 @@ struct DataConfig {
 
 struct OptimConfig {
   double lr = 1e-3;
-  double min_lr = 1e-4;             // the decay's floor
+  double min_lr = 1e-4;  // the decay's floor
   double beta1 = 0.9;
   double beta2 = 0.95;
   double eps = 1e-8;
-  double weight_decay = 0.1;        // matrices only; norms and biases are not decayed
-  double grad_clip = 1.0;           // global norm; 0 = off
+  double weight_decay = 0.1;  // matrices only; norms and biases are not decayed
+  double grad_clip = 1.0;     // global norm; 0 = off
   template <class V>
   void visit(V&& v) {
     v("lr", lr);
@@ -95,8 +95,8 @@ struct OptimConfig {
 struct ScheduleConfig {
   Schedule kind = Schedule::cosine;
   int64_t warmup_steps = 0;
-  double warmup_fraction = 0.0;     // used when warmup_steps is 0
-  double decay_fraction = 0.2;      // WSD: the final fraction of steps that decays
+  double warmup_fraction = 0.0;  // used when warmup_steps is 0
+  double decay_fraction = 0.2;   // WSD: the final fraction of steps that decays
   template <class V>
   void visit(V&& v) {
     v("kind", kind);
@@ -107,16 +107,16 @@ struct ScheduleConfig {
 };
 
 struct TrainConfig {
-  int64_t batch_size = 8;           // global sequences per optimizer step, whatever the world size
-  int64_t micro_batch_size = 0;     // per rank and micro-step; 0 = batch_size / world size
-  int64_t steps = 0;                // exactly one of steps, tokens, flops sets the budget
-  double tokens = 0;                // D
-  double flops = 0;                 // C, counted under flop_convention
+  int64_t batch_size = 8;        // global sequences per optimizer step, whatever the world size
+  int64_t micro_batch_size = 0;  // per rank and micro-step; 0 = batch_size / world size
+  int64_t steps = 0;             // exactly one of steps, tokens, flops sets the budget
+  double tokens = 0;             // D
+  double flops = 0;              // C, counted under flop_convention
   FlopConvention flop_convention = FlopConvention::six_n;
   int64_t seed = 1337;
-  std::string device = "auto";      // auto | cpu | cuda | cuda:K
+  std::string device = "auto";             // auto | cpu | cuda | cuda:K
   Precision precision = Precision::auto_;  // auto = bf16 autocast on CUDA, fp32 on CPU
-  int64_t threads = 0;              // CPU intra-op threads; 0 = LibTorch's default
+  int64_t threads = 0;                     // CPU intra-op threads; 0 = LibTorch's default
   template <class V>
   void visit(V&& v) {
     v("batch_size", batch_size);
@@ -147,10 +147,10 @@ struct EvalConfig {
 };
 
 struct CheckpointConfig {
-  int64_t every = 0;                // steps between checkpoints; 0 = by time and at the end only
-  double every_seconds = 600;       // also after a step once this long has passed since the last
-                                    // checkpoint, so a killed run loses little; 0 = off
-  int64_t keep = 2;                 // newest K kept
+  int64_t every = 0;           // steps between checkpoints; 0 = by time and at the end only
+  double every_seconds = 600;  // also after a step once this long has passed since the last
+                               // checkpoint, so a killed run loses little; 0 = off
+  int64_t keep = 2;            // newest K kept
   template <class V>
   void visit(V&& v) {
     v("every", every);
@@ -160,7 +160,7 @@ struct CheckpointConfig {
 };
 
 struct LogConfig {
-  int64_t every = 10;               // steps between metrics lines
+  int64_t every = 10;  // steps between metrics lines
   template <class V>
   void visit(V&& v) {
     v("every", every);

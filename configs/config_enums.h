@@ -22,7 +22,9 @@ struct EnumNames<Mlp> {
 template <>
 struct EnumNames<PosEncoding> {
   static constexpr std::array<std::pair<PosEncoding, const char*>, 3> values{
-      {{PosEncoding::rope, "rope"}, {PosEncoding::learned, "learned"}, {PosEncoding::alibi, "alibi"}}};
+      {{PosEncoding::rope, "rope"},
+       {PosEncoding::learned, "learned"},
+       {PosEncoding::alibi, "alibi"}}};
 };
 template <>
 struct EnumNames<Schedule> {

@@ -79,7 +79,8 @@ void validate(const Config& c) {
 
   const auto& t = c.train;
   positive(t.batch_size, "train.batch_size");
-  require(t.micro_batch_size >= 0, "train.micro_batch_size", "must not be negative (0 = automatic)");
+  require(t.micro_batch_size >= 0, "train.micro_batch_size",
+          "must not be negative (0 = automatic)");
   require(t.steps >= 0, "train.steps", "must not be negative");
   non_negative(t.tokens, "train.tokens");
   non_negative(t.flops, "train.flops");
@@ -94,14 +95,16 @@ void validate(const Config& c) {
   require(c.eval.batch_size >= 0, "eval.batch_size", "must not be negative (0 = train.batch_size)");
   require(c.eval.early_stop_patience >= 0, "eval.early_stop_patience", "must not be negative");
   require(c.checkpoint.every >= 0, "checkpoint.every", "must not be negative");
-  require(std::isfinite(c.checkpoint.every_seconds) && c.checkpoint.every_seconds >= 0, "checkpoint.every_seconds",
+  require(std::isfinite(c.checkpoint.every_seconds) && c.checkpoint.every_seconds >= 0,
+          "checkpoint.every_seconds",
           "must be a finite number >= 0 (0 = no time-based checkpoints)");
   positive(c.checkpoint.keep, "checkpoint.keep");
   positive(c.log.every, "log.every");
 }
 
 void validate_training(const Config& c, int world_size) {
-  require(!c.data.path.empty(), "data.path", "not set; give the dataset folder from `scalelab prepare`");
+  require(!c.data.path.empty(), "data.path",
+          "not set; give the dataset folder from `scalelab prepare`");
   require(c.train.steps > 0 || c.train.tokens > 0 || c.train.flops > 0, "train",
           "no budget; set one of train.steps, train.tokens or train.flops");
   const int64_t B = c.train.batch_size;
@@ -110,7 +113,8 @@ void validate_training(const Config& c, int world_size) {
   const int64_t rows_per_rank = B / world_size;
   const int64_t micro = c.train.micro_batch_size > 0 ? c.train.micro_batch_size : rows_per_rank;
   require(rows_per_rank % micro == 0, "train.micro_batch_size",
-          std::to_string(micro) + " must divide the rows per rank (" + std::to_string(rows_per_rank) + ")");
+          std::to_string(micro) + " must divide the rows per rank (" +
+              std::to_string(rows_per_rank) + ")");
 }
 
 }  // namespace scalelab

@@ -34,7 +34,8 @@ class FieldReader {
     YAML::Node node = map_[name];
     if (!node.IsDefined() || node.IsNull()) return;
     if (!node.IsScalar())
-      fail(node, name, "expected a single value, got a " + std::string(node.IsMap() ? "map" : "list"));
+      fail(node, name,
+           "expected a single value, got a " + std::string(node.IsMap() ? "map" : "list"));
     read(node, name, node.Scalar(), field);
   }
 
@@ -79,9 +80,12 @@ class FieldReader {
       fail(node, name, "expected a number, got '" + s + "'");
   }
   void read(const YAML::Node& node, const char* name, const std::string& s, bool& out) {
-    if (s == "true" || s == "yes" || s == "on") out = true;
-    else if (s == "false" || s == "no" || s == "off") out = false;
-    else fail(node, name, "expected true or false, got '" + s + "'");
+    if (s == "true" || s == "yes" || s == "on")
+      out = true;
+    else if (s == "false" || s == "no" || s == "off")
+      out = false;
+    else
+      fail(node, name, "expected true or false, got '" + s + "'");
   }
   void read(const YAML::Node&, const char*, const std::string& s, std::string& out) { out = s; }
   template <class E>
@@ -158,12 +162,24 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
 
 }  // namespace
 
-std::string to_string(Norm v) { return enum_name(v); }
-std::string to_string(Mlp v) { return enum_name(v); }
-std::string to_string(PosEncoding v) { return enum_name(v); }
-std::string to_string(Schedule v) { return enum_name(v); }
-std::string to_string(Precision v) { return enum_name(v); }
-std::string to_string(FlopConvention v) { return enum_name(v); }
+std::string to_string(Norm v) {
+  return enum_name(v);
+}
+std::string to_string(Mlp v) {
+  return enum_name(v);
+}
+std::string to_string(PosEncoding v) {
+  return enum_name(v);
+}
+std::string to_string(Schedule v) {
+  return enum_name(v);
+}
+std::string to_string(Precision v) {
+  return enum_name(v);
+}
+std::string to_string(FlopConvention v) {
+  return enum_name(v);
+}
 
 Config parse_config(const std::string& yaml_text, const std::string& origin,
                     const std::vector<std::string>& overrides) {
@@ -171,10 +187,12 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) +
+                      ": malformed YAML: " + e.msg);
   }
   if (root.IsNull() || !root.IsDefined()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap()) throw ConfigError(origin + ": expected a map of sections (model:, train:, ...)");
+  if (!root.IsMap())
+    throw ConfigError(origin + ": expected a map of sections (model:, train:, ...)");
   for (const auto& o : overrides) apply_override(root, o);
   Config config;
   FieldReader reader(root, "", origin);
@@ -196,7 +214,8 @@ std::string to_yaml(const Config& config) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   FieldWriter writer(out);
-  const_cast<Config&>(config).visit(writer);  // visit() is shared with the reader; nothing is written
+  const_cast<Config&>(config).visit(
+      writer);  // visit() is shared with the reader; nothing is written
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

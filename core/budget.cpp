@@ -7,7 +7,9 @@
 
 namespace scalelab {
 
-double tokens_per_step(const Config& c) { return double(c.train.batch_size) * c.model.block_size; }
+double tokens_per_step(const Config& c) {
+  return double(c.train.batch_size) * c.model.block_size;
+}
 
 int64_t budget_steps(const Config& c) {
   const double per_step = tokens_per_step(c);
@@ -17,7 +19,8 @@ int64_t budget_steps(const Config& c) {
   if (c.train.steps > 0) return c.train.steps;
   if (c.train.tokens > 0) return steps_for_tokens(c.train.tokens);
   if (c.train.flops > 0)
-    return steps_for_tokens(c.train.flops / training_flops_per_token(c.model, c.train.flop_convention));
+    return steps_for_tokens(c.train.flops /
+                            training_flops_per_token(c.model, c.train.flop_convention));
   throw ConfigError("train: no budget; set one of train.steps, train.tokens or train.flops");
 }
 

@@ -4,7 +4,8 @@ namespace scalelab {
 
 namespace {
 
-// int64 arithmetic that refuses to wrap: a 4e9-wide model would otherwise count negative parameters.
+// int64 arithmetic that refuses to wrap: a 4e9-wide model would otherwise count negative
+// parameters.
 struct Checked {
   const ModelConfig& m;
   int64_t mul(int64_t a, int64_t b) const {
@@ -18,8 +19,9 @@ struct Checked {
     return out;
   }
   [[noreturn]] void overflow() const {
-    throw ConfigError("model: the parameter count of n_layer = " + std::to_string(m.n_layer) + ", n_embd = " +
-                      std::to_string(m.n_embd) + ", vocab_size = " + std::to_string(m.vocab_size) +
+    throw ConfigError("model: the parameter count of n_layer = " + std::to_string(m.n_layer) +
+                      ", n_embd = " + std::to_string(m.n_embd) +
+                      ", vocab_size = " + std::to_string(m.vocab_size) +
                       " exceeds 9.2e18 (64-bit integers); no machine holds such a model");
   }
 };
@@ -34,7 +36,8 @@ ParamCounts count_params(const ModelConfig& m) {
   c.token_embedding = k.mul(v, d);
   c.position_embedding = m.pos == PosEncoding::learned ? k.mul(m.block_size, d) : 0;
   c.lm_head = m.tie_embeddings ? 0 : k.mul(v, d);
-  const int64_t per_layer_attention = k.add(k.add(k.mul(d, q_dim), k.mul(2, k.mul(d, kv_dim))), k.mul(q_dim, d));
+  const int64_t per_layer_attention =
+      k.add(k.add(k.mul(d, q_dim), k.mul(2, k.mul(d, kv_dim))), k.mul(q_dim, d));
   c.attention = k.mul(L, per_layer_attention);
   const int64_t n_mlp_matrices = m.mlp == Mlp::swiglu ? 3 : 2;
   c.mlp = k.mul(L, k.mul(n_mlp_matrices, k.mul(d, m.ffn_dim())));

@@ -13,10 +13,10 @@ namespace scalelab {
 struct ParamCounts {
   int64_t token_embedding = 0;     // padded_vocab x n_embd
   int64_t position_embedding = 0;  // block_size x n_embd when pos = learned
-  int64_t lm_head = 0;             // padded_vocab x n_embd when untied, else 0 (shares the embedding)
-  int64_t attention = 0;           // all layers: q, k, v, o projections
-  int64_t mlp = 0;                 // all layers
-  int64_t norms = 0;               // all norm weights (and biases for layernorm), final norm included
+  int64_t lm_head = 0;    // padded_vocab x n_embd when untied, else 0 (shares the embedding)
+  int64_t attention = 0;  // all layers: q, k, v, o projections
+  int64_t mlp = 0;        // all layers
+  int64_t norms = 0;      // all norm weights (and biases for layernorm), final norm included
   int64_t total = 0;
   // Kaplan et al. 2020 count N without embedding matrices (token, position, and an untied
   // unembedding): everything else is non-embedding.
@@ -55,8 +55,8 @@ double training_flops_per_token(const ModelConfig& model, FlopConvention convent
 
 struct ConventionFlops {
   FlopConvention convention;
-  std::string label;   // e.g. "6N (non-embedding)"
-  double per_token;    // training FLOPs per token
+  std::string label;  // e.g. "6N (non-embedding)"
+  double per_token;   // training FLOPs per token
 };
 // Every convention side by side, in a fixed order.
 std::vector<ConventionFlops> all_training_flops(const ModelConfig& model);

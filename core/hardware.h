@@ -11,8 +11,8 @@
 namespace scalelab {
 
 struct GpuPeak {
-  const char* key;     // --gpu value
-  const char* match;   // substring of the CUDA device name (upper case)
+  const char* key;               // --gpu value
+  const char* match;             // substring of the CUDA device name (upper case)
   double fp32, tf32, bf16, fp8;  // dense TFLOP/s; 0 = not supported
 };
 
@@ -34,7 +34,8 @@ inline std::optional<GpuPeak> find_gpu(const std::string& key) {
 
 // First entry whose match string occurs in the device name ("NVIDIA H100 80GB HBM3" -> h100).
 inline std::optional<GpuPeak> gpu_for_device_name(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char ch) { return std::toupper(ch); });
   for (const auto& g : kGpuPeaks)
     if (name.find(g.match) != std::string::npos) return g;
   return std::nullopt;
@@ -42,11 +43,11 @@ inline std::optional<GpuPeak> gpu_for_device_name(std::string name) {
 
 // Peak FLOP/s for a precision name: fp32 | tf32 | bf16 | fp16 | fp8; 0 when unsupported.
 inline double peak_flops(const GpuPeak& g, const std::string& precision, bool sparse = false) {
-  double tflops = precision == "fp32"                          ? g.fp32
-                  : precision == "tf32"                        ? g.tf32
+  double tflops = precision == "fp32"                            ? g.fp32
+                  : precision == "tf32"                          ? g.tf32
                   : (precision == "bf16" || precision == "fp16") ? g.bf16
-                  : precision == "fp8"                         ? g.fp8
-                                                               : 0;
+                  : precision == "fp8"                           ? g.fp8
+                                                                 : 0;
   if (sparse && precision != "fp32") tflops *= 2;
   return tflops * 1e12;
 }

@@ -31,12 +31,14 @@ void require_gpus(const std::vector<int>& gpus) {
   std::string list;
   for (int g : gpus) list += (list.empty() ? "" : ",") + std::to_string(g);
   if (n == 0)
-    throw std::runtime_error("--gpus " + list + ": this machine has no CUDA device (nvidia-smi lists none); drop "
+    throw std::runtime_error("--gpus " + list +
+                             ": this machine has no CUDA device (nvidia-smi lists none); drop "
                              "--gpus to train on the CPU with --jobs");
   for (int g : gpus)
     if (g >= n)
-      throw std::runtime_error("--gpus " + list + ": GPU " + std::to_string(g) + " does not exist (this machine has " +
-                               std::to_string(n) + ", ids 0 to " + std::to_string(n - 1) + ")");
+      throw std::runtime_error("--gpus " + list + ": GPU " + std::to_string(g) +
+                               " does not exist (this machine has " + std::to_string(n) +
+                               ", ids 0 to " + std::to_string(n - 1) + ")");
 }
 
 }  // namespace scalelab::sweep

@@ -154,11 +154,13 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     if (auto it = slot_of.find(r.parent); it != slot_of.end()) {
       const Slot& p = slots[it->second];
       if (!p.ended) return Ready::wait;
-      if (p.outcome.status == OutcomeStatus::done || p.outcome.status == OutcomeStatus::skipped) return Ready::yes;
+      if (p.outcome.status == OutcomeStatus::done || p.outcome.status == OutcomeStatus::skipped)
+        return Ready::yes;
       *why = "parent " + r.parent + " " + enum_name(p.outcome.status);
       return Ready::blocked;
     }
-    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state == FolderState::finished)
+    if (inspect_run_folder((fs::path(o.out_root) / r.parent).string()).state ==
+        FolderState::finished)
       return Ready::yes;
     *why = "parent " + r.parent + " has not finished (train it first)";
     return Ready::blocked;
@@ -243,7 +245,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
                             s.outcome.final_val_loss, seconds_text(took).c_str()));
     } else if (exit.ok && paused) {
-      end_slot(s, OutcomeStatus::paused, "paused at step " + std::to_string(info.steps) + "; rerun the sweep to continue");
+      end_slot(s, OutcomeStatus::paused,
+               "paused at step " + std::to_string(info.steps) + "; rerun the sweep to continue");
       log::info("[sweep] paused " + s.run->name + " at step " + std::to_string(info.steps));
     } else {
       const std::string output = last_lines((dir / "train_output.txt").string(), 40);
@@ -252,7 +255,8 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
                                         "\n--- last lines of " +
                                         (dir / "train_output.txt").string() + " ---\n" + output);
       const bool diverged = info.state == FolderState::diverged;
-      end_slot(s, diverged ? OutcomeStatus::diverged : OutcomeStatus::failed, why + ": " + last_nonempty_line(output));
+      end_slot(s, diverged ? OutcomeStatus::diverged : OutcomeStatus::failed,
+               why + ": " + last_nonempty_line(output));
       log::warn("[sweep] " + std::string(diverged ? "DIVERGED " : "FAILED ") + s.run->name + " (" +
                 why + "): " + last_nonempty_line(output) + "; see " + (dir / "error.txt").string());
     }
@@ -311,8 +315,8 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
     const Run* r = by_name.count(o.name) ? by_name[o.name] : nullptr;
     counts[o.status] += 1;
     t += log::format(
-        "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(), enum_name(o.status).c_str(),
-        r ? format_number(double(r->params.total)).c_str() : "-",
+        "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(),
+        enum_name(o.status).c_str(), r ? format_number(double(r->params.total)).c_str() : "-",
         r ? log::format("%.3g", r->tokens).c_str() : "-",
         std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
         seconds_text(o.wall_time_s > 0 ? o.wall_time_s : -1).c_str(), o.note.c_str());

@@ -58,12 +58,12 @@ template <>
 struct EnumNames<sweep::OutcomeStatus> {
   using S = sweep::OutcomeStatus;
   static constexpr std::array<std::pair<S, const char*>, 8> values{{{S::pending, "pending"},
-                                                                   {S::running, "running"},
-                                                                   {S::done, "done"},
-                                                                   {S::skipped, "skipped"},
-                                                                   {S::paused, "paused"},
-                                                                   {S::failed, "failed"},
-                                                                   {S::diverged, "diverged"},
-                                                                   {S::blocked, "blocked"}}};
+                                                                    {S::running, "running"},
+                                                                    {S::done, "done"},
+                                                                    {S::skipped, "skipped"},
+                                                                    {S::paused, "paused"},
+                                                                    {S::failed, "failed"},
+                                                                    {S::diverged, "diverged"},
+                                                                    {S::blocked, "blocked"}}};
 };
 }  // namespace scalelab

@@ -26,7 +26,8 @@ std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t 
   return {emb.cos().to(torch::kFloat32), emb.sin().to(torch::kFloat32)};
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin) {
   const int64_t half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
   auto rotated = torch::cat({-x2, x1}, -1);  // rotate_half
@@ -77,7 +78,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   torch::Tensor y;
   if (alibi.defined()) {
     // The ALiBi bias already holds -inf above the diagonal, so is_causal stays off.
-    y = at::scaled_dot_product_attention(q, k, v, alibi.to(q.dtype()), 0.0, false, std::nullopt, gqa);
+    y = at::scaled_dot_product_attention(q, k, v, alibi.to(q.dtype()), 0.0, false, std::nullopt,
+                                         gqa);
   } else {
     y = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, gqa);
   }
@@ -117,13 +119,15 @@ GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
   validate(c);
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.padded_vocab(), c.n_embd));
   if (c.pos == PosEncoding::learned)
-    embed_positions = register_module("embed_positions", torch::nn::Embedding(c.block_size, c.n_embd));
+    embed_positions =
+        register_module("embed_positions", torch::nn::Embedding(c.block_size, c.n_embd));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) layers->push_back(Block(c));
   norm = register_module("norm", NormLayer(c));
   if (!c.tie_embeddings)
     lm_head = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.padded_vocab()).bias(false)));
+        "lm_head",
+        torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.padded_vocab()).bias(false)));
   if (c.pos == PosEncoding::rope) {
     auto [cos, sin] = rope_tables(c.block_size, c.head_dim(), c.rope_theta);
     rope_cos_ = register_buffer("rope_cos", cos);
@@ -132,7 +136,8 @@ GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
   if (c.pos == PosEncoding::alibi) {
     auto slopes = torch::tensor(alibi_slopes(c.n_head)).to(torch::kFloat32).view({1, -1, 1, 1});
     auto pos = torch::arange(c.block_size, torch::kFloat32);
-    auto distance = (pos.view({1, -1}) - pos.view({-1, 1}));  // (T, T): j - i, <= 0 below the diagonal
+    auto distance =
+        (pos.view({1, -1}) - pos.view({-1, 1}));  // (T, T): j - i, <= 0 below the diagonal
     auto causal = torch::ones({c.block_size, c.block_size}, torch::kBool).tril();
     auto bias = (slopes * distance).masked_fill(~causal, -std::numeric_limits<float>::infinity());
     alibi_ = register_buffer("alibi", bias);  // (1, H, T, T)
@@ -148,7 +153,8 @@ void GPTImpl::init_weights() {
     const auto& name = item.key();
     auto& p = item.value();
     if (p.dim() < 2) continue;  // norm weights and biases keep their ones / zeros
-    bool residual = name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos;
+    bool residual =
+        name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos;
     p.normal_(0.0, residual ? residual_std : std);
   }
 }
@@ -172,8 +178,8 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
 
 torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {
   auto logits = forward(idx);  // (B, T, V)
-  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32),
-                                              targets.reshape({-1}));
+  return torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32), targets.reshape({-1}));
 }
 
 }  // namespace scalelab

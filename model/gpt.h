@@ -85,7 +85,8 @@ TORCH_MODULE(GPT);
 std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t head_dim,
                                                     double theta);
 // x: (B, H, T, head_dim) rotated by position.
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin);
 // ALiBi (Press et al. 2022) head slopes, geometric from 2^(-8/n) for n heads.
 std::vector<double> alibi_slopes(int64_t n_head);
 

@@ -7,7 +7,9 @@
 namespace scalelab {
 namespace fs = std::filesystem;
 
-std::string checkpoint_dir(const std::string& run_dir) { return (fs::path(run_dir) / "checkpoints").string(); }
+std::string checkpoint_dir(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints").string();
+}
 
 std::string checkpoint_path(const std::string& run_dir, int64_t step) {
   char name[64];
@@ -19,7 +21,8 @@ int64_t checkpoint_step(const std::string& path) {
   const fs::path p(path);
   const std::string stem = p.stem().string();
   if (p.extension() != ".pt" || stem.rfind("step_", 0) != 0 || stem.size() == 5) return -1;
-  if (!std::all_of(stem.begin() + 5, stem.end(), [](char c) { return c >= '0' && c <= '9'; })) return -1;
+  if (!std::all_of(stem.begin() + 5, stem.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
   return std::stoll(stem.substr(5));
 }
 
@@ -27,7 +30,8 @@ std::vector<CheckpointFile> list_checkpoints(const std::string& run_dir) {
   std::vector<CheckpointFile> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(checkpoint_dir(run_dir), ec))
-    if (const int64_t step = checkpoint_step(e.path().string()); step >= 0) out.push_back({step, e.path().string()});
+    if (const int64_t step = checkpoint_step(e.path().string()); step >= 0)
+      out.push_back({step, e.path().string()});
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
   return out;
 }

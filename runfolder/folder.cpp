@@ -29,31 +29,39 @@ FolderInfo inspect_run_folder(const std::string& run_dir) {
   return info;
 }
 
-void claim_run_folder(const std::string& run_dir, const std::string& config_yaml, RunStart start, bool force) {
+void claim_run_folder(const std::string& run_dir, const std::string& config_yaml, RunStart start,
+                      bool force) {
   const fs::path dir(run_dir);
   const FolderInfo info = inspect_run_folder(run_dir);
   if (start == RunStart::fresh && force && fs::exists(dir)) {
-    for (const std::string& path : {summary_path(run_dir), metrics_path(run_dir), (dir / "log.txt").string(),
-                                    (dir / "config.yaml").string(), (dir / "error.txt").string()})
+    for (const std::string& path :
+         {summary_path(run_dir), metrics_path(run_dir), (dir / "log.txt").string(),
+          (dir / "config.yaml").string(), (dir / "error.txt").string()})
       fs::remove(path);
     fs::remove_all(checkpoint_dir(run_dir));
   } else if (start == RunStart::resume) {
     if (!info.has_checkpoint)
-      throw std::runtime_error(run_dir + ": --resume found no checkpoint in " + checkpoint_dir(run_dir));
+      throw std::runtime_error(run_dir + ": --resume found no checkpoint in " +
+                               checkpoint_dir(run_dir));
     fs::remove(summary_path(run_dir));  // continuing: a new summary is written when it ends
   } else if (info.state == FolderState::finished) {
-    throw std::runtime_error(run_dir + ": holds a finished run (summary.json); pass --force to overwrite it "
-                                       "or choose another --out");
+    throw std::runtime_error(run_dir +
+                             ": holds a finished run (summary.json); pass --force to overwrite it "
+                             "or choose another --out");
   } else if (info.state == FolderState::diverged) {
-    throw std::runtime_error(run_dir + ": holds a diverged run (summary.json); pass --force to start it over, "
-                                       "or --resume to continue from its last good checkpoint");
+    throw std::runtime_error(
+        run_dir +
+        ": holds a diverged run (summary.json); pass --force to start it over, "
+        "or --resume to continue from its last good checkpoint");
   } else if (info.has_checkpoint) {
-    throw std::runtime_error(run_dir + ": holds checkpoints of an unfinished run; pass --resume to continue "
-                                       "it or --force to start over");
+    throw std::runtime_error(run_dir +
+                             ": holds checkpoints of an unfinished run; pass --resume to continue "
+                             "it or --force to start over");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
+  if (ec)
+    throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
   write_file_atomic((dir / "config.yaml").string(), config_yaml);
 }
 
@@ -69,7 +77,8 @@ TrainFolderLock::TrainFolderLock(const std::string& run_dir) {
   if (run_dir.empty()) return;
   std::error_code ec;
   fs::create_directories(run_dir, ec);
-  if (ec) throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
+  if (ec)
+    throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
   const std::string path = (fs::path(run_dir) / ".train.lock").string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error(io_error(path, "open", errno));
@@ -78,9 +87,10 @@ TrainFolderLock::TrainFolderLock(const std::string& run_dir) {
     const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
     ::close(fd_);
     fd_ = -1;
-    throw std::runtime_error(run_dir + ": another `scalelab train` is writing this run folder" +
-                             (n > 0 ? " (pid " + std::string(pid, size_t(n)) + ")" : std::string()) +
-                             "; wait for it to end or choose another --out");
+    throw std::runtime_error(
+        run_dir + ": another `scalelab train` is writing this run folder" +
+        (n > 0 ? " (pid " + std::string(pid, size_t(n)) + ")" : std::string()) +
+        "; wait for it to end or choose another --out");
   }
   const std::string me = std::to_string(::getpid());
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {

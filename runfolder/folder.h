@@ -36,7 +36,8 @@ enum class RunStart { fresh, resume };
 // unless force (which clears the folder); a folder with checkpoints needs resume or force; resume
 // needs a checkpoint and removes a summary it continues from. Errors name the folder and say what
 // to do.
-void claim_run_folder(const std::string& run_dir, const std::string& config_yaml, RunStart start, bool force);
+void claim_run_folder(const std::string& run_dir, const std::string& config_yaml, RunStart start,
+                      bool force);
 
 }  // namespace scalelab
 

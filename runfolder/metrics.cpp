@@ -27,20 +27,28 @@ json optional_number(const std::optional<double>& v) {
 }  // namespace
 
 json metrics_line(const TrainMetrics& m) {
-  json line = {{"kind", "train"},   {"step", m.step},           {"tokens", m.tokens},
-               {"loss", m.loss},    {"lr", m.lr},               {"grad_norm", m.grad_norm},
-               {"tokens_per_s", m.tokens_per_s}, {"mfu", optional_number(m.mfu)},
-               {"elapsed_s", m.elapsed_s},       {"flops", flops_json(m.flops)}};
+  json line = {{"kind", "train"},
+               {"step", m.step},
+               {"tokens", m.tokens},
+               {"loss", m.loss},
+               {"lr", m.lr},
+               {"grad_norm", m.grad_norm},
+               {"tokens_per_s", m.tokens_per_s},
+               {"mfu", optional_number(m.mfu)},
+               {"elapsed_s", m.elapsed_s},
+               {"flops", flops_json(m.flops)}};
   if (m.mfu_measured) line["mfu_measured"] = optional_number(m.mfu_measured);
   return line;
 }
 
 json metrics_line(const EvalMetrics& m) {
-  return {{"kind", "eval"}, {"step", m.step}, {"tokens", m.tokens}, {"val_loss", m.val_loss},
-          {"elapsed_s", m.elapsed_s}, {"flops", flops_json(m.flops)}};
+  return {{"kind", "eval"},         {"step", m.step},           {"tokens", m.tokens},
+          {"val_loss", m.val_loss}, {"elapsed_s", m.elapsed_s}, {"flops", flops_json(m.flops)}};
 }
 
-std::string metrics_path(const std::string& run_dir) { return (fs::path(run_dir) / "metrics.jsonl").string(); }
+std::string metrics_path(const std::string& run_dir) {
+  return (fs::path(run_dir) / "metrics.jsonl").string();
+}
 
 MetricsWriter::MetricsWriter(const std::string& path, int64_t bytes) : path_(path), bytes_(bytes) {
   out_.open(path, std::ios::app | std::ios::binary);
@@ -59,12 +67,14 @@ MetricsWriter MetricsWriter::resumed(const std::string& run_dir, int64_t length_
   std::error_code ec;
   const auto size = fs::exists(path) ? int64_t(fs::file_size(path, ec)) : int64_t(0);
   if (size < length_at_checkpoint)
-    throw std::runtime_error(path + ": is " + std::to_string(size) + " bytes, shorter than the " +
-                             std::to_string(length_at_checkpoint) +
-                             " it had at the checkpoint (damaged or edited); restore it, or start the "
-                             "run over with --force");
+    throw std::runtime_error(
+        path + ": is " + std::to_string(size) + " bytes, shorter than the " +
+        std::to_string(length_at_checkpoint) +
+        " it had at the checkpoint (damaged or edited); restore it, or start the "
+        "run over with --force");
   if (size > 0) fs::resize_file(path, length_at_checkpoint, ec);
-  if (ec) throw std::runtime_error(path + ": cannot cut back to the checkpoint (" + ec.message() + ")");
+  if (ec)
+    throw std::runtime_error(path + ": cannot cut back to the checkpoint (" + ec.message() + ")");
   return MetricsWriter(path, length_at_checkpoint);
 }
 
@@ -90,10 +100,12 @@ std::vector<MetricPoint> read_metrics(const std::string& run_dir) {
     p.step = j.value("step", int64_t(0));
     p.tokens = j.value("tokens", 0.0);
     p.loss = j[key].get<double>();
-    if (j.contains("tokens_per_s") && j["tokens_per_s"].is_number()) p.tokens_per_s = j["tokens_per_s"].get<double>();
+    if (j.contains("tokens_per_s") && j["tokens_per_s"].is_number())
+      p.tokens_per_s = j["tokens_per_s"].get<double>();
     if (j.contains("flops") && j["flops"].is_object())
       for (const auto& [name, v] : j["flops"].items())
-        if (auto c = find_enum<FlopConvention>(name); c && v.is_number()) p.flops[*c] = v.get<double>();
+        if (auto c = find_enum<FlopConvention>(name); c && v.is_number())
+          p.flops[*c] = v.get<double>();
     out.push_back(std::move(p));
   }
   return out;

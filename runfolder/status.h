@@ -25,6 +25,8 @@ struct EnumNames<RunStatus> {
 };
 
 // A complete run is a point of a scaling curve: it finished or stopped early by its own rule.
-inline bool is_complete(RunStatus s) { return s == RunStatus::finished || s == RunStatus::early_stopped; }
+inline bool is_complete(RunStatus s) {
+  return s == RunStatus::finished || s == RunStatus::early_stopped;
+}
 
 }  // namespace scalelab

@@ -13,8 +13,12 @@ using nlohmann::json;
 
 namespace {
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-json optional_number(const std::optional<double>& v) { return v ? number_or_null(*v) : json(nullptr); }
+json number_or_null(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
+json optional_number(const std::optional<double>& v) {
+  return v ? number_or_null(*v) : json(nullptr);
+}
 
 // Typed reads that name the file and the key when a field is missing or of the wrong type.
 class Reader {
@@ -36,7 +40,8 @@ class Reader {
   }
   std::string text(const std::string& key, const std::string& fallback = "") const {
     if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
-    if (!j_.at(key).is_string()) throw std::runtime_error(where_ + ": '" + key + "' is not a string");
+    if (!j_.at(key).is_string())
+      throw std::runtime_error(where_ + ": '" + key + "' is not a string");
     return j_.at(key).get<std::string>();
   }
   Reader section(const std::string& key) const {
@@ -60,8 +65,8 @@ double RunSummary::flops_under(FlopConvention c) const {
 }
 
 double RunSummary::flop_budget() const {
-  if (config.contains("train") && config["train"].contains("flops") && config["train"]["flops"].is_number() &&
-      config["train"]["flops"].get<double>() > 0)
+  if (config.contains("train") && config["train"].contains("flops") &&
+      config["train"]["flops"].is_number() && config["train"]["flops"].get<double>() > 0)
     return config["train"]["flops"].get<double>();
   if (tags.contains("budget") && tags["budget"].is_number()) return tags["budget"].get<double>();
   return 0;
@@ -75,7 +80,9 @@ json summary_to_json(const RunSummary& s) {
             {"status", enum_name(s.status)},
             {"stop_signal", s.stop_signal},
             {"params",
-             {{"total", s.params_total}, {"embedding", s.params_embedding}, {"non_embedding", s.params_non_embedding}}},
+             {{"total", s.params_total},
+              {"embedding", s.params_embedding},
+              {"non_embedding", s.params_non_embedding}}},
             {"tokens", s.tokens},
             {"steps", s.steps},
             {"budget_steps", s.budget_steps},
@@ -108,7 +115,8 @@ RunSummary summary_from_json(const json& j, const std::string& where) {
   const std::string status = r.text("status", "finished");
   auto parsed = find_enum<RunStatus>(status);
   if (!parsed)
-    throw std::runtime_error(where + ": status '" + status + "' is not one of " + enum_choices<RunStatus>());
+    throw std::runtime_error(where + ": status '" + status + "' is not one of " +
+                             enum_choices<RunStatus>());
   s.status = *parsed;
   s.error = r.text("error");
   s.stop_signal = int(r.optional_number("stop_signal").value_or(0));
@@ -150,7 +158,9 @@ RunSummary summary_from_json(const json& j, const std::string& where) {
   return s;
 }
 
-std::string summary_path(const std::string& run_dir) { return (fs::path(run_dir) / "summary.json").string(); }
+std::string summary_path(const std::string& run_dir) {
+  return (fs::path(run_dir) / "summary.json").string();
+}
 
 void write_summary(const std::string& run_dir, const RunSummary& summary) {
   write_file_atomic(summary_path(run_dir), summary_to_json(summary).dump(2) + "\n");
@@ -160,7 +170,8 @@ std::optional<RunSummary> read_summary(const std::string& run_dir) {
   const std::string path = summary_path(run_dir);
   if (!fs::exists(path)) return std::nullopt;
   const json j = json::parse(read_text_file(path), nullptr, false);
-  if (j.is_discarded()) throw std::runtime_error(path + ": not valid JSON (a damaged file? rerun the run)");
+  if (j.is_discarded())
+    throw std::runtime_error(path + ": not valid JSON (a damaged file? rerun the run)");
   return summary_from_json(j, path);
 }
 
@@ -174,12 +185,15 @@ std::optional<SummaryHead> read_summary_head(const std::string& run_dir) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   SummaryHead h;
-  const std::string status = j.contains("status") && j["status"].is_string() ? j["status"].get<std::string>() : "finished";
+  const std::string status =
+      j.contains("status") && j["status"].is_string() ? j["status"].get<std::string>() : "finished";
   auto parsed = find_enum<RunStatus>(status);
   if (!parsed) return std::nullopt;
   h.status = *parsed;
-  if (j.contains("final_val_loss") && j["final_val_loss"].is_number()) h.final_val_loss = j["final_val_loss"].get<double>();
-  if (j.contains("wall_time_s") && j["wall_time_s"].is_number()) h.wall_time_s = j["wall_time_s"].get<double>();
+  if (j.contains("final_val_loss") && j["final_val_loss"].is_number())
+    h.final_val_loss = j["final_val_loss"].get<double>();
+  if (j.contains("wall_time_s") && j["wall_time_s"].is_number())
+    h.wall_time_s = j["wall_time_s"].get<double>();
   if (j.contains("steps") && j["steps"].is_number()) h.steps = j["steps"].get<int64_t>();
   return h;
 }

@@ -13,10 +13,10 @@ namespace scalelab::synth {
 struct SyntheticRun {
   std::string name;
   double N = 0, D = 0;
-  double budget = 0;                                // config.train.flops
+  double budget = 0;  // config.train.flops
   nlohmann::json tags = nlohmann::json::object();
-  std::function<double(double tokens)> loss;        // loss after `tokens` tokens
-  int n_log = 20;                                   // train + eval lines in metrics.jsonl
+  std::function<double(double tokens)> loss;  // loss after `tokens` tokens
+  int n_log = 20;                             // train + eval lines in metrics.jsonl
   bool write_summary = true;
   std::string status = "finished";  // diverged and paused runs carry N, D and C too
 };
@@ -29,17 +29,36 @@ inline void write_run(const std::filesystem::path& root, const SyntheticRun& r) 
   for (int i = 1; i <= r.n_log; ++i) {
     const double tokens = r.D * i / r.n_log, C = 6 * r.N * tokens;
     nlohmann::json flops = {{"6n", C}, {"6n_total", C * 1.1}};
-    m << nlohmann::json{{"kind", "train"}, {"step", i}, {"tokens", tokens}, {"loss", r.loss(tokens)}, {"flops", flops}}.dump() << "\n";
-    m << nlohmann::json{{"kind", "eval"}, {"step", i}, {"tokens", tokens}, {"val_loss", r.loss(tokens)}, {"flops", flops}}.dump() << "\n";
+    m << nlohmann::json{{"kind", "train"},
+                        {"step", i},
+                        {"tokens", tokens},
+                        {"loss", r.loss(tokens)},
+                        {"flops", flops}}
+             .dump()
+      << "\n";
+    m << nlohmann::json{{"kind", "eval"},
+                        {"step", i},
+                        {"tokens", tokens},
+                        {"val_loss", r.loss(tokens)},
+                        {"flops", flops}}
+             .dump()
+      << "\n";
   }
   if (!r.write_summary) return;
   const double C = 6 * r.N * r.D;
   const bool complete = r.status == "finished" || r.status == "early_stopped";
-  nlohmann::json s = {{"run_name", r.name}, {"status", r.status},
-                      {"params", {{"total", r.N * 1.1}, {"embedding", r.N * 0.1}, {"non_embedding", r.N}}},
-                      {"tokens", r.D}, {"steps", r.n_log}, {"flops", {{"6n", C}, {"6n_total", C * 1.1}}},
-                      {"final_val_loss", complete ? nlohmann::json(r.loss(r.D)) : nlohmann::json(nullptr)}, {"best_val_loss", r.loss(r.D)}, {"final_train_loss", r.loss(r.D)},
-                      {"config", {{"train", {{"flops", r.budget}}}}}, {"tags", r.tags}};
+  nlohmann::json s = {
+      {"run_name", r.name},
+      {"status", r.status},
+      {"params", {{"total", r.N * 1.1}, {"embedding", r.N * 0.1}, {"non_embedding", r.N}}},
+      {"tokens", r.D},
+      {"steps", r.n_log},
+      {"flops", {{"6n", C}, {"6n_total", C * 1.1}}},
+      {"final_val_loss", complete ? nlohmann::json(r.loss(r.D)) : nlohmann::json(nullptr)},
+      {"best_val_loss", r.loss(r.D)},
+      {"final_train_loss", r.loss(r.D)},
+      {"config", {{"train", {{"flops", r.budget}}}}},
+      {"tags", r.tags}};
   std::ofstream(dir / "summary.json") << s.dump(2);
 }
 

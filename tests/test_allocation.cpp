@@ -49,7 +49,9 @@ TEST(Approach2, BudgetWithoutInteriorMinimumIsRefusedByName) {
   pts.insert(pts.end(), off.begin(), off.end());
   FitResult f = fit_approach2(pts, {});
   ASSERT_EQ(f.notes.size(), 1u);
-  EXPECT_NE(f.notes[0].find("budget 1e+21 FLOPs: the minimum is not inside its ladder"), std::string::npos) << f.notes[0];
+  EXPECT_NE(f.notes[0].find("budget 1e+21 FLOPs: the minimum is not inside its ladder"),
+            std::string::npos)
+      << f.notes[0];
   EXPECT_NEAR(f.value("a"), kA, 0.05);
   // With only one usable budget the fit itself is refused, naming the others.
   auto one = isoflop_points({1e19}, 1.0, 6);
@@ -76,7 +78,8 @@ TEST(Approach1, RecoversAllocationFromTrainingCurves) {
   auto root = synth::fresh_dir("approach1");
   for (int i = 0; i < 14; ++i) {
     const double N = 1e7 * std::pow(1.5, i);
-    synth::SyntheticRun r{"n" + std::to_string(i), N, 400 * N, 0, {}, [N](double t) { return kTruth.loss(N, t); }};
+    synth::SyntheticRun r{
+        "n" + std::to_string(i), N, 400 * N, 0, {}, [N](double t) { return kTruth.loss(N, t); }};
     r.n_log = 60;
     synth::write_run(root, r);
   }

@@ -37,7 +37,8 @@ TEST(Bootstrap, ResultDoesNotDependOnThreadCount) {
   std::vector<double> x, y;
   std::mt19937_64 rng(1);
   std::normal_distribution<double> noise(0, 0.1);
-  for (int i = 1; i <= 20; ++i) x.push_back(i), y.push_back(3 * std::pow(i, 0.5) * std::exp(noise(rng)));
+  for (int i = 1; i <= 20; ++i)
+    x.push_back(i), y.push_back(3 * std::pow(i, 0.5) * std::exp(noise(rng)));
   ResampleFit fit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
     std::vector<double> xs, ys;
     for (size_t i : idx) xs.push_back(x[i]), ys.push_back(y[i]);
@@ -91,6 +92,8 @@ TEST(Bootstrap, FiftyPercentIntervalsAreNotTooWide) {
 }
 
 TEST(Bootstrap, AllFailedResamplesIsAnError) {
-  ResampleFit fit = [](const std::vector<size_t>&) -> std::optional<std::vector<double>> { return std::nullopt; };
+  ResampleFit fit = [](const std::vector<size_t>&) -> std::optional<std::vector<double>> {
+    return std::nullopt;
+  };
   EXPECT_THROW(bootstrap(10, fit, BootstrapOptions{10, 1}), std::runtime_error);
 }

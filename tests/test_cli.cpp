@@ -20,7 +20,8 @@ int run(const std::string& args, std::string* output) {
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("scalelab_cli_" + std::to_string(getpid()) + "_" + name);
+  auto path = std::filesystem::temp_directory_path() /
+              ("scalelab_cli_" + std::to_string(getpid()) + "_" + name);
   std::ofstream(path) << text;
   return path.string();
 }
@@ -44,14 +45,16 @@ TEST(Cli, HelpListsEverySubcommand) {
 }
 
 TEST(Cli, BadConfigsGiveOneClearLine) {
-  expect_one_clear_line("flops --config " + write_temp("malformed.yaml", "model:\n  n_layer: [1,\n"),
-                        "malformed YAML");
+  expect_one_clear_line(
+      "flops --config " + write_temp("malformed.yaml", "model:\n  n_layer: [1,\n"),
+      "malformed YAML");
   expect_one_clear_line("flops --config " + write_temp("unknown.yaml", "model:\n  n_layers: 3\n"),
                         "unknown key 'model.n_layers'");
   expect_one_clear_line("flops --config " + write_temp("negative.yaml", "model:\n  n_embd: -8\n"),
                         "model.n_embd: must be positive");
   expect_one_clear_line("flops --config /nonexistent/config.yaml", "/nonexistent/config.yaml");
-  expect_one_clear_line("flops --config " SCALELAB_SOURCE_DIR "/configs/debug.yaml --set model.n_head=3",
+  expect_one_clear_line("flops --config " SCALELAB_SOURCE_DIR
+                        "/configs/debug.yaml --set model.n_head=3",
                         "model.n_embd: must be divisible by model.n_head");
 }
 
@@ -61,12 +64,17 @@ TEST(Cli, CalculatorsPrintThePublishedNumbers) {
   auto j = nlohmann::json::parse(out);
   EXPECT_NEAR(j["loss"]["kaplan"].get<double>(), 1.72, 0.005);
   EXPECT_NEAR(j["loss"]["chinchilla"].get<double>(), 1.86, 0.005);
-  ASSERT_EQ(run("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 --sparse --json",
-                &out), 0) << out;
+  ASSERT_EQ(run("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 "
+                "--sparse --json",
+                &out),
+            0)
+      << out;
   EXPECT_NEAR(nlohmann::json::parse(out)["days"].get<double>(), 98.7, 0.5);
   ASSERT_EQ(run("predict --params 1e9 --tokens 1e9", &out), 0);
   EXPECT_NE(out.find("expect overfitting"), std::string::npos) << out;
-  ASSERT_EQ(run("flops --config " SCALELAB_SOURCE_DIR "/configs/ladder/gpt-124m.yaml --json", &out), 0) << out;
+  ASSERT_EQ(run("flops --config " SCALELAB_SOURCE_DIR "/configs/ladder/gpt-124m.yaml --json", &out),
+            0)
+      << out;
   EXPECT_EQ(nlohmann::json::parse(out)["params"]["total"], 123587328);
   expect_one_clear_line("gpu-time --flops 1e20 --gpu tpu", "--gpu tpu: unknown accelerator");
 }
@@ -80,13 +88,15 @@ TEST(Cli, NonFiniteNumbersAreRefusedByName) {
            {"gpu-time --flops 1e21 --count nan", "--count"},
            {"gpu-time --flops 1e21 --mfu nan", "--mfu"},
            {"gpu-time --flops nan", "--flops"},
-           {"train " SCALELAB_SOURCE_DIR "/configs/debug.yaml --stop-after-step -1", "--stop-after-step"}}) {
+           {"train " SCALELAB_SOURCE_DIR "/configs/debug.yaml --stop-after-step -1",
+            "--stop-after-step"}}) {
     std::string out;
     EXPECT_NE(run(args, &out), 0) << args << "\n" << out;
     EXPECT_NE(out.find(option), std::string::npos) << args << "\n" << out;
     EXPECT_TRUE(out.find("not a finite number") != std::string::npos ||
                 out.find("not a non-negative number") != std::string::npos)
-        << args << "\n" << out;
+        << args << "\n"
+        << out;
     EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
   }
 }

@@ -26,7 +26,8 @@ TEST(Configs, EmptyDocumentGivesDefaults) {
 
 TEST(Configs, ReadsEveryKindOfField) {
   Config c = parse_config(
-      "model: {n_layer: 3, n_embd: 48, n_head: 6, n_kv_head: 2, norm: layernorm, tie_embeddings: false}\n"
+      "model: {n_layer: 3, n_embd: 48, n_head: 6, n_kv_head: 2, norm: layernorm, tie_embeddings: "
+      "false}\n"
       "train: {tokens: 1e6, flop_convention: chinchilla}\n"
       "data: {path: /tmp/x}\n",
       "t.yaml");
@@ -49,11 +50,13 @@ TEST(Configs, UnknownKeyNamesItsPath) {
 TEST(Configs, WrongTypesAreNamed) {
   EXPECT_NE(error_of("model: {n_layer: two}").find("model.n_layer: expected an integer, got 'two'"),
             std::string::npos);
-  EXPECT_NE(error_of("model: {n_layer: 2.5}").find("model.n_layer: expected an integer"), std::string::npos);
+  EXPECT_NE(error_of("model: {n_layer: 2.5}").find("model.n_layer: expected an integer"),
+            std::string::npos);
   EXPECT_NE(error_of("optim: {lr: fast}").find("optim.lr: expected a number"), std::string::npos);
   EXPECT_NE(error_of("model: {norm: batchnorm}").find("expected one of rmsnorm | layernorm"),
             std::string::npos);
-  EXPECT_NE(error_of("model: {tie_embeddings: maybe}").find("expected true or false"), std::string::npos);
+  EXPECT_NE(error_of("model: {tie_embeddings: maybe}").find("expected true or false"),
+            std::string::npos);
   EXPECT_NE(error_of("model: [1, 2]").find("model: expected a map"), std::string::npos);
   EXPECT_NE(error_of("model: {n_layer: [1]}").find("model.n_layer: expected a single value"),
             std::string::npos);
@@ -64,11 +67,13 @@ TEST(Configs, CrossFieldRulesNameBothKeys) {
   EXPECT_NE(e.find("model.n_embd: must be divisible by model.n_head"), std::string::npos) << e;
   e = error_of("model: {n_embd: 64, n_head: 4, n_kv_head: 3}");
   EXPECT_NE(e.find("model.n_head: must be divisible by model.n_kv_head"), std::string::npos) << e;
-  EXPECT_NE(error_of("model: {n_layer: -1}").find("model.n_layer: must be positive"), std::string::npos);
+  EXPECT_NE(error_of("model: {n_layer: -1}").find("model.n_layer: must be positive"),
+            std::string::npos);
   EXPECT_NE(error_of("train: {steps: 10, tokens: 100}").find("set only one of"), std::string::npos);
   EXPECT_NE(error_of("optim: {lr: 1e-3, min_lr: 1e-2}").find("optim.min_lr: must not exceed"),
             std::string::npos);
-  EXPECT_NE(error_of("model: {n_embd: 6, n_head: 2}").find("even head dimension"), std::string::npos);
+  EXPECT_NE(error_of("model: {n_embd: 6, n_head: 2}").find("even head dimension"),
+            std::string::npos);
 }
 
 TEST(Configs, MalformedYamlNamesFileAndLine) {
@@ -78,20 +83,24 @@ TEST(Configs, MalformedYamlNamesFileAndLine) {
 }
 
 TEST(Configs, SetOverridesAnyField) {
-  Config c = parse_config("model: {n_layer: 2}", "t.yaml",
-                          {"model.n_layer=5", "optim.lr=2e-3", "schedule.kind=wsd", "data.path=a=b"});
+  Config c =
+      parse_config("model: {n_layer: 2}", "t.yaml",
+                   {"model.n_layer=5", "optim.lr=2e-3", "schedule.kind=wsd", "data.path=a=b"});
   EXPECT_EQ(c.model.n_layer, 5);
   EXPECT_DOUBLE_EQ(c.optim.lr, 2e-3);
   EXPECT_EQ(c.schedule.kind, Schedule::wsd);
   EXPECT_EQ(c.data.path, "a=b");
-  EXPECT_NE(error_of("", {"model.n_layerz=3"}).find("unknown key 'model.n_layerz'"), std::string::npos);
+  EXPECT_NE(error_of("", {"model.n_layerz=3"}).find("unknown key 'model.n_layerz'"),
+            std::string::npos);
   EXPECT_NE(error_of("", {"model.n_layer"}).find("expected key.path=value"), std::string::npos);
-  EXPECT_NE(error_of("model: {n_layer: 2}", {"model.n_layer.x=1"}).find("'n_layer' is not a section"), std::string::npos);
+  EXPECT_NE(
+      error_of("model: {n_layer: 2}", {"model.n_layer.x=1"}).find("'n_layer' is not a section"),
+      std::string::npos);
 }
 
 TEST(Configs, ResolvedYamlRoundTrips) {
-  Config a = parse_config("model: {n_layer: 3, rope_theta: 500000, norm_eps: 1e-6}\ntrain: {flops: 1.5e15}",
-                          "t.yaml");
+  Config a = parse_config(
+      "model: {n_layer: 3, rope_theta: 500000, norm_eps: 1e-6}\ntrain: {flops: 1.5e15}", "t.yaml");
   Config b = parse_config(to_yaml(a), "resolved.yaml");
   EXPECT_EQ(to_yaml(a), to_yaml(b));
   EXPECT_DOUBLE_EQ(b.model.norm_eps, 1e-6);
@@ -109,7 +118,8 @@ TEST(Configs, MissingFileIsNamed) {
 
 TEST(Configs, EveryPresetLoads) {
   int n = 0;
-  for (auto& entry : std::filesystem::recursive_directory_iterator(SCALELAB_SOURCE_DIR "/configs")) {
+  for (auto& entry :
+       std::filesystem::recursive_directory_iterator(SCALELAB_SOURCE_DIR "/configs")) {
     if (entry.path().extension() != ".yaml") continue;
     EXPECT_NO_THROW(load_config(entry.path().string())) << entry.path();
     ++n;

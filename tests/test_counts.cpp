@@ -24,11 +24,11 @@ ModelConfig worked_example() {
 TEST(Counts, ParametersByHand) {
   ParamCounts p = count_params(worked_example());
   EXPECT_EQ(worked_example().ffn_dim(), 48);  // 8/3 * 16 = 42.7 -> rounded up to a multiple of 16
-  EXPECT_EQ(p.token_embedding, 1600);          // 100 x 16
+  EXPECT_EQ(p.token_embedding, 1600);         // 100 x 16
   EXPECT_EQ(p.lm_head, 1600);
-  EXPECT_EQ(p.attention, 1536);                // 2 x (16x16 + 2 x 16x8 + 16x16)
-  EXPECT_EQ(p.mlp, 4608);                      // 2 x 3 x 16 x 48
-  EXPECT_EQ(p.norms, 80);                      // (2 x 2 + 1) x 16
+  EXPECT_EQ(p.attention, 1536);  // 2 x (16x16 + 2 x 16x8 + 16x16)
+  EXPECT_EQ(p.mlp, 4608);        // 2 x 3 x 16 x 48
+  EXPECT_EQ(p.norms, 80);        // (2 x 2 + 1) x 16
   EXPECT_EQ(p.total, 9424);
   EXPECT_EQ(p.embedding, 3200);
   EXPECT_EQ(p.non_embedding, 6224);
@@ -56,8 +56,8 @@ TEST(Counts, ChinchillaAppendixFByHand) {
   EXPECT_DOUBLE_EQ(f.qk_logits, 4096);    // 2 x 2 x 8 x 8 x 16
   EXPECT_DOUBLE_EQ(f.softmax, 1536);      // 2 x 3 x 4 x 8 x 8
   EXPECT_DOUBLE_EQ(f.softmax_v, 4096);
-  EXPECT_DOUBLE_EQ(f.out_proj, 8192);     // 2 x 2 x 8 x 16 x 16
-  EXPECT_DOUBLE_EQ(f.dense, 73728);       // 2 x 2 x 8 x 3 x 16 x 48
+  EXPECT_DOUBLE_EQ(f.out_proj, 8192);  // 2 x 2 x 8 x 16 x 16
+  EXPECT_DOUBLE_EQ(f.dense, 73728);    // 2 x 2 x 8 x 3 x 16 x 48
   EXPECT_DOUBLE_EQ(f.logits, 25600);
   EXPECT_DOUBLE_EQ(f.total(), 159232);
   EXPECT_DOUBLE_EQ(training_flops_per_token(worked_example(), FlopConvention::chinchilla),
@@ -85,7 +85,8 @@ TEST(Counts, LitgptEstimatorByHand) {
   EXPECT_DOUBLE_EQ(litgpt_flops_per_sequence(m, 9424, 0, true), 3 * 158976.0 + 2 * 8192.0);
   EXPECT_DOUBLE_EQ(litgpt_flops_per_sequence(m, 9424, 0, false), 158976.0 + 8192.0);
   EXPECT_DOUBLE_EQ(litgpt_flops_per_sequence(m, 0, 9424, true), 3 * 8192.0 + 2 * 158976.0);
-  EXPECT_DOUBLE_EQ(training_flops_per_token(m, FlopConvention::litgpt), (3 * 158976.0 + 2 * 8192.0) / 8);
+  EXPECT_DOUBLE_EQ(training_flops_per_token(m, FlopConvention::litgpt),
+                   (3 * 158976.0 + 2 * 8192.0) / 8);
 }
 
 TEST(Counts, SixNAndPalm) {

@@ -60,7 +60,9 @@ TEST(Approach3, AnalyticGradientMatchesFiniteDifferences) {
   }
 }
 
-TEST(Approach3, GridHas4500Starts) { EXPECT_EQ(approach3_grid().size(), 4500u); }
+TEST(Approach3, GridHas4500Starts) {
+  EXPECT_EQ(approach3_grid().size(), 4500u);
+}
 
 TEST(Approach3, RecoversKnownLawFromNoisyPoints) {
   const ChinchillaLaw truth{2.0, 600.0, 1500.0, 0.33, 0.30};

@@ -17,7 +17,8 @@ std::vector<Point> kaplan_points(const KaplanLaw& truth, double sigma, uint64_t 
   std::normal_distribution<double> noise(0, sigma);
   std::vector<Point> pts;
   for (double N = 1e6; N < 2e9; N *= 2)
-    for (double D = 1e8; D < 2e11; D *= 3) pts.push_back({N, D, 6 * N * D, truth.loss(N, D) * std::exp(noise(rng)), ""});
+    for (double D = 1e8; D < 2e11; D *= 3)
+      pts.push_back({N, D, 6 * N * D, truth.loss(N, D) * std::exp(noise(rng)), ""});
   return pts;
 }
 
@@ -45,7 +46,8 @@ TEST(Kaplan, RecoversLossOfNAlone) {
   std::mt19937_64 rng(2);
   std::normal_distribution<double> noise(0, 0.005);
   std::vector<Point> pts;
-  for (double N = 1e6; N < 1e10; N *= 1.7) pts.push_back({N, 1e12, 6e12 * N, truth.loss_n(N) * std::exp(noise(rng)), ""});
+  for (double N = 1e6; N < 1e10; N *= 1.7)
+    pts.push_back({N, 1e12, 6e12 * N, truth.loss_n(N) * std::exp(noise(rng)), ""});
   FitResult f = fit_kaplan_n(pts, {200, 1, 0});
   EXPECT_NEAR(f.value("alpha_N"), truth.alpha_N, 0.005);
   EXPECT_LE(f.at("alpha_N").lo, truth.alpha_N + 0.003);
@@ -91,7 +93,8 @@ TEST(Kaplan, TooFewSizesIsAnError) {
     fit_kaplan_n(pts, {});
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs at least 3 model sizes, got 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("needs at least 3 model sizes, got 2"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -34,7 +34,9 @@ TEST(Laws, GpuDaysOfGpt4ScaleRunOnA100s) {
   EXPECT_LT(days, 98.7);
 }
 
-TEST(Laws, KaplanMinTokens) { EXPECT_NEAR(kaplan_min_tokens(1e9), 5e3 * std::pow(1e9, 0.74), 1); }
+TEST(Laws, KaplanMinTokens) {
+  EXPECT_NEAR(kaplan_min_tokens(1e9), 5e3 * std::pow(1e9, 0.74), 1);
+}
 
 TEST(Laws, UnknownLawNameIsAnError) {
   EXPECT_THROW(law_by_name("no-such-law-or-file"), std::runtime_error);
@@ -50,7 +52,8 @@ TEST(Laws, LawByNameReadsFitsJsonWrittenByFit) {
   write_fits_json(chin, {c}, {});
   Law law = law_by_name(chin);
   EXPECT_EQ(law.kind, Law::Kind::chinchilla);
-  EXPECT_NEAR(law.loss(1e9, 2e10), ChinchillaLaw({1.9, 500, 2000, 0.35, 0.36}).loss(1e9, 2e10), 1e-12);
+  EXPECT_NEAR(law.loss(1e9, 2e10), ChinchillaLaw({1.9, 500, 2000, 0.35, 0.36}).loss(1e9, 2e10),
+              1e-12);
   EXPECT_GT(plan_compute(law, 1e21).params, 0);
 
   FitResult k;

@@ -117,7 +117,8 @@ TEST(Model, AlibiSlopesFollowThePaper) {
   auto s = alibi_slopes(8);  // 1/2, 1/4, ..., 1/256
   EXPECT_DOUBLE_EQ(s[0], 0.5);
   EXPECT_DOUBLE_EQ(s[7], 1.0 / 256);
-  auto s6 = alibi_slopes(6);  // 4 of the power-of-two 4-head set, then every other of the 8-head set
+  auto s6 =
+      alibi_slopes(6);  // 4 of the power-of-two 4-head set, then every other of the 8-head set
   ASSERT_EQ(s6.size(), 6u);
   EXPECT_DOUBLE_EQ(s6[0], 0.25);
   EXPECT_DOUBLE_EQ(s6[4], std::pow(2.0, -1.0));
@@ -150,7 +151,8 @@ TEST(Model, AblationsTrainAndOverfitOneBatch) {
       (step == 0 ? first : last) = loss.item<double>();
     }
     EXPECT_NEAR(first, std::log(50.0), 0.5);  // starts near uniform
-    EXPECT_LT(last, 0.05) << to_string(v.norm) << " " << to_string(v.mlp) << " " << to_string(v.pos);
+    EXPECT_LT(last, 0.05) << to_string(v.norm) << " " << to_string(v.mlp) << " "
+                          << to_string(v.pos);
   }
 }
 

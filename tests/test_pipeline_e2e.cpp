@@ -17,22 +17,30 @@ TEST(PipelineE2E, TextToFitsAndReport) {
   const std::string dataset = make_dataset(dir, 96, 400);
   const fs::path sweep = dir / "isoflop.yaml", runs = dir / "runs", report = dir / "report";
   // Two budgets x three sizes of debug-sized models; D = C / (FLOPs per token) per run.
-  std::ofstream(sweep) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
-                       << "out_root: " << runs.string() << "\n"
-                       << "name: \"c{sweep.flops}-l{model.n_layer}-d{model.n_embd}\"\n"
-                       << "set: {data.path: " << dataset
-                       << ", train.steps: 0, eval.every: 0, eval.n_batches: 8, log.every: 50,"
-                          " optim.lr: 1.0e-2, optim.min_lr: 1.0e-3}\n"
-                       << "derive:\n  tokens_from_flops: {flops: sweep.flops, convention: chinchilla}\n"
-                       << "tags: {study: chinchilla, budget: \"{sweep.flops}\"}\n"
-                       << "grid:\n  sweep.flops: [2.0e9, 6.0e9]\n"
-                       << "zip: {model.n_layer: [1, 2, 2], model.n_embd: [8, 16, 32], model.n_head: [2, 2, 4]}\n";
+  std::ofstream(sweep)
+      << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
+      << "out_root: " << runs.string() << "\n"
+      << "name: \"c{sweep.flops}-l{model.n_layer}-d{model.n_embd}\"\n"
+      << "set: {data.path: " << dataset
+      << ", train.steps: 0, eval.every: 0, eval.n_batches: 8, log.every: 50,"
+         " optim.lr: 1.0e-2, optim.min_lr: 1.0e-3}\n"
+      << "derive:\n  tokens_from_flops: {flops: sweep.flops, convention: chinchilla}\n"
+      << "tags: {study: chinchilla, budget: \"{sweep.flops}\"}\n"
+      << "grid:\n  sweep.flops: [2.0e9, 6.0e9]\n"
+      << "zip: {model.n_layer: [1, 2, 2], model.n_embd: [8, 16, 32], model.n_head: [2, 2, 4]}\n";
   std::string out;
   ASSERT_EQ(run_cli("sweep " + sweep.string() + " --jobs 2", &out), 0) << out;
-  ASSERT_EQ(run_cli("fit " + runs.string() + " --law all --flop-convention chinchilla --bootstrap 50 --out " +
-                        report.string(), &out), 0) << out;
+  ASSERT_EQ(
+      run_cli("fit " + runs.string() +
+                  " --law all --flop-convention chinchilla --bootstrap 50 --out " + report.string(),
+              &out),
+      0)
+      << out;
   ASSERT_EQ(run_cli("report " + runs.string() + " --flop-convention chinchilla --fits " +
-                        (report / "fits.json").string() + " --out " + report.string(), &out), 0) << out;
+                        (report / "fits.json").string() + " --out " + report.string(),
+                    &out),
+            0)
+      << out;
 
   auto laws = read_json(report / "fits.json")["laws"];
   ASSERT_TRUE(laws.contains("kaplan_c")) << laws.dump();
@@ -56,7 +64,8 @@ TEST(PipelineE2E, TextToFitsAndReport) {
   const std::string md((std::istreambuf_iterator<char>(in)), {});
   std::regex link(R"(\]\((figures/[^)]+)\))");
   int n_figures = 0;
-  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator();
+       ++it) {
     EXPECT_TRUE(fs::exists(report / (*it)[1].str())) << (*it)[1].str();
     ++n_figures;
   }

@@ -68,14 +68,18 @@ TEST(Csv, NonPositiveAndNonNumericValuesNameRowAndColumn) {
 TEST(Runs, ReadsSummariesCurvesAndParamCounts) {
   auto root = synth::fresh_dir("runs_ok");
   for (double N : {1e6, 2e6})
-    synth::write_run(root / "sweep", {"n" + std::to_string(int(N)), N, 20 * N, 1e15,
-                                        {{"budget", 1e15}}, [](double t) { return 3 + 1e3 / t; }});
+    synth::write_run(
+        root / "sweep",
+        {"n" + std::to_string(int(N)), N, 20 * N, 1e15, {{"budget", 1e15}}, [](double t) {
+           return 3 + 1e3 / t;
+         }});
   RunSet set = read_runs(root.string());
   ASSERT_EQ(set.runs.size(), 2u);
   EXPECT_EQ(set.runs[0].train.size(), 20u);
   EXPECT_EQ(set.runs[0].eval.size(), 20u);
   EXPECT_DOUBLE_EQ(set.runs[0].budget, 1e15);
-  auto total = run_points(set.runs, ParamCount::total), ne = run_points(set.runs, ParamCount::non_embedding);
+  auto total = run_points(set.runs, ParamCount::total),
+       ne = run_points(set.runs, ParamCount::non_embedding);
   EXPECT_DOUBLE_EQ(total[0].N, 1.1e6);
   EXPECT_DOUBLE_EQ(ne[0].N, 1e6);
   EXPECT_DOUBLE_EQ(ne[0].loss, 3 + 1e3 / 2e7);

@@ -36,7 +36,8 @@ fs::path isoflop_sweep() {
       const double N = n_opt * std::pow(1.7, k), D = C / (6 * N), eps = std::exp(noise(rng));
       char name[64];
       std::snprintf(name, sizeof name, "c%.0e_n%d", C, k + 3);
-      synth::write_run(root, {name, N, D, C, {{"budget", C}}, [=](double t) { return truth.loss(N, t) * eps; }});
+      synth::write_run(
+          root, {name, N, D, C, {{"budget", C}}, [=](double t) { return truth.loss(N, t) * eps; }});
     }
   }
   return root;
@@ -48,11 +49,13 @@ void expect_figures_linked(const ReportFiles& r, const fs::path& out) {
   const std::string md = slurp(r.markdown), html = slurp(r.html);
   std::regex link(R"(\]\((figures/[a-z0-9_]+\.(png|svg))\))");
   int n_links = 0;
-  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it, ++n_links)
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator();
+       ++it, ++n_links)
     EXPECT_TRUE(fs::exists(out / (*it)[1].str())) << (*it)[1].str();
   EXPECT_EQ(n_links, static_cast<int>(2 * r.figures.size()));
   size_t n_inline = 0;
-  for (size_t p = 0; (p = html.find("data:image/png;base64,", p)) != std::string::npos; ++p) ++n_inline;
+  for (size_t p = 0; (p = html.find("data:image/png;base64,", p)) != std::string::npos; ++p)
+    ++n_inline;
   EXPECT_EQ(n_inline, r.figures.size());
 }
 
@@ -90,17 +93,19 @@ TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
   // Every image the Markdown links to exists, and every rendered figure is linked.
   std::regex link(R"(\]\((figures/[a-z0-9_]+\.(png|svg))\))");
   int n_links = 0;
-  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator(); ++it, ++n_links)
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), link); it != std::sregex_iterator();
+       ++it, ++n_links)
     EXPECT_TRUE(fs::exists(out / (*it)[1].str())) << (*it)[1].str();
   EXPECT_EQ(n_links, static_cast<int>(2 * r.figures.size()));  // PNG and SVG per figure
-  for (const char* name : {"loss_vs_tokens", "loss_vs_flops", "isoflop_profiles", "allocation", "isoloss",
-                           "kaplan_power_laws", "goodness_of_fit"}) {
+  for (const char* name : {"loss_vs_tokens", "loss_vs_flops", "isoflop_profiles", "allocation",
+                           "isoloss", "kaplan_power_laws", "goodness_of_fit"}) {
     EXPECT_NE(md.find(std::string("figures/") + name + ".png"), std::string::npos) << name;
     EXPECT_TRUE(fs::exists(out / "figures" / (std::string(name) + ".gp"))) << name;
   }
   // Self-contained HTML: images inline, none by path.
   size_t n_inline = 0;
-  for (size_t p = 0; (p = html.find("data:image/png;base64,", p)) != std::string::npos; ++p) ++n_inline;
+  for (size_t p = 0; (p = html.find("data:image/png;base64,", p)) != std::string::npos; ++p)
+    ++n_inline;
   EXPECT_EQ(n_inline, r.figures.size());
   EXPECT_EQ(html.find("src=\"figures/"), std::string::npos);
   EXPECT_NE(md.find("your a = "), std::string::npos);
@@ -114,17 +119,28 @@ TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
 
 TEST(Report, DrawsTransferAgainstDfWithHernandezReference) {
   // Scratch curves and fine-tuned runs built from a known D_T law (as in test_transfer.cpp).
-  auto scratch = [](double N, double D) { return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3); };
+  auto scratch = [](double N, double D) {
+    return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3);
+  };
   auto runs = synth::fresh_dir("report_transfer_runs");
   int id = 0;
   for (double N : {1e6, 4e6, 1.6e7}) {
     for (double D = 1e5; D < 2e11; D *= 3)
-      synth::write_run(runs, {"scratch" + std::to_string(id++), N, D, 0, {{"study", "transfer"}, {"role", "scratch"}},
+      synth::write_run(runs, {"scratch" + std::to_string(id++),
+                              N,
+                              D,
+                              0,
+                              {{"study", "transfer"}, {"role", "scratch"}},
                               [=](double t) { return scratch(N, t); }});
     for (double D_F : {1e6, 1e7, 1e8}) {
       const double L = scratch(N, D_F + 500 * std::pow(D_F, 0.3) * std::pow(N, 0.4));
-      synth::write_run(runs, {"ft" + std::to_string(id++), N, D_F, 0,
-                              {{"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", D_F}}, [=](double) { return L; }});
+      synth::write_run(runs,
+                       {"ft" + std::to_string(id++),
+                        N,
+                        D_F,
+                        0,
+                        {{"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", D_F}},
+                        [=](double) { return L; }});
     }
   }
   auto out = synth::fresh_dir("report_transfer_out");
@@ -143,22 +159,30 @@ TEST(Report, DrawsTransferAgainstDfWithHernandezReference) {
   ASSERT_EQ(lines.size(), 3u * 31);
   const double DF = lines[0][0], N = 1e6;  // first block = smallest N
   EXPECT_NEAR(lines[0][2] / (1.9e4 * std::pow(DF, 0.18) * std::pow(N, 0.38)), 1.0, 1e-6);
-  EXPECT_NEAR(lines[0][1] / (500 * std::pow(DF, 0.3) * std::pow(N, 0.4)), 1.0, 0.3);  // the fit, near the truth
+  EXPECT_NEAR(lines[0][1] / (500 * std::pow(DF, 0.3) * std::pow(N, 0.4)), 1.0,
+              0.3);  // the fit, near the truth
 }
 
 TEST(Report, DrawsDeepNarrowLossAgainstDepth) {
   // 2 budgets x 3 depths, pretrained and fine-tuned; loss encodes (budget, depth, role) so the
   // figure's data can be checked cell by cell.
   auto runs = synth::fresh_dir("report_deepnarrow_runs");
-  auto loss_of = [](double budget, double depth, bool ft) { return 2.0 + (budget < 5e4 ? 0.2 : 0) - 0.01 * depth + (ft ? 0.4 : 0); };
+  auto loss_of = [](double budget, double depth, bool ft) {
+    return 2.0 + (budget < 5e4 ? 0.2 : 0) - 0.01 * depth + (ft ? 0.4 : 0);
+  };
   for (double budget : {3e4, 1e5})
     for (double depth : {1.0, 4.0, 16.0})
       for (bool ft : {false, true}) {
         char name[64];
-        std::snprintf(name, sizeof name, "%s-n%.0e-l%.0f", ft ? "finetune" : "pretrain", budget, depth);
-        nlohmann::json tags = {{"study", "deepnarrow"}, {"role", ft ? "finetune" : "pretrain"}, {"depth", depth}, {"target_params", budget}};
+        std::snprintf(name, sizeof name, "%s-n%.0e-l%.0f", ft ? "finetune" : "pretrain", budget,
+                      depth);
+        nlohmann::json tags = {{"study", "deepnarrow"},
+                               {"role", ft ? "finetune" : "pretrain"},
+                               {"depth", depth},
+                               {"target_params", budget}};
         const double L = loss_of(budget, depth, ft);
-        synth::write_run(runs, {name, budget * (1 + 0.01 * depth), 1e6, 0, tags, [=](double) { return L; }});
+        synth::write_run(
+            runs, {name, budget * (1 + 0.01 * depth), 1e6, 0, tags, [=](double) { return L; }});
       }
   auto out = synth::fresh_dir("report_deepnarrow_out");
   FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);

@@ -74,7 +74,8 @@ TEST(RunFolder, CheckpointNamesRoundTripAndIgnoreTemporaryFiles) {
 }
 
 TEST(RunFolder, EveryStatusCarriesNDCAndTheConfig) {
-  for (RunStatus status : {RunStatus::finished, RunStatus::early_stopped, RunStatus::diverged, RunStatus::paused}) {
+  for (RunStatus status :
+       {RunStatus::finished, RunStatus::early_stopped, RunStatus::diverged, RunStatus::paused}) {
     const auto dir = fresh("summary_" + enum_name(status));
     write_summary(dir.string(), example(status));
     const auto back = read_summary(dir.string());
@@ -90,7 +91,9 @@ TEST(RunFolder, EveryStatusCarriesNDCAndTheConfig) {
     EXPECT_EQ(std::isnan(back->final_val_loss), status == RunStatus::diverged);
     EXPECT_FALSE(fs::exists(dir / "summary.json.tmp"));
   }
-  EXPECT_NE(error_of([] { example(RunStatus::finished).flops_under(FlopConvention::litgpt); }).find("no flops.litgpt"),
+  EXPECT_NE(error_of([] {
+              example(RunStatus::finished).flops_under(FlopConvention::litgpt);
+            }).find("no flops.litgpt"),
             std::string::npos);
 }
 
@@ -104,13 +107,15 @@ TEST(RunFolder, SummaryErrorsNameTheFileAndTheField) {
   msg = error_of([&] { read_summary(dir.string()); });
   EXPECT_NE(msg.find("exploded"), std::string::npos) << msg;
   std::ofstream(dir / "summary.json") << "{ not json";
-  EXPECT_NE(error_of([&] { read_summary(dir.string()); }).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_summary(dir.string()); }).find("not valid JSON"),
+            std::string::npos);
   EXPECT_FALSE(read_summary((dir / "nothing").string()).has_value());
 }
 
 TEST(RunFolder, AVersionOneDivergedSummaryStillReads) {
   const auto dir = fresh("v1_diverged");
-  std::ofstream(dir / "summary.json") << R"({"run_name": "r", "status": "diverged", "steps": 7, "error": "NaN"})";
+  std::ofstream(dir / "summary.json")
+      << R"({"run_name": "r", "status": "diverged", "steps": 7, "error": "NaN"})";
   const auto s = read_summary(dir.string());
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, RunStatus::diverged);
@@ -133,7 +138,8 @@ TEST(RunFolder, FolderStatesFollowTheSummaryStatus) {
   write_summary(dir.string(), example(RunStatus::diverged));
   EXPECT_EQ(inspect_run_folder(dir.string()).state, FolderState::diverged);
   std::ofstream(dir / "summary.json") << "{ damaged";
-  EXPECT_EQ(inspect_run_folder(dir.string()).state, FolderState::resumable);  // judged by checkpoints
+  EXPECT_EQ(inspect_run_folder(dir.string()).state,
+            FolderState::resumable);  // judged by checkpoints
 }
 
 TEST(RunFolder, ClaimRefusesWhatItWouldOverwrite) {
@@ -142,15 +148,19 @@ TEST(RunFolder, ClaimRefusesWhatItWouldOverwrite) {
   claim_run_folder(run, "a: 1\n", RunStart::fresh, false);
   EXPECT_EQ(read_text_file(run + "/config.yaml"), "a: 1\n");
   write_summary(run, example(RunStatus::finished));
-  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("--force"), std::string::npos);
-  write_summary(run, example(RunStatus::diverged));
-  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("diverged"), std::string::npos);
-  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::resume, false); }).find("no checkpoint"),
+  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("--force"),
             std::string::npos);
+  write_summary(run, example(RunStatus::diverged));
+  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("diverged"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { claim_run_folder(run, "", RunStart::resume, false); }).find("no checkpoint"),
+      std::string::npos);
   fs::create_directories(checkpoint_dir(run));
   std::ofstream(checkpoint_path(run, 5)) << "x";
   write_summary(run, example(RunStatus::paused));
-  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("--resume"), std::string::npos);
+  EXPECT_NE(error_of([&] { claim_run_folder(run, "", RunStart::fresh, false); }).find("--resume"),
+            std::string::npos);
   claim_run_folder(run, "b: 2\n", RunStart::resume, false);
   EXPECT_FALSE(fs::exists(summary_path(run)));  // the resumed session writes a new one
   claim_run_folder(run, "c: 3\n", RunStart::fresh, true);
@@ -162,11 +172,12 @@ TEST(RunFolder, MetricLinesRoundTripAndACutLineIsSkipped) {
   const auto dir = fresh("metrics");
   {
     auto w = MetricsWriter::fresh(dir.string());
-    w.write(metrics_line(TrainMetrics{10, 640, 3.5, 1e-3, 0.7, 1e4, 1.5, 0.2, std::nullopt,
-                                      {{FlopConvention::six_n, 1e6}}}));
+    w.write(metrics_line(TrainMetrics{
+        10, 640, 3.5, 1e-3, 0.7, 1e4, 1.5, 0.2, std::nullopt, {{FlopConvention::six_n, 1e6}}}));
     w.write(metrics_line(EvalMetrics{10, 640, 3.4, 1.6, {{FlopConvention::six_n, 1e6}}}));
   }
-  std::ofstream(metrics_path(dir.string()), std::ios::app) << R"({"kind": "train", "step": 20, "lo)";
+  std::ofstream(metrics_path(dir.string()), std::ios::app)
+      << R"({"kind": "train", "step": 20, "lo)";
   const auto points = read_metrics(dir.string());
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[0].kind, MetricKind::train);
@@ -186,7 +197,10 @@ TEST(RunFolder, ResumeCutsMetricsBackAndRefusesAShortenedFile) {
     at_checkpoint = w.bytes();
     w.write({{"kind", "train"}, {"step", 2}});  // logged after the checkpoint: dropped on resume
   }
-  { auto w = MetricsWriter::resumed(dir.string(), at_checkpoint); EXPECT_EQ(w.bytes(), at_checkpoint); }
+  {
+    auto w = MetricsWriter::resumed(dir.string(), at_checkpoint);
+    EXPECT_EQ(w.bytes(), at_checkpoint);
+  }
   EXPECT_EQ(int64_t(fs::file_size(metrics_path(dir.string()))), at_checkpoint);
   fs::resize_file(metrics_path(dir.string()), at_checkpoint - 3);
   const auto msg = error_of([&] { MetricsWriter::resumed(dir.string(), at_checkpoint); });

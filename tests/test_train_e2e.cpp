@@ -34,7 +34,8 @@ class TrainE2E : public ::testing::Test {
     delete dataset_;
   }
   static std::string debug(const std::string& extra) {
-    return std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --set data.path=" + *dataset_ + " " + extra;
+    return std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --set data.path=" + *dataset_ +
+           " " + extra;
   }
   static fs::path* dir_;
   static std::string* dataset_;
@@ -53,8 +54,10 @@ TEST_F(TrainE2E, DebugLossTraceMatchesTheCheckedInOne) {
   const fs::path trace = fs::path(SCALELAB_SOURCE_DIR) / "tests/data/debug_trace.json";
   if (std::getenv("SCALELAB_REGEN_TRACE")) {
     std::ofstream(trace) << nlohmann::json({{"config", "configs/debug.yaml"},
-                                             {"dataset", "tests/trainer_fixture.h make_dataset()"},
-                                             {"losses", losses}}).dump(1) << "\n";
+                                            {"dataset", "tests/trainer_fixture.h make_dataset()"},
+                                            {"losses", losses}})
+                                .dump(1)
+                         << "\n";
   }
   auto expected = read_json(trace)["losses"].get<std::vector<double>>();
   ASSERT_EQ(expected.size(), losses.size());
@@ -67,7 +70,8 @@ TEST_F(TrainE2E, DebugLossTraceMatchesTheCheckedInOne) {
   EXPECT_EQ(summary["steps"], 20);
   EXPECT_DOUBLE_EQ(summary["tokens"].get<double>(), 20.0 * 8 * 32);
   EXPECT_EQ(summary["params"]["total"], 10848);
-  for (auto key : {"6n", "6n_total", "litgpt", "chinchilla", "palm"}) EXPECT_GT(summary["flops"][key].get<double>(), 0);
+  for (auto key : {"6n", "6n_total", "litgpt", "chinchilla", "palm"})
+    EXPECT_GT(summary["flops"][key].get<double>(), 0);
   EXPECT_TRUE(summary["final_val_loss"].is_number());
   EXPECT_EQ(summary["config"]["model"]["n_layer"], 2);
   EXPECT_TRUE(fs::exists(run / "config.yaml"));
@@ -81,7 +85,9 @@ TEST_F(TrainE2E, ResumeIsBitExact) {
   auto straight = *dir_ / "straight", resumed = *dir_ / "resumed";
   std::string out;
   ASSERT_EQ(run_cli("train " + debug("--out " + straight.string()), &out), 0) << out;
-  ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --stop-after-step 10"), &out), 0) << out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --stop-after-step 10"), &out),
+            0)
+      << out;
   EXPECT_EQ(read_json(resumed / "summary.json")["status"], "paused");  // not finished: resumable
   EXPECT_EQ(losses_of(resumed).size(), 10u);
   ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --resume"), &out), 0) << out;
@@ -94,12 +100,14 @@ TEST_F(TrainE2E, ResumeIsBitExact) {
 TEST_F(TrainE2E, SigkillDuringACheckpointKeepsThePreviousOne) {
   auto run = *dir_ / "killed";
   // A model large enough that each checkpoint write takes a while, checkpointed every step.
-  std::string args = debug("--out " + run.string() +
-                           " --set model.n_embd=256 --set model.n_head=4 --set model.n_layer=4"
-                           " --set train.steps=200 --set train.batch_size=2 --set checkpoint.every=1");
+  std::string args =
+      debug("--out " + run.string() +
+            " --set model.n_embd=256 --set model.n_head=4 --set model.n_layer=4"
+            " --set train.steps=200 --set train.batch_size=2 --set checkpoint.every=1");
   pid_t pid = fork();
   if (pid == 0) {
-    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " + args + " >/dev/null 2>&1";
+    std::string cmd =
+        std::string(SCALELAB_BINARY_DIR) + "/scalelab train " + args + " >/dev/null 2>&1";
     execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), (char*)nullptr);
     _exit(127);
   }
@@ -124,7 +132,10 @@ TEST_F(TrainE2E, SigkillDuringACheckpointKeepsThePreviousOne) {
   ASSERT_TRUE(killed_mid_write) << "never saw a checkpoint being written";
   ASSERT_TRUE(WIFSIGNALED(status));
   std::string out;
-  ASSERT_EQ(run_cli("train " + args + " --set train.steps=" + std::to_string(200) + " --resume --stop-after-step 1000", &out), 0)
+  ASSERT_EQ(run_cli("train " + args + " --set train.steps=" + std::to_string(200) +
+                        " --resume --stop-after-step 1000",
+                    &out),
+            0)
       << out;
   EXPECT_NE(out.find("resuming"), std::string::npos) << out;
   EXPECT_EQ(read_json(run / "summary.json")["steps"], 200);
@@ -132,18 +143,24 @@ TEST_F(TrainE2E, SigkillDuringACheckpointKeepsThePreviousOne) {
 
 TEST_F(TrainE2E, BadInputsGiveOneClearLine) {
   std::map<std::string, std::string> cases = {
-      {debug("--set model.vocab_size=100 --out " + (*dir_ / "v").string()), "model.vocab_size: 100 is smaller than the dataset's vocabulary"},
+      {debug("--set model.vocab_size=100 --out " + (*dir_ / "v").string()),
+       "model.vocab_size: 100 is smaller than the dataset's vocabulary"},
       {debug("--set model.block_size=1000000 --out " + (*dir_ / "b").string()), "block_size"},
-      {std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --set data.path=/nonexistent/ds --out " + (*dir_ / "m").string(), "/nonexistent/ds"},
+      {std::string(SCALELAB_SOURCE_DIR) +
+           "/configs/debug.yaml --set data.path=/nonexistent/ds --out " + (*dir_ / "m").string(),
+       "/nonexistent/ds"},
       {debug("--out /proc/scalelab_run"), "/proc/scalelab_run"},
       {debug("--resume --out " + (*dir_ / "never").string()), "found no checkpoint"},
-      {std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --out " + (*dir_ / "nopath").string(), "data.path: not set"},
+      {std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --out " +
+           (*dir_ / "nopath").string(),
+       "data.path: not set"},
   };
   for (const auto& [args, expected] : cases) {
     std::string out;
     EXPECT_EQ(run_cli("train " + args, &out), 1) << args << "\n" << out;
     EXPECT_NE(out.find("scalelab: error: "), std::string::npos) << out;
-    EXPECT_NE(out.find(expected), std::string::npos) << "expected '" << expected << "' in:\n" << out;
+    EXPECT_NE(out.find(expected), std::string::npos) << "expected '" << expected << "' in:\n"
+                                                     << out;
     EXPECT_EQ(out.find("Exception raised from"), std::string::npos) << out;
   }
 }
@@ -162,7 +179,9 @@ TEST(TrainKjv, LearnsBelowTheUnigramEntropy) {
     while (!corpus.empty() && corpus.back() == '\n') corpus.pop_back();
   }
   const std::string dataset = (dir / "kjv").string();
-  ASSERT_EQ(run_cli("prepare --input " + corpus + " --out " + dataset + " --tokenizer byte", &out), 0) << out;
+  ASSERT_EQ(run_cli("prepare --input " + corpus + " --out " + dataset + " --tokenizer byte", &out),
+            0)
+      << out;
 
   // Unigram entropy of the validation bytes, in nats.
   data::ValLoader val(dataset, 128, 0);
@@ -176,8 +195,13 @@ TEST(TrainKjv, LearnsBelowTheUnigramEntropy) {
 
   auto run = dir / "run";
   ASSERT_EQ(run_cli("train " SCALELAB_SOURCE_DIR "/configs/tiny.yaml --set data.path=" + dataset +
-                        " --set model.n_layer=2 --set model.n_embd=32 --set model.n_head=2 --set model.block_size=64"
-                        " --set train.steps=300 --set optim.lr=1e-2 --set optim.min_lr=1e-3 --set eval.every=0 --out " + run.string(), &out), 0)
+                        " --set model.n_layer=2 --set model.n_embd=32 --set model.n_head=2 --set "
+                        "model.block_size=64"
+                        " --set train.steps=300 --set optim.lr=1e-2 --set optim.min_lr=1e-3 --set "
+                        "eval.every=0 --out " +
+                        run.string(),
+                    &out),
+            0)
       << out;
   double val_loss = read_json(run / "summary.json")["final_val_loss"].get<double>();
   std::printf("unigram entropy %.3f nats, val loss %.3f nats\n", entropy, val_loss);
@@ -232,10 +256,15 @@ TEST_F(TrainE2E, FormatsDocMatchesWhatTrainWrites) {
   const auto finished = *dir_ / "formats_finished", paused = *dir_ / "formats_paused",
              diverged = *dir_ / "formats_diverged";
   ASSERT_EQ(run_cli("train " + debug("--out " + finished.string()), &out), 0) << out;
-  ASSERT_EQ(run_cli("train " + debug("--out " + paused.string() + " --stop-after-step 5"), &out), 0) << out;
-  EXPECT_NE(run_cli("train " + debug("--out " + diverged.string() + " --set optim.lr=1e30 --set optim.min_lr=0"), &out), 0);
+  ASSERT_EQ(run_cli("train " + debug("--out " + paused.string() + " --stop-after-step 5"), &out), 0)
+      << out;
+  EXPECT_NE(run_cli("train " + debug("--out " + diverged.string() +
+                                     " --set optim.lr=1e30 --set optim.min_lr=0"),
+                    &out),
+            0);
   EXPECT_NE(out.find("loss became"), std::string::npos) << out;
-  for (const auto& [run, status] : {std::pair{finished, "finished"}, {paused, "paused"}, {diverged, "diverged"}}) {
+  for (const auto& [run, status] :
+       {std::pair{finished, "finished"}, {paused, "paused"}, {diverged, "diverged"}}) {
     const auto summary = read_json(run / "summary.json");
     EXPECT_EQ(summary["status"], status);
     for (const auto& [field, written_for] : summary_fields)
@@ -267,7 +296,8 @@ TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
   const size_t stop_at = std::uniform_int_distribution<size_t>(3, 40)(rng);  // lines logged first
   pid_t pid = fork();
   if (pid == 0) {
-    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " + debug("--out " + stopped.string() + args);
+    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " +
+                      debug("--out " + stopped.string() + args);
     execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), (char*)nullptr);
     _exit(127);
   }
@@ -285,8 +315,10 @@ TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
   const int64_t steps = summary["steps"].get<int64_t>();
   EXPECT_GE(steps, int64_t(stop_at));
   EXPECT_LT(steps, 60);
-  EXPECT_TRUE(fs::exists(checkpoint_path(stopped.string(), steps))) << "no checkpoint at step " << steps;
-  ASSERT_EQ(run_cli("train " + debug("--out " + stopped.string() + args + " --resume"), &out), 0) << out;
+  EXPECT_TRUE(fs::exists(checkpoint_path(stopped.string(), steps)))
+      << "no checkpoint at step " << steps;
+  ASSERT_EQ(run_cli("train " + debug("--out " + stopped.string() + args + " --resume"), &out), 0)
+      << out;
   const auto a = losses_of(straight), b = losses_of(stopped);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
@@ -298,14 +330,17 @@ TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
 TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
   std::string out;
   const auto huge = *dir_ / "huge";
-  EXPECT_EQ(run_cli("train " + debug("--set model.n_embd=1000000 --out " + huge.string()), &out), 1) << out;
+  EXPECT_EQ(run_cli("train " + debug("--set model.n_embd=1000000 --out " + huge.string()), &out), 1)
+      << out;
   EXPECT_NE(out.find("need at least"), std::string::npos) << out;
   EXPECT_NE(out.find("GB of memory available"), std::string::npos) << out;
   EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(huge));
 
   const auto failed_start = *dir_ / "failed_start";
-  EXPECT_EQ(run_cli("train " + debug("--init-from /nonexistent/run --out " + failed_start.string()), &out), 1);
+  EXPECT_EQ(run_cli("train " + debug("--init-from /nonexistent/run --out " + failed_start.string()),
+                    &out),
+            1);
   EXPECT_NE(out.find("--init-from found no checkpoint"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(failed_start)) << "a failed start left a run folder behind";
 
@@ -321,7 +356,8 @@ TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
   while (std::chrono::steady_clock::now() < deadline && losses_of(shared).empty())
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(run_cli("train " + debug("--force --out " + shared.string()), &out), 1);
-  EXPECT_NE(out.find("another `scalelab train` is writing this run folder"), std::string::npos) << out;
+  EXPECT_NE(out.find("another `scalelab train` is writing this run folder"), std::string::npos)
+      << out;
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first trainer was disturbed";

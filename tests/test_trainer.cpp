@@ -1,4 +1,5 @@
-// trainer/: schedules against their formulas, fused AdamW against LibTorch's own AdamW, checkpoints.
+// trainer/: schedules against their formulas, fused AdamW against LibTorch's own AdamW,
+// checkpoints.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,7 +18,8 @@ TEST(Schedule, WarmupThenCosineToMinLr) {
   OptimConfig o;
   o.lr = 1e-3, o.min_lr = 1e-4;
   const int64_t total = 110;
-  for (int64_t i = 0; i < 10; ++i) EXPECT_DOUBLE_EQ(learning_rate(s, o, i, total), 1e-3 * (i + 1) / 10);
+  for (int64_t i = 0; i < 10; ++i)
+    EXPECT_DOUBLE_EQ(learning_rate(s, o, i, total), 1e-3 * (i + 1) / 10);
   EXPECT_DOUBLE_EQ(learning_rate(s, o, 10, total), 1e-3);
   EXPECT_NEAR(learning_rate(s, o, total - 1, total), 1e-4, 1e-15);
   for (int64_t i = 10; i < total; ++i) {
@@ -69,12 +71,14 @@ TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
   FusedAdamW fused(ours, c);
   // LibTorch's AdamW with two groups: decay for the matrix, none for the vector.
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(std::vector<torch::Tensor>{ref[0]},
-                      std::make_unique<torch::optim::AdamWOptions>(
-                          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1)));
-  groups.emplace_back(std::vector<torch::Tensor>{ref[1]},
-                      std::make_unique<torch::optim::AdamWOptions>(
-                          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.0)));
+  groups.emplace_back(
+      std::vector<torch::Tensor>{ref[0]},
+      std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1)));
+  groups.emplace_back(
+      std::vector<torch::Tensor>{ref[1]},
+      std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(1e-2).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.0)));
   torch::optim::AdamW reference(groups);
   for (int step = 0; step < 5; ++step) {
     const double lr = 1e-2 * (step + 1);
@@ -83,11 +87,13 @@ TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
       ours[i].mutable_grad() = g.clone();
       ref[i].mutable_grad() = g.clone();
     }
-    for (auto& group : reference.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    for (auto& group : reference.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     fused.step(lr);
     reference.step();
     for (size_t i = 0; i < ours.size(); ++i)
-      EXPECT_TRUE(torch::allclose(ours[i], ref[i], 1e-6, 1e-7)) << "step " << step << " param " << i;
+      EXPECT_TRUE(torch::allclose(ours[i], ref[i], 1e-6, 1e-7))
+          << "step " << step << " param " << i;
   }
 }
 

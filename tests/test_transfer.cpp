@@ -12,7 +12,9 @@ namespace {
 
 // Hernandez et al. 2021 text->python: alpha 0.18, beta 0.38; k chosen so D_T ~ D_F here.
 const double kK = 500.0, kAlpha = 0.18, kBeta = 0.38;
-double scratch_loss(double N, double D) { return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3); }
+double scratch_loss(double N, double D) {
+  return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3);
+}
 
 }  // namespace
 
@@ -22,14 +24,22 @@ TEST(Transfer, RecoversEffectiveDataTransferred) {
   for (double N : {1e6, 4e6, 1.6e7}) {
     // Scratch runs at this N from 1e5 to 1e11 tokens, covering every fine-tuned loss.
     for (double D = 1e5; D < 2e11; D *= 3)
-      synth::write_run(root, {"scratch" + std::to_string(id++), N, D, 0, {{"study", "transfer"}, {"role", "scratch"}},
+      synth::write_run(root, {"scratch" + std::to_string(id++),
+                              N,
+                              D,
+                              0,
+                              {{"study", "transfer"}, {"role", "scratch"}},
                               [N](double t) { return scratch_loss(N, t); }});
     for (double D_F : {1e6, 1e7, 1e8}) {
       const double D_T = kK * std::pow(D_F, kAlpha) * std::pow(N, kBeta);
       const double L = scratch_loss(N, D_F + D_T);
-      synth::write_run(root, {"ft" + std::to_string(id++), N, D_F, 0,
-                                {{"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", D_F}},
-                                [L](double) { return L; }});
+      synth::write_run(root,
+                       {"ft" + std::to_string(id++),
+                        N,
+                        D_F,
+                        0,
+                        {{"study", "transfer"}, {"role", "finetune"}, {"finetune_tokens", D_F}},
+                        [L](double) { return L; }});
     }
   }
   auto set = read_runs(root.string());
@@ -42,7 +52,9 @@ TEST(Transfer, RecoversEffectiveDataTransferred) {
 
 TEST(Transfer, MissingRolesAreAnError) {
   auto root = synth::fresh_dir("transfer_missing");
-  synth::write_run(root, {"s", 1e6, 1e9, 0, {{"study", "transfer"}, {"role", "scratch"}}, [](double) { return 3.0; }});
+  synth::write_run(
+      root,
+      {"s", 1e6, 1e9, 0, {{"study", "transfer"}, {"role", "scratch"}}, [](double) { return 3.0; }});
   auto set = read_runs(root.string());
   try {
     fit_transfer(set.runs, ParamCount::total, {});

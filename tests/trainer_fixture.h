@@ -18,7 +18,8 @@ namespace scalelab::test_util {
 namespace fs = std::filesystem;
 
 inline fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("scalelab_test_" + name + "_" + std::to_string(::getpid()));
+  fs::path p =
+      fs::temp_directory_path() / ("scalelab_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
@@ -27,8 +28,9 @@ inline fs::path temp_dir(const std::string& name) {
 // Deterministic pseudo-English: words drawn from a small vocabulary with a fixed LCG, so the
 // dataset (and the checked-in loss trace) never depends on the platform's <random>.
 inline std::string synthetic_text(int n_docs, int words_per_doc, uint32_t seed) {
-  static const char* words[] = {"the", "and", "of", "to", "in", "that", "he", "shall", "unto", "for",
-                                "his", "a", "they", "be", "is", "with", "not", "all", "thou", "lord"};
+  static const char* words[] = {"the",   "and",  "of",  "to",  "in",   "that", "he",
+                                "shall", "unto", "for", "his", "a",    "they", "be",
+                                "is",    "with", "not", "all", "thou", "lord"};
   std::string text;
   uint32_t state = seed;
   for (int d = 0; d < n_docs; ++d) {

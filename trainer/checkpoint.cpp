@@ -15,8 +15,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-torch::Tensor scalar(double v) { return torch::tensor(v, torch::kFloat64); }
-torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
+torch::Tensor scalar(double v) {
+  return torch::tensor(v, torch::kFloat64);
+}
+torch::Tensor scalar(int64_t v) {
+  return torch::tensor(v, torch::kInt64);
+}
 
 }  // namespace
 
@@ -45,7 +49,8 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
   } catch (const c10::Error& e) {
     std::error_code ec;
     fs::remove(tmp_path, ec);
-    throw std::runtime_error(final_path + ": cannot write the checkpoint (" + e.what_without_backtrace() +
+    throw std::runtime_error(final_path + ": cannot write the checkpoint (" +
+                             e.what_without_backtrace() +
                              "); is the disk full? The previous checkpoint is kept");
   }
   fs::rename(tmp_path, final_path);  // atomic on POSIX: readers see the old or the new file
@@ -56,15 +61,18 @@ TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* opti
                            std::string* config_yaml) {
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path, torch::Device(torch::kCPU));  // whatever device wrote it; copied to ours below
+    archive.load_from(
+        path, torch::Device(torch::kCPU));  // whatever device wrote it; copied to ours below
   } catch (const c10::Error& e) {
-    throw std::runtime_error(path + ": not a readable checkpoint (" + e.what_without_backtrace() + ")");
+    throw std::runtime_error(path + ": not a readable checkpoint (" + e.what_without_backtrace() +
+                             ")");
   }
   torch::NoGradGuard no_grad;
   for (auto& item : model->named_parameters()) {
     torch::Tensor t;
     if (!archive.try_read("model/" + item.key(), t))
-      throw std::runtime_error(path + ": has no parameter '" + item.key() + "' (a different model?)");
+      throw std::runtime_error(path + ": has no parameter '" + item.key() +
+                               "' (a different model?)");
     if (t.sizes() != item.value().sizes())
       throw std::runtime_error(path + ": parameter '" + item.key() + "' has shape " +
                                c10::str(t.sizes()) + ", the model expects " +

@@ -18,8 +18,8 @@ inline constexpr int kCheckpointFormatVersion = 2;
 
 // Everything the loop needs to continue exactly where it stopped.
 struct TrainState {
-  int64_t step = 0;     // optimizer steps completed
-  double tokens = 0;    // training tokens consumed
+  int64_t step = 0;   // optimizer steps completed
+  double tokens = 0;  // training tokens consumed
   double wall_time_s = 0;
   double best_val_loss = std::numeric_limits<double>::infinity();
   double last_val_loss = std::numeric_limits<double>::quiet_NaN();

@@ -17,7 +17,8 @@ DeviceChoice choose_device(const TrainConfig& t) {
   const bool cuda_available = torch::cuda::is_available();
   bool want_cuda = t.device == "auto" ? cuda_available : t.device.rfind("cuda", 0) == 0;
   if (want_cuda && !cuda_available)
-    throw std::runtime_error("train.device: '" + t.device + "' asked for CUDA, but no CUDA device is available");
+    throw std::runtime_error("train.device: '" + t.device +
+                             "' asked for CUDA, but no CUDA device is available");
   if (want_cuda) {
     d.device = t.device == "auto" ? torch::Device(torch::kCUDA, 0) : torch::Device(t.device);
     if (d.device.index() < 0) d.device = torch::Device(torch::kCUDA, 0);
@@ -32,12 +33,14 @@ DeviceChoice choose_device(const TrainConfig& t) {
   } else {
     d.device_name = "cpu";
   }
-  d.bf16 = t.precision == Precision::bf16 || (t.precision == Precision::auto_ && d.device.is_cuda());
+  d.bf16 =
+      t.precision == Precision::bf16 || (t.precision == Precision::auto_ && d.device.is_cuda());
   if (d.bf16 && !d.device.is_cuda())
     throw std::runtime_error("train.precision: bf16 autocast is for CUDA; use fp32 on CPU");
   // fp32 matmuls on CUDA run as TF32 (set by the trainer), so that is the peak they are held to.
   d.precision = d.bf16 ? "bf16" : (d.device.is_cuda() ? "tf32" : "fp32");
-  if (auto gpu = gpu_for_device_name(d.device_name)) d.table_peak_flops = peak_flops(*gpu, d.precision);
+  if (auto gpu = gpu_for_device_name(d.device_name))
+    d.table_peak_flops = peak_flops(*gpu, d.precision);
   return d;
 }
 

@@ -13,9 +13,9 @@ namespace scalelab {
 
 struct DeviceChoice {
   torch::Device device{torch::kCPU};
-  bool bf16 = false;           // autocast matmuls to bf16
-  std::string device_name;     // "cpu" or the CUDA device's name
-  std::string precision;       // "bf16" or "fp32" (the peak-table column)
+  bool bf16 = false;                       // autocast matmuls to bf16
+  std::string device_name;                 // "cpu" or the CUDA device's name
+  std::string precision;                   // "bf16" or "fp32" (the peak-table column)
   std::optional<double> table_peak_flops;  // from core/hardware.h; none for CPUs
 };
 

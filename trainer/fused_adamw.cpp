@@ -27,8 +27,8 @@ void FusedAdamW::step(double lr) {
       grads.push_back(p.grad());
     }
     torch::_foreach_add_(g.steps, 1.0);  // the fused kernel reads, not increments, the step count
-    at::_fused_adamw_(g.params, grads, g.exp_avgs, g.exp_avg_sqs, /*max_exp_avg_sqs=*/{}, g.steps, lr,
-                      config_.beta1, config_.beta2, g.weight_decay, config_.eps,
+    at::_fused_adamw_(g.params, grads, g.exp_avgs, g.exp_avg_sqs, /*max_exp_avg_sqs=*/{}, g.steps,
+                      lr, config_.beta1, config_.beta2, g.weight_decay, config_.eps,
                       /*amsgrad=*/false, /*maximize=*/false);
   }
 }

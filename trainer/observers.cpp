@@ -7,7 +7,9 @@
 namespace scalelab {
 namespace {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string duration_text(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -18,7 +20,9 @@ std::string duration_text(double s) {
 
 }  // namespace
 
-double RunClock::elapsed_s() const { return before_s_ + seconds_since(start_); }
+double RunClock::elapsed_s() const {
+  return before_s_ + seconds_since(start_);
+}
 
 MetricsLog::MetricsLog(TrainSession& session, const RunClock& clock)
     : s_(session),
@@ -26,11 +30,13 @@ MetricsLog::MetricsLog(TrainSession& session, const RunClock& clock)
       per_token_(all_training_flops(session.config.model)),
       palm_per_token_(training_flops_per_token(session.config.model, FlopConvention::palm)) {
   if (s_.rank0())
-    writer_.emplace(s_.options.resume ? MetricsWriter::resumed(s_.options.run_dir, s_.state.metrics_bytes)
-                                      : MetricsWriter::fresh(s_.options.run_dir));
+    writer_.emplace(s_.options.resume
+                        ? MetricsWriter::resumed(s_.options.run_dir, s_.state.metrics_bytes)
+                        : MetricsWriter::fresh(s_.options.run_dir));
   if (s_.options.measure_peak) {
     measured_peak_ = measure_matmul_peak(s_.dev);
-    log::info(log::format("[mfu] measured %s matmul peak: %.3g FLOP/s", s_.dev.precision.c_str(), *measured_peak_));
+    log::info(log::format("[mfu] measured %s matmul peak: %.3g FLOP/s", s_.dev.precision.c_str(),
+                          *measured_peak_));
   }
 }
 
@@ -52,23 +58,37 @@ void MetricsLog::after_step(const StepResult& r, bool last) {
   if (st.step % s_.config.log.every != 0 && !last) return;
   synchronize(s_.dev.device);
   const double tokens_per_s = interval_tokens_ / std::max(seconds_since(interval_start_), 1e-9);
-  TrainMetrics m{st.step, st.tokens, r.loss, r.lr, r.grad_norm, tokens_per_s, clock_.elapsed_s(),
-                 mfu(tokens_per_s, s_.dev.table_peak_flops), std::nullopt, flops_at(st.tokens)};
+  TrainMetrics m{st.step,
+                 st.tokens,
+                 r.loss,
+                 r.lr,
+                 r.grad_norm,
+                 tokens_per_s,
+                 clock_.elapsed_s(),
+                 mfu(tokens_per_s, s_.dev.table_peak_flops),
+                 std::nullopt,
+                 flops_at(st.tokens)};
   if (measured_peak_) m.mfu_measured = mfu(tokens_per_s, measured_peak_);
   if (writer_) writer_->write(metrics_line(m));
-  const double remaining = (s_.total_steps - st.step) * tokens_per_step(s_.config) / std::max(tokens_per_s, 1e-9);
-  const auto shown = mfu(tokens_per_s, s_.dev.table_peak_flops ? s_.dev.table_peak_flops : measured_peak_);
+  const double remaining =
+      (s_.total_steps - st.step) * tokens_per_step(s_.config) / std::max(tokens_per_s, 1e-9);
+  const auto shown =
+      mfu(tokens_per_s, s_.dev.table_peak_flops ? s_.dev.table_peak_flops : measured_peak_);
   log::info(log::format("[train] step %ld/%ld | loss %.4f | lr %.2e | %.0f tok/s | MFU %s | ETA %s",
                         (long)st.step, (long)s_.total_steps, r.loss, r.lr, tokens_per_s,
-                        shown ? log::format("%.1f%%", 100 * *shown).c_str() : "n/a", duration_text(remaining).c_str()));
+                        shown ? log::format("%.1f%%", 100 * *shown).c_str() : "n/a",
+                        duration_text(remaining).c_str()));
   interval_start_ = Clock::now();
   interval_tokens_ = 0;
 }
 
 void MetricsLog::eval_line(double val_loss) {
   const TrainState& st = s_.state;
-  if (writer_) writer_->write(metrics_line(EvalMetrics{st.step, st.tokens, val_loss, clock_.elapsed_s(), flops_at(st.tokens)}));
-  log::info(log::format("[eval] step %ld | val_loss %.4f | best %.4f", (long)st.step, val_loss, st.best_val_loss));
+  if (writer_)
+    writer_->write(metrics_line(
+        EvalMetrics{st.step, st.tokens, val_loss, clock_.elapsed_s(), flops_at(st.tokens)}));
+  log::info(log::format("[eval] step %ld | val_loss %.4f | best %.4f", (long)st.step, val_loss,
+                        st.best_val_loss));
 }
 
 Evaluator::Evaluator(TrainSession& session, StepRunner& runner, MetricsLog& log)
@@ -90,7 +110,8 @@ bool Evaluator::after_step(bool last) {
   const int64_t patience = s_.config.eval.early_stop_patience;
   if (patience > 0 && st.evals_since_best >= patience) {
     stopped_ = true;
-    log::info(log::format("[eval] early stop: no improvement in %ld evaluations", (long)st.evals_since_best));
+    log::info(log::format("[eval] early stop: no improvement in %ld evaluations",
+                          (long)st.evals_since_best));
   }
   return stopped_;
 }
@@ -114,7 +135,8 @@ SessionPause Checkpointer::after_step(bool last, bool stopping) {
   p.signal = last || stopping ? 0 : agreed_signal();
   p.pause = !last && !stopping && (p.signal != 0 || (stop_after > 0 && st.step >= stop_after));
   const bool by_time = c.every_seconds > 0 && clock_.elapsed_s() - last_save_s_ >= c.every_seconds;
-  const bool due = (c.every > 0 && st.step % c.every == 0) || by_time || last || stopping || p.pause;
+  const bool due =
+      (c.every > 0 && st.step % c.every == 0) || by_time || last || stopping || p.pause;
   if (s_.rank0() && due) {
     save_checkpoint(s_.options.run_dir, s_.model, s_.optimizer, st, s_.config_yaml, c.keep);
     last_save_s_ = clock_.elapsed_s();

@@ -51,21 +51,27 @@ RunSummary end_run(TrainSession& s, const MetricsLog& log, const RunClock& clock
   if (!s.rank0()) return summary;
   write_summary(s.options.run_dir, summary);
   if (stop_signal != 0)
-    log::info(log::format("[train] %s: stopped after step %ld with a checkpoint; continue with --resume",
-                          signal_name(stop_signal).c_str(), (long)s.state.step));
+    log::info(
+        log::format("[train] %s: stopped after step %ld with a checkpoint; continue with --resume",
+                    signal_name(stop_signal).c_str(), (long)s.state.step));
   else if (status == RunStatus::paused)
-    log::info(log::format("[train] paused after step %ld; continue with --resume", (long)s.state.step));
+    log::info(
+        log::format("[train] paused after step %ld; continue with --resume", (long)s.state.step));
   else if (status != RunStatus::diverged)
-    log::info(log::format("[train] done: %s, val_loss %.4f (best %.4f), %.0f tok/s, %.0fs", enum_name(status).c_str(),
-                          summary.final_val_loss, summary.best_val_loss, summary.tokens_per_s, summary.wall_time_s));
+    log::info(log::format("[train] done: %s, val_loss %.4f (best %.4f), %.0f tok/s, %.0fs",
+                          enum_name(status).c_str(), summary.final_val_loss, summary.best_val_loss,
+                          summary.tokens_per_s, summary.wall_time_s));
   log::tee_to_file("");
   return summary;
 }
 
-void end_diverged(TrainSession& s, const MetricsLog& log, const RunClock& clock, const StepResult& step) {
-  const std::string what = std::isfinite(step.loss) ? "finite but the gradient norm is not" : std::to_string(step.loss);
+void end_diverged(TrainSession& s, const MetricsLog& log, const RunClock& clock,
+                  const StepResult& step) {
+  const std::string what =
+      std::isfinite(step.loss) ? "finite but the gradient norm is not" : std::to_string(step.loss);
   const std::string message = log::format(
-      "[train] loss became %s at step %ld; the run stopped. The last good checkpoint is kept in %s; lower "
+      "[train] loss became %s at step %ld; the run stopped. The last good checkpoint is kept in "
+      "%s; lower "
       "optim.lr or raise schedule.warmup_steps",
       what.c_str(), (long)s.state.step + 1, checkpoint_dir(s.options.run_dir).c_str());
   end_run(s, log, clock, RunStatus::diverged, message);
@@ -73,7 +79,8 @@ void end_diverged(TrainSession& s, const MetricsLog& log, const RunClock& clock,
 }
 
 std::string source_git_commit() {
-  std::string cmd = std::string("git -C '") + SCALELAB_SOURCE_DIR + "' rev-parse --short HEAD 2>/dev/null";
+  std::string cmd =
+      std::string("git -C '") + SCALELAB_SOURCE_DIR + "' rev-parse --short HEAD 2>/dev/null";
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[64];

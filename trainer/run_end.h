@@ -8,8 +8,8 @@
 namespace scalelab {
 
 // Writes summary.json (rank 0), logs the outcome and returns the summary.
-RunSummary end_run(TrainSession& session, const MetricsLog& log, const RunClock& clock, RunStatus status,
-                   const std::string& error = "", int stop_signal = 0);
+RunSummary end_run(TrainSession& session, const MetricsLog& log, const RunClock& clock,
+                   RunStatus status, const std::string& error = "", int stop_signal = 0);
 
 // A step whose loss or gradient norm is not finite: writes the diverged summary and throws
 // DivergedError naming the step; the last good checkpoint stays on disk.

@@ -45,10 +45,10 @@ void check_memory(const Config& config, const DeviceChoice& dev) {
   if (!dev.device.is_cpu()) return;  // the CUDA caching allocator reports its own out-of-memory
   const double need = training_state_bytes(config.model), have = available_host_memory();
   if (have > 0 && need > have)
-    throw ConfigError(log::format("model: N = %.3g parameters need at least %.3g GB for weights, gradients and "
-                                  "AdamW state (%.0f bytes each), more than the %.3g GB of memory available",
-                                  double(count_params(config.model).total), need / 1e9, kTrainingBytesPerParam,
-                                  have / 1e9));
+    throw ConfigError(log::format(
+        "model: N = %.3g parameters need at least %.3g GB for weights, gradients and "
+        "AdamW state (%.0f bytes each), more than the %.3g GB of memory available",
+        double(count_params(config.model).total), need / 1e9, kTrainingBytesPerParam, have / 1e9));
 }
 
 // The seed is set before the model is built, so a run's initial weights depend on it alone.
@@ -56,8 +56,8 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
                  const std::string& config_yaml) {
   check_memory(config, dev);
   if (options.rank == 0) {
-    claim_run_folder(options.run_dir, config_yaml, options.resume ? RunStart::resume : RunStart::fresh,
-                     options.force);
+    claim_run_folder(options.run_dir, config_yaml,
+                     options.resume ? RunStart::resume : RunStart::fresh, options.force);
     log::tee_to_file((std::filesystem::path(options.run_dir) / "log.txt").string());
   }
   torch::manual_seed(config.train.seed);
@@ -69,8 +69,9 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
 void check_vocab(const Config& config, const data::TrainLoader& loader) {
   if (loader.vocab_size() > config.model.vocab_size)
     throw ConfigError("model.vocab_size: " + std::to_string(config.model.vocab_size) +
-                      " is smaller than the dataset's vocabulary (" + std::to_string(loader.vocab_size()) + " in " +
-                      config.data.path + "/manifest.json)");
+                      " is smaller than the dataset's vocabulary (" +
+                      std::to_string(loader.vocab_size()) + " in " + config.data.path +
+                      "/manifest.json)");
 }
 
 }  // namespace
@@ -81,7 +82,8 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
       config_yaml(to_yaml(c)),
       layout(batch_layout(c, o.world_size)),
       total_steps(budget_steps(c)),
-      loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed), c.train.batch_size),
+      loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed),
+             c.train.batch_size),
       val_loader((check_vocab(c, loader), c.data.path), c.model.block_size, eval_windows(c)),
       dev(device_for(c)),
       folder_lock(o.rank == 0 ? o.run_dir : std::string()),
@@ -93,7 +95,8 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
   } else if (!o.init_from.empty()) {
     auto path = newest_checkpoint(o.init_from);
     if (!path)
-      throw std::runtime_error(o.init_from + ": --init-from found no checkpoint in " + checkpoint_dir(o.init_from));
+      throw std::runtime_error(o.init_from + ": --init-from found no checkpoint in " +
+                               checkpoint_dir(o.init_from));
     load_checkpoint(*path, model, nullptr);
     log::info("[train] initialised from " + *path);
   }
@@ -124,7 +127,8 @@ std::string TrainSession::resume_from_newest_intact(const std::string& run_dir) 
 std::unique_ptr<TrainSession> open_session(const Config& config, const TrainOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const bool folder_was_new = options.rank == 0 && (!fs::exists(options.run_dir) || fs::is_empty(options.run_dir, ec));
+  const bool folder_was_new =
+      options.rank == 0 && (!fs::exists(options.run_dir) || fs::is_empty(options.run_dir, ec));
   try {
     return std::make_unique<TrainSession>(config, options);
   } catch (...) {

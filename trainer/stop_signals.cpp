@@ -27,7 +27,9 @@ StopSignals::~StopSignals() {
   for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous_[i], nullptr);
 }
 
-int StopSignals::received() const { return g_received; }
+int StopSignals::received() const {
+  return g_received;
+}
 
 std::string signal_name(int signal_number) {
   switch (signal_number) {

@@ -20,11 +20,12 @@ RunSummary train(const Config& config, const TrainOptions& options) {
   MetricsLog metrics(s, clock);
   Evaluator evaluator(s, step_runner, metrics);
   Checkpointer checkpointer(s, clock);
-  log::info(log::format("[train] %s: N = %ld (non-embedding %ld), %ld steps x %ld sequences x %ld tokens on %s (%s)",
-                        options.run_dir.c_str(), (long)count_params(config.model).total,
-                        (long)count_params(config.model).non_embedding, (long)s.total_steps,
-                        (long)config.train.batch_size, (long)config.model.block_size, s.dev.device_name.c_str(),
-                        s.dev.precision.c_str()));
+  log::info(log::format(
+      "[train] %s: N = %ld (non-embedding %ld), %ld steps x %ld sequences x %ld tokens on %s (%s)",
+      options.run_dir.c_str(), (long)count_params(config.model).total,
+      (long)count_params(config.model).non_embedding, (long)s.total_steps,
+      (long)config.train.batch_size, (long)config.model.block_size, s.dev.device_name.c_str(),
+      s.dev.precision.c_str()));
   s.model->train();
 
   while (s.state.step < s.total_steps) {
@@ -43,7 +44,8 @@ RunSummary train(const Config& config, const TrainOptions& options) {
       return end_run(s, metrics, clock, RunStatus::paused, "", p.signal);
     if (stop) break;
   }
-  return end_run(s, metrics, clock, evaluator.stopped_early() ? RunStatus::early_stopped : RunStatus::finished);
+  return end_run(s, metrics, clock,
+                 evaluator.stopped_early() ? RunStatus::early_stopped : RunStatus::finished);
 }
 
 }  // namespace scalelab

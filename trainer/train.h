@@ -30,12 +30,13 @@ class GradientSync {
 
 struct TrainOptions {
   std::string run_dir;
-  bool resume = false;       // continue from the newest checkpoint
-  bool force = false;        // overwrite a finished run
-  std::string init_from;     // another run folder whose weights (not optimizer) start this one
-  bool measure_peak = false; // measure the device's matmul peak for a second MFU figure
+  bool resume = false;        // continue from the newest checkpoint
+  bool force = false;         // overwrite a finished run
+  std::string init_from;      // another run folder whose weights (not optimizer) start this one
+  bool measure_peak = false;  // measure the device's matmul peak for a second MFU figure
   nlohmann::json tags = nlohmann::json::object();  // copied into summary.json (sweeps use them)
-  int64_t stop_after_step = 0;  // > 0: checkpoint and end this session after that step (resume later)
+  int64_t stop_after_step =
+      0;  // > 0: checkpoint and end this session after that step (resume later)
   int rank = 0, world_size = 1;
   GradientSync* sync = nullptr;
 };

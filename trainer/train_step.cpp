@@ -40,7 +40,8 @@ double StepRunner::evaluate() {
   torch::NoGradGuard no_grad;
   s_.model->eval();
   const int64_t T = s_.block_size();
-  const int64_t rows = s_.config.eval.batch_size > 0 ? s_.config.eval.batch_size : s_.config.train.batch_size;
+  const int64_t rows =
+      s_.config.eval.batch_size > 0 ? s_.config.eval.batch_size : s_.config.train.batch_size;
   const int64_t n_windows = s_.val_loader.n_windows();
   std::vector<int64_t> buffer;
   double sum = 0;
