@@ -325,9 +325,9 @@ TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
   EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(stopped, "val_loss"));
 }
 
-// Failures that used to cost a run or its folder: a model that cannot fit, a failed start, a
-// second trainer on the folder, a damaged newest checkpoint.
-TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
+// A model whose weights, gradients and AdamW state cannot fit is refused with the numbers before
+// anything is allocated (it used to print a 25-frame backtrace from a refused 4 TB allocation).
+TEST_F(TrainE2E, AModelThatCannotFitIsRefusedWithTheNumbers) {
   std::string out;
   const auto huge = *dir_ / "huge";
   EXPECT_EQ(run_cli("train " + debug("--set model.n_embd=1000000 --out " + huge.string()), &out), 1)
@@ -336,14 +336,22 @@ TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
   EXPECT_NE(out.find("GB of memory available"), std::string::npos) << out;
   EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(huge));
+}
 
+// A start that fails after the run folder was claimed leaves no half folder behind.
+TEST_F(TrainE2E, AFailedStartLeavesNoRunFolder) {
+  std::string out;
   const auto failed_start = *dir_ / "failed_start";
   EXPECT_EQ(run_cli("train " + debug("--init-from /nonexistent/run --out " + failed_start.string()),
                     &out),
             1);
   EXPECT_NE(out.find("--init-from found no checkpoint"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(failed_start)) << "a failed start left a run folder behind";
+}
 
+// Two trainers on one --out: the second is refused while the first runs on undisturbed.
+TEST_F(TrainE2E, ASecondTrainerOnTheRunFolderIsRefused) {
+  std::string out;
   const auto shared = *dir_ / "shared_out";
   pid_t pid = fork();
   if (pid == 0) {
@@ -362,7 +370,11 @@ TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first trainer was disturbed";
   EXPECT_EQ(read_json(shared / "summary.json")["steps"], 400);
+}
 
+// A damaged newest checkpoint: --resume warns naming it and continues from the previous one.
+TEST_F(TrainE2E, ResumeFallsBackFromADamagedNewestCheckpoint) {
+  std::string out;
   const auto damaged = *dir_ / "damaged";
   const std::string args = " --set checkpoint.every=5 --out " + damaged.string();
   ASSERT_EQ(run_cli("train " + debug(args + " --stop-after-step 10"), &out), 0) << out;
@@ -372,4 +384,53 @@ TEST_F(TrainE2E, FailuresLoseNothingAndSayWhy) {
   EXPECT_NE(out.find("falling back to the previous checkpoint"), std::string::npos) << out;
   EXPECT_NE(out.find("at step 5"), std::string::npos) << out;
   EXPECT_EQ(read_json(damaged / "summary.json")["status"], "finished");
+}
+
+// A checkpoint write that fails (here a file-size limit, EFBIG, standing in for a full disk) is one
+// line naming the file and the reason, never an abort, and the previous checkpoint stays usable.
+TEST_F(TrainE2E, AFailedCheckpointWriteIsOneLineAndKeepsThePreviousOne) {
+  const auto run = *dir_ / "full_disk";
+  const std::string args = debug("--set checkpoint.every=1 --out " + run.string());
+  std::string out;
+  ASSERT_EQ(run_cli("train " + args + " --stop-after-step 5", &out), 0) << out;
+  const auto kept = checkpoint_path(run.string(), 5);
+  const auto limit_kb = std::max<uintmax_t>(8, fs::file_size(kept) / 1024 / 2);
+  const std::string cmd = "sh -c \"ulimit -f " + std::to_string(limit_kb) +
+                          "; trap '' XFSZ; exec " + std::string(SCALELAB_BINARY_DIR) +
+                          "/scalelab train " + args + " --resume\" 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  out.clear();
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("scalelab: error: "), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot write the checkpoint (File too large)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("terminate called"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(kept));
+  EXPECT_FALSE(fs::exists(checkpoint_path(run.string(), 6) + ".tmp"));
+  ASSERT_EQ(run_cli("train " + args + " --resume", &out), 0) << out;  // resumes from step 5
+  EXPECT_NE(out.find("at step 5"), std::string::npos) << out;
+  EXPECT_EQ(read_json(run / "summary.json")["status"], "finished");
+}
+
+// Checkpoints by wall time (checkpoint.every_seconds, default 10 minutes) as well as by steps, so
+// a run killed at a time limit loses little.
+TEST_F(TrainE2E, CheckpointsAreAlsoWrittenByWallTime) {
+  const auto run = *dir_ / "by_time";
+  std::string out;
+  ASSERT_EQ(
+      run_cli(
+          "train " + debug("--set checkpoint.every_seconds=1e-9 --set checkpoint.keep=100 --out " +
+                           run.string()),
+          &out),
+      0)
+      << out;
+  EXPECT_EQ(list_checkpoints(run.string()).size(), 20u);  // one after every step of the 20
+  const auto defaults = *dir_ / "by_default";
+  ASSERT_EQ(run_cli("train " + debug("--set checkpoint.keep=100 --out " + defaults.string()), &out),
+            0)
+      << out;
+  EXPECT_EQ(list_checkpoints(defaults.string()).size(), 1u);  // a short run: only the last
 }

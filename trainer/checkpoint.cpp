@@ -8,6 +8,12 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runfolder/checked_io.h"
 #include "runfolder/checkpoints.h"
 
 namespace scalelab {
@@ -20,6 +26,36 @@ torch::Tensor scalar(double v) {
 }
 torch::Tensor scalar(int64_t v) {
   return torch::tensor(v, torch::kInt64);
+}
+
+// Writes the archive to path.tmp through our own checked writer, then renames it over path. The
+// writer never reports a short write to LibTorch (whose stream writer then fails in a destructor
+// and aborts the process); it records the first error, and the error is thrown here, naming the
+// file and the reason (e.g. "No space left on device"), with the previous checkpoint kept.
+void write_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(io_error(tmp, "create the checkpoint", errno));
+  int error = 0;
+  archive.save_to([&](const void* data, size_t n) -> size_t {
+    for (size_t done = 0; error == 0 && done < n;) {
+      const ssize_t w = ::write(fd, static_cast<const char*>(data) + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0)
+        error = w < 0 ? errno : EIO;
+      else
+        done += size_t(w);
+    }
+    return n;
+  });
+  if (error == 0 && ::fsync(fd) != 0 && errno != EINVAL) error = errno;
+  ::close(fd);
+  if (error != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(io_error(path, "write the checkpoint", error) +
+                             (error == ENOSPC ? "" : "; the previous checkpoint is kept"));
+  }
+  fs::rename(tmp, path);  // atomic on POSIX: readers see the old or the new file
 }
 
 }  // namespace
@@ -43,17 +79,7 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
   archive.write("format_version", scalar(int64_t(kCheckpointFormatVersion)));
 
   const std::string final_path = checkpoint_path(run_dir, state.step);
-  const std::string tmp_path = final_path + ".tmp";
-  try {
-    archive.save_to(tmp_path);
-  } catch (const c10::Error& e) {
-    std::error_code ec;
-    fs::remove(tmp_path, ec);
-    throw std::runtime_error(final_path + ": cannot write the checkpoint (" +
-                             e.what_without_backtrace() +
-                             "); is the disk full? The previous checkpoint is kept");
-  }
-  fs::rename(tmp_path, final_path);  // atomic on POSIX: readers see the old or the new file
+  write_archive_atomic(archive, final_path);
   prune_checkpoints(run_dir, keep);
 }
 

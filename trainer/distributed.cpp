@@ -134,6 +134,10 @@ DataParallel::DataParallel(const LaunchEnv& env, const std::string& device,
     if (d.device.is_cuda()) {
 #ifdef SCALELAB_NCCL
       c10::cuda::set_device(d.device.index());  // NCCL binds each communicator to the current GPU
+      // A dead or stuck peer: abort the communicators and let the collective throw (mode 2,
+      // "clean up only"), so this rank ends with describe()'s one line and exit 1 like Gloo, not
+      // with the watchdog's process abort (mode 3, the default). A user's setting wins.
+      ::setenv("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2", /*overwrite=*/0);
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = options.timeout;  // the watchdog ends a rank whose collective exceeds it
       auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(d.store, env.rank, env.world_size, o);
