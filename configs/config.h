@@ -19,6 +19,10 @@ enum class Norm { rmsnorm, layernorm };
 enum class Mlp { swiglu, gelu };
 enum class PosEncoding { rope, learned, alibi };
 enum class Schedule { cosine, linear, constant, wsd };
+enum class DecayShape {
+  linear,
+  one_minus_sqrt
+};  // WSD cooldown: linear or 1 - sqrt (Hagele et al. 2024)
 enum class Precision { auto_, fp32, bf16 };
 enum class FlopConvention { six_n, six_n_total, litgpt, chinchilla, palm };
 
@@ -95,14 +99,16 @@ struct OptimConfig {
 struct ScheduleConfig {
   Schedule kind = Schedule::cosine;
   int64_t warmup_steps = 0;
-  double warmup_fraction = 0.0;  // used when warmup_steps is 0
-  double decay_fraction = 0.2;   // WSD: the final fraction of steps that decays
+  double warmup_fraction = 0.0;                 // used when warmup_steps is 0
+  double decay_fraction = 0.2;                  // WSD: the final fraction of steps that decays
+  DecayShape decay_shape = DecayShape::linear;  // WSD: how the lr falls to min_lr
   template <class V>
   void visit(V&& v) {
     v("kind", kind);
     v("warmup_steps", warmup_steps);
     v("warmup_fraction", warmup_fraction);
     v("decay_fraction", decay_fraction);
+    v("decay_shape", decay_shape);
   }
 };
 
@@ -194,6 +200,7 @@ std::string to_string(Norm);
 std::string to_string(Mlp);
 std::string to_string(PosEncoding);
 std::string to_string(Schedule);
+std::string to_string(DecayShape);
 std::string to_string(Precision);
 std::string to_string(FlopConvention);
 

@@ -35,6 +35,11 @@ struct EnumNames<Schedule> {
        {Schedule::wsd, "wsd"}}};
 };
 template <>
+struct EnumNames<DecayShape> {
+  static constexpr std::array<std::pair<DecayShape, const char*>, 2> values{
+      {{DecayShape::linear, "linear"}, {DecayShape::one_minus_sqrt, "1-sqrt"}}};
+};
+template <>
 struct EnumNames<Precision> {
   static constexpr std::array<std::pair<Precision, const char*>, 3> values{
       {{Precision::auto_, "auto"}, {Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}}};

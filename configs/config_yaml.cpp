@@ -171,6 +171,9 @@ std::string to_string(Mlp v) {
 std::string to_string(PosEncoding v) {
   return enum_name(v);
 }
+std::string to_string(DecayShape v) {
+  return enum_name(v);
+}
 std::string to_string(Schedule v) {
   return enum_name(v);
 }

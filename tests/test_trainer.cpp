@@ -6,57 +6,10 @@
 
 #include "trainer/checkpoint.h"
 #include "trainer/fused_adamw.h"
-#include "trainer/schedule.h"
+#include "core/schedule.h"
 #include "trainer_fixture.h"
 
 using namespace scalelab;
-
-TEST(Schedule, WarmupThenCosineToMinLr) {
-  ScheduleConfig s;
-  s.kind = Schedule::cosine;
-  s.warmup_steps = 10;
-  OptimConfig o;
-  o.lr = 1e-3, o.min_lr = 1e-4;
-  const int64_t total = 110;
-  for (int64_t i = 0; i < 10; ++i)
-    EXPECT_DOUBLE_EQ(learning_rate(s, o, i, total), 1e-3 * (i + 1) / 10);
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 10, total), 1e-3);
-  EXPECT_NEAR(learning_rate(s, o, total - 1, total), 1e-4, 1e-15);
-  for (int64_t i = 10; i < total; ++i) {
-    double p = double(i - 10) / 99.0;
-    EXPECT_NEAR(learning_rate(s, o, i, total), 1e-4 + 0.5 * 9e-4 * (1 + std::cos(M_PI * p)), 1e-15);
-  }
-}
-
-TEST(Schedule, LinearConstantAndFractionWarmup) {
-  ScheduleConfig s;
-  s.warmup_fraction = 0.1;
-  OptimConfig o;
-  o.lr = 2.0, o.min_lr = 0.0;
-  EXPECT_EQ(warmup_steps(s, 50), 5);
-  s.kind = Schedule::linear;
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 5, 50), 2.0);
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 49, 50), 0.0);
-  EXPECT_NEAR(learning_rate(s, o, 27, 50), 2.0 * (1 - 22.0 / 44.0), 1e-12);
-  s.kind = Schedule::constant;
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 49, 50), 2.0);
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 0, 50), 0.4);
-}
-
-TEST(Schedule, WarmupStableDecay) {
-  ScheduleConfig s;
-  s.kind = Schedule::wsd;
-  s.warmup_steps = 5;
-  s.decay_fraction = 0.2;
-  OptimConfig o;
-  o.lr = 1.0, o.min_lr = 0.1;
-  const int64_t total = 100;  // stable through step 79, then 20 decay steps
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 50, total), 1.0);
-  EXPECT_DOUBLE_EQ(learning_rate(s, o, 79, total), 1.0);
-  EXPECT_NEAR(learning_rate(s, o, 80, total), 1.0 - 0.9 * 1.0 / 20, 1e-12);
-  EXPECT_NEAR(learning_rate(s, o, 89, total), 1.0 - 0.9 * 10.0 / 20, 1e-12);
-  EXPECT_NEAR(learning_rate(s, o, 99, total), 0.1, 1e-12);
-}
 
 TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
   torch::manual_seed(0);

@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "trainer/observers.h"
 #include "trainer/run_end.h"
-#include "trainer/schedule.h"
+#include "core/schedule.h"
 #include "trainer/session.h"
 #include "trainer/train_step.h"
 
