@@ -10,6 +10,22 @@
 #include "analysis/transfer.h"
 
 namespace scalelab {
+namespace {
+
+bool has_tag(const Run& r, const char* key, const char* value) {
+  return r.tags.contains(key) && r.tags[key] == value;
+}
+
+// The runs that are points of a scaling curve: not the transfer study's (its own law), not the
+// trunks of a branched grid (constant-lr runs whose branches are the points).
+std::vector<Run> scaling_runs(const std::vector<Run>& runs) {
+  std::vector<Run> out;
+  for (const auto& r : runs)
+    if (!has_tag(r, "study", "transfer") && !has_tag(r, "branching", "trunk")) out.push_back(r);
+  return out;
+}
+
+}  // namespace
 
 FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
                         const RunReadOptions& ropts, ParamCount count) {
@@ -30,13 +46,20 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
   in.unfinished = std::move(set.unfinished);
   in.notes = std::move(set.notes);
   in.left_out = std::move(set.left_out);
-  std::vector<Run> main_runs;
-  for (const auto& r : in.runs)
-    if (!(r.tags.contains("study") && r.tags["study"] == "transfer")) main_runs.push_back(r);
+  const std::vector<Run> main_runs = scaling_runs(in.runs);
   in.points = run_points(main_runs, count);
-  if (main_runs.size() < in.runs.size())
-    in.notes.push_back(std::to_string(in.runs.size() - main_runs.size()) +
+  size_t n_transfer = 0, n_trunks = 0;
+  for (const auto& r : in.runs) {
+    n_transfer += has_tag(r, "study", "transfer");
+    n_trunks += has_tag(r, "branching", "trunk");
+  }
+  if (n_transfer > 0)
+    in.notes.push_back(std::to_string(n_transfer) +
                        " transfer-study run(s) used only by the transfer fit");
+  if (n_trunks > 0)
+    in.notes.push_back(
+        std::to_string(n_trunks) +
+        " trunk run(s) of a branched grid left out (each budget's point is its branch)");
   return in;
 }
 
@@ -44,9 +67,7 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
                                 std::vector<std::string>& skipped) {
   const bool all = law == FitLaw::all;
   std::vector<FitResult> out;
-  std::vector<Run> main_runs;
-  for (const auto& r : in.runs)
-    if (!(r.tags.contains("study") && r.tags["study"] == "transfer")) main_runs.push_back(r);
+  const std::vector<Run> main_runs = scaling_runs(in.runs);
   auto attempt = [&](const std::string& name, const auto& fn) {
     try {
       FitResult f = fn();

@@ -169,6 +169,8 @@ void add_sweep_command(CLI::App& app) {
 
     require_datasets(runs, o->only);
     sweep::require_gpus(ro.gpus);
+    if (const std::string s = sweep::savings_text(sweep::compute_savings(runs)); !s.empty())
+      std::fprintf(stderr, "[sweep] %s", s.c_str());
     const auto outcomes = sweep::run_all(runs, ro);
     if (o->json)
       std::printf("%s\n", sweep::outcome_json(outcomes, ro).dump(2).c_str());

@@ -10,7 +10,8 @@ namespace scalelab::cli {
 
 void add_train_command(CLI::App& app) {
   struct Options {
-    std::string config, out, init_from;
+    std::string config, out, init_from, branch_from;
+    std::vector<int64_t> checkpoint_steps;
     std::vector<std::string> overrides, tags;
     bool resume = false, force = false, measure_peak = false;
     int64_t stop_after = 0;
@@ -27,6 +28,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--force", opts->force, "Overwrite a finished run folder");
   cmd->add_option("--init-from", opts->init_from,
                   "Start from another run's weights (not its optimizer)");
+  cmd->add_option(
+      "--branch-from", opts->branch_from,
+      "Continue a trunk's checkpoint (RUN/checkpoints/step_K.pt: weights, optimizer, progress "
+      "and its metrics up to K) in this new run, with this run's schedule and budget");
+  cmd->add_option("--checkpoint-at", opts->checkpoint_steps,
+                  "Also checkpoint after these steps (a trunk's branch points), e.g. 800,1600")
+      ->delimiter(',')
+      ->check(FinitePositive);
   cmd->add_flag("--measure-peak", opts->measure_peak,
                 "Measure the device's matmul peak and report MFU against it too");
   cmd->add_option(
@@ -58,6 +67,11 @@ void add_train_command(CLI::App& app) {
     t.resume = opts->resume;
     t.force = opts->force;
     t.init_from = opts->init_from;
+    t.branch_from = opts->branch_from;
+    t.checkpoint_steps = opts->checkpoint_steps;
+    if (!t.branch_from.empty() && (t.resume || !t.init_from.empty()))
+      throw std::runtime_error(
+          "--branch-from: not with --resume or --init-from (a branch starts a new run)");
     t.measure_peak = opts->measure_peak;
     t.stop_after_step = opts->stop_after;
     for (const auto& tag : opts->tags) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "experiments/branching.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
 #include "runfolder/metrics.h"
@@ -117,6 +118,15 @@ double total_seconds(const std::vector<Run>& runs, const std::string& out_root,
 
 }  // namespace
 
+std::string savings_text(const ComputeSavings& s) {
+  if (s.n_trunks == 0) return "";
+  return log::format(
+      "branching: %d trunk(s), %d branches; the sweep trains %.3g FLOPs where independent runs "
+      "would train %.3g (%.2fx less compute)\n",
+      s.n_trunks, s.n_branches, s.flops_spent, s.flops_independent,
+      s.flops_independent / std::max(s.flops_spent, 1.0));
+}
+
 std::optional<Throughput> measure_throughput(const std::vector<Run>& runs,
                                              const std::string& binary, int threads,
                                              double timeout_s, std::string* why) {
@@ -171,7 +181,9 @@ double estimate_seconds(const Run& r, const Throughput& t) {
       evals * c.eval.n_batches *
       double(c.eval.batch_size > 0 ? c.eval.batch_size : c.train.batch_size) *
       double(c.model.block_size);
-  return (r.tokens + eval_tokens / 3) * f / rate;
+  const double own_tokens =
+      r.steps > 0 ? r.tokens * double(r.own_steps()) / double(r.steps) : r.tokens;
+  return (own_tokens + eval_tokens / 3) * f / rate;
 }
 
 std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_root,
@@ -184,6 +196,8 @@ std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_r
   double total_c = 0;
   for (const auto& r : runs) {
     std::string extra = r.parent.empty() ? "" : "<- " + r.parent + "  ";
+    if (r.branch_step >= 0)
+      extra = "<- " + r.parent + " at step " + std::to_string(r.branch_step) + "  ";
     for (const auto& [k, v] : r.tags) extra += k + "=" + v + " ";
     out += log::format("%-*s  %9.3g  %9.3g  %9.3g  %9.3g  %7ld  %8s  %-8s  %s\n", int(width),
                        r.name.c_str(), double(r.params.total), double(r.params.non_embedding),
@@ -196,6 +210,7 @@ std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_r
     for (const auto& w : r.warnings) out += "warning: " + r.name + ": " + w + "\n";
   out += log::format("%zu runs into %s; C under each run's train.flop_convention (total %.3g)\n",
                      runs.size(), out_root.c_str(), total_c);
+  out += savings_text(compute_savings(runs));
   if (t)
     out += log::format("estimated time for the runs not done: %s with %d job(s) at once (%s)\n",
                        duration(total_seconds(runs, out_root, *t) / std::max(1, jobs)).c_str(),
@@ -217,14 +232,24 @@ nlohmann::json dry_run_json(const std::vector<Run>& runs, const std::string& out
          {"flops", r.flops},
          {"flop_convention", to_string(r.config.train.flop_convention)},
          {"budget", r.budget > 0 ? nlohmann::json(r.budget) : nlohmann::json()},
-         {"init_from", r.parent},
+         {"init_from", r.branch_step >= 0 ? std::string() : r.parent},
+         {"branch_from", r.branch_step >= 0
+                             ? nlohmann::json({{"trunk", r.parent}, {"step", r.branch_step}})
+                             : nlohmann::json()},
+         {"trunk", r.trunk()},
          {"tags", tags},
          {"state", state_of(r, out_root)},
          {"estimated_s", t ? nlohmann::json(estimate_seconds(r, *t)) : nlohmann::json()},
          {"warnings", r.warnings}});
   }
+  const ComputeSavings savings = compute_savings(runs);
   return {{"out_root", out_root},
           {"runs", list},
+          {"compute",
+           {{"flops_spent", savings.flops_spent},
+            {"flops_independent", savings.flops_independent},
+            {"trunks", savings.n_trunks},
+            {"branches", savings.n_branches}}},
           {"jobs", jobs},
           {"throughput", t ? nlohmann::json(t->source) : nlohmann::json()},
           {"estimated_total_s",

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
+#include "runfolder/checkpoints.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {
@@ -75,8 +76,17 @@ std::vector<std::string> train_arguments(const Run& run, const std::string& out_
                                    dir.string()};
   if (resume)
     args.push_back("--resume");
+  else if (run.branch_step >= 0)
+    args.insert(args.end(),
+                {"--branch-from",
+                 checkpoint_path((fs::path(out_root) / run.parent).string(), run.branch_step)});
   else if (!run.parent.empty())
     args.insert(args.end(), {"--init-from", (fs::path(out_root) / run.parent).string()});
+  if (run.trunk()) {
+    std::string steps;
+    for (int64_t s : run.checkpoint_steps) steps += (steps.empty() ? "" : ",") + std::to_string(s);
+    args.insert(args.end(), {"--checkpoint-at", steps});
+  }
   for (const auto& [k, v] : run.tags) args.insert(args.end(), {"--tag", k + "=" + v});
   return args;
 }

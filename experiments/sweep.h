@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,8 +36,17 @@ struct Group {
   std::string init_from;  // template naming the parent run; empty = none
 };
 
+// `branching:` (one run, many budgets; Hagele et al. 2024): the runs that differ only in their
+// budget share one trunk at the stable lr, and each budget's branch decays from the trunk's
+// checkpoint at its own D minus the cooldown (experiments/README.md).
+struct Branching {
+  double cooldown = 0.2;                  // the fraction of each run's steps that decays
+  DecayShape shape = DecayShape::linear;  // linear | 1-sqrt
+};
+
 struct Spec {
-  std::string path;       // the sweep file
+  std::string path;  // the sweep file
+  std::optional<Branching> branching;
   std::string base_path;  // the base config, resolved against the sweep file's folder
   std::string base_text;
   std::string out_root;  // default --out-root; empty = runs/<sweep file stem>
@@ -59,6 +69,13 @@ struct Run {
   double flops = 0;                   // C = D x FLOPs per token under train.flop_convention
   double budget = 0;                  // tokens_from_flops' C, 0 when the budget was not derived
   std::vector<std::string> warnings;  // e.g. more tokens than the dataset holds
+  // Branching: a branch starts from its parent trunk's checkpoint at branch_step; a trunk
+  // checkpoints at every branch point of its branches.
+  int64_t branch_step = -1;
+  std::vector<int64_t> checkpoint_steps;
+  bool trunk() const { return !checkpoint_steps.empty(); }
+  // Steps this run trains itself (a branch inherits the ones before its branch point).
+  int64_t own_steps() const { return branch_step >= 0 ? steps - branch_step : steps; }
 };
 
 // Reads a sweep file (the base config path is relative to it).

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "experiments/branching.h"
 #include "experiments/derive.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
@@ -236,6 +237,7 @@ std::vector<Run> expand(const Spec& spec) {
   }
   std::stable_sort(runs.begin(), runs.end(),
                    [](const Run& a, const Run& b) { return a.level < b.level; });
+  if (spec.branching) apply_branching(*spec.branching, runs);
   check_dataset_sizes(runs);
   return runs;
 }

@@ -3,12 +3,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "configs/config_enums.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
 
@@ -69,18 +71,46 @@ Axis zip_axis(const YAML::Node& node, const std::string& origin) {
   return axis;
 }
 
+Branching read_branching(const YAML::Node& node, const std::string& origin) {
+  Branching b;
+  if (!node.IsMap())
+    fail(origin, node, "branching: expected a map such as {cooldown: 0.2, shape: linear}");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    if (key != "cooldown" && key != "shape")
+      fail(origin, kv.first, "unknown branching key '" + key + "' (known: cooldown, shape)");
+  }
+  if (const auto c = node["cooldown"]) {
+    const std::string text = scalar(c, origin, "branching.cooldown");
+    char* end = nullptr;
+    b.cooldown = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(b.cooldown > 0 && b.cooldown < 1))
+      fail(origin, c,
+           "branching.cooldown: " + text + " must be a fraction of each run's steps in (0, 1)");
+  }
+  if (const auto s = node["shape"]) {
+    const std::string text = scalar(s, origin, "branching.shape");
+    auto shape = find_enum<DecayShape>(text);
+    if (!shape)
+      fail(origin, s,
+           "branching.shape: '" + text + "' is not one of " + enum_choices<DecayShape>());
+    b.shape = *shape;
+  }
+  return b;
+}
+
 // Reads the keys a group may carry; `top` says whether file-level keys are allowed too.
 Group read_group(const YAML::Node& node, const std::string& origin, const std::string& where,
                  bool top) {
   static const std::set<std::string> group_keys = {"name",   "set",  "grid",     "zip",
                                                    "derive", "tags", "init_from"};
-  static const std::set<std::string> top_keys = {"base", "out_root", "groups"};
+  static const std::set<std::string> top_keys = {"base", "out_root", "groups", "branching"};
   Group g;
   g.where = where;
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     if (!group_keys.count(key) && !(top && top_keys.count(key))) {
-      std::string known = top ? "base, out_root, groups" : "";
+      std::string known = top ? "base, out_root, groups, branching" : "";
       for (const auto& k : group_keys) known += (known.empty() ? "" : ", ") + k;
       fail(origin, kv.first, "unknown sweep key '" + key + "' (known: " + known + ")");
     }
@@ -186,6 +216,7 @@ Spec parse_spec(const std::string& yaml_text, const std::string& origin, const s
   if (root["out_root"])
     spec.out_root = expand_env(scalar(root["out_root"], origin, "out_root"), origin + ": out_root");
 
+  if (const auto b = root["branching"]) spec.branching = read_branching(b, origin);
   const Group top = read_group(root, origin, origin, true);
   if (const auto groups = root["groups"]) {
     if (!groups.IsSequence() || groups.size() == 0)

@@ -42,9 +42,12 @@ std::optional<std::string> newest_checkpoint(const std::string& run_dir) {
   return all.back().path;
 }
 
-void prune_checkpoints(const std::string& run_dir, int64_t keep) {
+void prune_checkpoints(const std::string& run_dir, int64_t keep,
+                       const std::vector<int64_t>& kept_steps) {
   const auto all = list_checkpoints(run_dir);
-  for (size_t i = 0; i + size_t(keep) < all.size(); ++i) fs::remove(all[i].path);
+  for (size_t i = 0; i + size_t(keep) < all.size(); ++i)
+    if (std::find(kept_steps.begin(), kept_steps.end(), all[i].step) == kept_steps.end())
+      fs::remove(all[i].path);
 }
 
 }  // namespace scalelab

@@ -23,7 +23,9 @@ int64_t checkpoint_step(const std::string& path);
 // Complete checkpoints, oldest first.
 std::vector<CheckpointFile> list_checkpoints(const std::string& run_dir);
 std::optional<std::string> newest_checkpoint(const std::string& run_dir);
-// Deletes all but the newest `keep` checkpoints.
-void prune_checkpoints(const std::string& run_dir, int64_t keep);
+// Deletes all but the newest `keep` checkpoints, and never those of the `kept_steps` (a trunk's
+// branch points, until its branches have started).
+void prune_checkpoints(const std::string& run_dir, int64_t keep,
+                       const std::vector<int64_t>& kept_steps = {});
 
 }  // namespace scalelab

@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "experiments/branching.h"
 #include "experiments/derive.h"
+#include "experiments/process.h"
 #include "experiments/run_state.h"
+#include "experiments/runner.h"
 #include "experiments/slurm.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
@@ -258,4 +261,75 @@ TEST_F(SweepTest, RunFolderStatesAndTheLock) {
   auto info = inspect_run_folder(run.string());
   EXPECT_EQ(info.state, FolderState::finished);
   EXPECT_DOUBLE_EQ(info.final_val_loss, 2.5);
+}
+
+// branching: runs that differ only in their budget become WSD branches of one constant-lr trunk
+// that checkpoints at each branch point; the compute spent is the trunk plus each cooldown.
+TEST_F(SweepTest, BranchingSharesATrunkPerShape) {
+  auto runs = expand_text(
+      "branching: {cooldown: 0.25, shape: 1-sqrt}\n"
+      "set: {schedule.warmup_steps: 2, schedule.warmup_fraction: 0}\n"
+      "name: \"s{train.steps}-d{model.n_embd}\"\n"
+      "grid: {train.steps: [20, 40, 80], model.n_embd: [16, 32]}\n");
+  ASSERT_EQ(runs.size(), 8u);  // 2 trunks + 6 branches
+  int n_trunks = 0;
+  for (const auto& r : runs) {
+    if (r.trunk()) {
+      ++n_trunks;
+      EXPECT_EQ(r.level, 0);
+      EXPECT_EQ(r.config.schedule.kind, Schedule::constant);
+      EXPECT_EQ(r.checkpoint_steps, (std::vector<int64_t>{15, 30, 60}));
+      EXPECT_EQ(r.steps, 61);  // one past the last branch point
+      continue;
+    }
+    EXPECT_EQ(r.level, 1) << r.name;
+    EXPECT_EQ(r.config.schedule.kind, Schedule::wsd);
+    EXPECT_EQ(r.config.schedule.decay_shape, DecayShape::one_minus_sqrt);
+    EXPECT_DOUBLE_EQ(r.config.schedule.decay_fraction, 0.25);
+    EXPECT_EQ(r.branch_step, r.steps - r.steps / 4) << r.name;  // D minus the cooldown
+    EXPECT_EQ(r.parent,
+              (r.config.model.n_embd == 16 ? "s80-d16" : "s80-d32") + std::string("-trunk"));
+  }
+  EXPECT_EQ(n_trunks, 2);
+  EXPECT_EQ(runs[0].name, "s80-d16-trunk");
+  const auto train = train_arguments(runs[2], "/out", false);
+  const std::string joined = [&] {
+    std::string s;
+    for (const auto& a : train) s += a + " ";
+    return s;
+  }();
+  EXPECT_NE(joined.find("--branch-from /out/" + runs[2].parent + "/checkpoints/step_"),
+            std::string::npos)
+      << joined;
+  EXPECT_NE(shell_join(train_arguments(runs[0], "/out", false)).find("--checkpoint-at 15,30,60"),
+            std::string::npos);
+  // Per shape: independent runs train 20 + 40 + 80 = 140 steps; branched, 61 + 5 + 10 + 20 = 96.
+  const ComputeSavings s = compute_savings(runs);
+  EXPECT_EQ(s.n_trunks, 2);
+  EXPECT_EQ(s.n_branches, 6);
+  double per_step_16 = 0, per_step_32 = 0;
+  for (const auto& r : runs)
+    if (!r.trunk())
+      (r.config.model.n_embd == 16 ? per_step_16 : per_step_32) = r.flops / double(r.steps);
+  EXPECT_NEAR(s.flops_independent, 140 * (per_step_16 + per_step_32), 1e-6 * s.flops_independent);
+  EXPECT_NEAR(s.flops_spent, 96 * (per_step_16 + per_step_32), 1e-6 * s.flops_spent);
+}
+
+TEST_F(SweepTest, BranchingRefusesWhatATrunkCannotShare) {
+  EXPECT_NE(error_of("branching: {cooldown: 1.5}\ngrid: {train.steps: [20, 40]}\n")
+                .find("branching.cooldown: 1.5 must be a fraction of each run's steps in (0, 1)"),
+            std::string::npos);
+  EXPECT_NE(error_of("branching: {cooldown: 0}\ngrid: {train.steps: [20, 40]}\n").find("in (0, 1)"),
+            std::string::npos);
+  EXPECT_NE(error_of("branching: {shape: cosine}\ngrid: {train.steps: [20, 40]}\n")
+                .find("branching.shape: 'cosine' is not one of linear | 1-sqrt"),
+            std::string::npos);
+  EXPECT_NE(error_of("branching: {cooldwn: 0.2}\ngrid: {train.steps: [20, 40]}\n")
+                .find("unknown branching key"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("branching: {}\nset: {schedule.warmup_steps: 0, schedule.warmup_fraction: 0.1}\n"
+               "grid: {train.steps: [20, 40]}\n")
+          .find("set schedule.warmup_steps"),
+      std::string::npos);
 }

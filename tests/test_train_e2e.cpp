@@ -434,3 +434,47 @@ TEST_F(TrainE2E, CheckpointsAreAlsoWrittenByWallTime) {
       << out;
   EXPECT_EQ(list_checkpoints(defaults.string()).size(), 1u);  // a short run: only the last
 }
+
+// One run, many budgets: a trunk at the stable lr, checkpointed at the branch point, and a branch
+// that decays from there equal one WSD run that trains the trunk's steps and the cooldown in one
+// go, loss for loss, bit for bit (same seed, data order and optimizer state).
+TEST_F(TrainE2E, ABranchEqualsTheRunThatTrainsTrunkAndCooldownInOneGo) {
+  const auto straight = *dir_ / "wsd_straight", trunk = *dir_ / "trunk", branch = *dir_ / "branch";
+  const std::string wsd =
+      " --set schedule.kind=wsd --set schedule.warmup_steps=2 --set schedule.decay_fraction=0.25";
+  std::string out;
+  ASSERT_EQ(run_cli("train " + debug(wsd + " --out " + straight.string()), &out), 0) << out;
+  // WSD over 20 steps decays over the last 5: the branch point is step 15.
+  ASSERT_EQ(
+      run_cli(
+          "train " +
+              debug(
+                  " --set schedule.kind=constant --set schedule.warmup_steps=2 --set train.steps=16"
+                  " --set checkpoint.keep=1 --checkpoint-at 5,15 --out " +
+                  trunk.string()),
+          &out),
+      0)
+      << out;
+  EXPECT_EQ(list_checkpoints(trunk.string()).size(), 3u);  // 5 and 15 kept beside the newest
+  const std::string at15 = checkpoint_path(trunk.string(), 15);
+  ASSERT_EQ(
+      run_cli("train " + debug(wsd + " --branch-from " + at15 + " --out " + branch.string()), &out),
+      0)
+      << out;
+  const auto a = losses_of(straight), b = losses_of(branch);
+  ASSERT_EQ(a.size(), 20u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
+  EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(branch, "val_loss"));
+  const auto summary = read_json(branch / "summary.json");
+  EXPECT_EQ(summary["steps"], 20);
+  EXPECT_EQ(summary["tokens"], read_json(straight / "summary.json")["tokens"]);
+  // A branch point at or past the branch's own budget is refused by name.
+  EXPECT_EQ(run_cli("train " + debug(wsd + " --set train.steps=15 --branch-from " + at15 +
+                                     " --out " + (*dir_ / "late_branch").string()),
+                    &out),
+            1);
+  EXPECT_NE(out.find("the branch point (step 15) is not before this run's budget of 15 steps"),
+            std::string::npos)
+      << out;
+}

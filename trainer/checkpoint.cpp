@@ -61,7 +61,8 @@ void write_archive_atomic(torch::serialize::OutputArchive& archive, const std::s
 }  // namespace
 
 void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& optimizer,
-                     const TrainState& state, const std::string& config_yaml, int64_t keep) {
+                     const TrainState& state, const std::string& config_yaml, int64_t keep,
+                     const std::vector<int64_t>& kept_steps) {
   fs::create_directories(checkpoint_dir(run_dir));
   torch::serialize::OutputArchive archive;
   for (const auto& item : model->named_parameters())
@@ -80,7 +81,7 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
 
   const std::string final_path = checkpoint_path(run_dir, state.step);
   write_archive_atomic(archive, final_path);
-  prune_checkpoints(run_dir, keep);
+  prune_checkpoints(run_dir, keep, kept_steps);
 }
 
 TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,

@@ -30,7 +30,8 @@ struct TrainState {
 // Writes checkpoints/step_<step>.pt (runfolder/checkpoints.h names it) and deletes all but the
 // newest `keep`. A failed write (a full disk) is an error naming the file; the older ones stay.
 void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& optimizer,
-                     const TrainState& state, const std::string& config_yaml, int64_t keep);
+                     const TrainState& state, const std::string& config_yaml, int64_t keep,
+                     const std::vector<int64_t>& kept_steps = {});
 // Restores the model (and the optimizer and RNG when given); returns the saved progress.
 // Errors name the file and, for a shape mismatch, the parameter.
 TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,

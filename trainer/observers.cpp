@@ -1,5 +1,6 @@
 #include "trainer/observers.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/log.h"
@@ -30,7 +31,7 @@ MetricsLog::MetricsLog(TrainSession& session, const RunClock& clock)
       per_token_(all_training_flops(session.config.model)),
       palm_per_token_(training_flops_per_token(session.config.model, FlopConvention::palm)) {
   if (s_.rank0())
-    writer_.emplace(s_.options.resume
+    writer_.emplace(s_.options.resume || !s_.options.branch_from.empty()
                         ? MetricsWriter::resumed(s_.options.run_dir, s_.state.metrics_bytes)
                         : MetricsWriter::fresh(s_.options.run_dir));
   if (s_.options.measure_peak) {
@@ -135,10 +136,12 @@ SessionPause Checkpointer::after_step(bool last, bool stopping) {
   p.signal = last || stopping ? 0 : agreed_signal();
   p.pause = !last && !stopping && (p.signal != 0 || (stop_after > 0 && st.step >= stop_after));
   const bool by_time = c.every_seconds > 0 && clock_.elapsed_s() - last_save_s_ >= c.every_seconds;
-  const bool due =
-      (c.every > 0 && st.step % c.every == 0) || by_time || last || stopping || p.pause;
+  const auto& at = s_.options.checkpoint_steps;
+  const bool branch_point = std::find(at.begin(), at.end(), st.step) != at.end();
+  const bool due = (c.every > 0 && st.step % c.every == 0) || branch_point || by_time || last ||
+                   stopping || p.pause;
   if (s_.rank0() && due) {
-    save_checkpoint(s_.options.run_dir, s_.model, s_.optimizer, st, s_.config_yaml, c.keep);
+    save_checkpoint(s_.options.run_dir, s_.model, s_.optimizer, st, s_.config_yaml, c.keep, at);
     last_save_s_ = clock_.elapsed_s();
   }
   return p;

@@ -6,7 +6,9 @@
 #include "common/log.h"
 #include "core/counts.h"
 #include "runfolder/checkpoints.h"
+#include "runfolder/checked_io.h"
 #include "runfolder/folder.h"
+#include "runfolder/metrics.h"
 
 namespace scalelab {
 namespace {
@@ -92,6 +94,8 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
   if (o.resume) {
     const std::string path = resume_from_newest_intact(o.run_dir);
     log::info(log::format("[train] resuming %s at step %ld", path.c_str(), (long)state.step));
+  } else if (!o.branch_from.empty()) {
+    branch_from_trunk(o.branch_from);
   } else if (!o.init_from.empty()) {
     auto path = newest_checkpoint(o.init_from);
     if (!path)
@@ -122,6 +126,35 @@ std::string TrainSession::resume_from_newest_intact(const std::string& run_dir) 
     }
   }
   throw std::logic_error("unreachable");
+}
+
+void TrainSession::branch_from_trunk(const std::string& checkpoint) {
+  namespace fs = std::filesystem;
+  const int64_t at = checkpoint_step(checkpoint);
+  if (at < 0 || !fs::exists(checkpoint))
+    throw std::runtime_error("--branch-from " + checkpoint +
+                             ": not a checkpoint file (checkpoints/step_<K>.pt)");
+  if (at >= total_steps)
+    throw std::runtime_error("--branch-from " + checkpoint + ": the branch point (step " +
+                             std::to_string(at) + ") is not before this run's budget of " +
+                             std::to_string(total_steps) + " steps");
+  state = load_checkpoint(checkpoint, model, &optimizer);
+  const int64_t trunk_bytes = state.metrics_bytes;
+  state.metrics_bytes = 0;
+  if (options.rank == 0) {
+    // The branch's metrics start with the trunk's lines up to the branch point, so that the
+    // folder is an ordinary run whose curve starts at step 0.
+    const fs::path trunk_metrics =
+        fs::path(checkpoint).parent_path().parent_path() / "metrics.jsonl";
+    std::ifstream in(trunk_metrics, std::ios::binary);
+    std::string prefix(size_t(trunk_bytes), '\0');
+    if (!in.read(prefix.data(), std::streamsize(prefix.size())))
+      throw std::runtime_error(trunk_metrics.string() +
+                               ": shorter than at the branch point; was the trunk edited?");
+    write_file_atomic(metrics_path(options.run_dir), prefix);
+    state.metrics_bytes = int64_t(prefix.size());
+  }
+  log::info(log::format("[train] branching from %s at step %ld", checkpoint.c_str(), (long)at));
 }
 
 std::unique_ptr<TrainSession> open_session(const Config& config, const TrainOptions& options) {

@@ -25,6 +25,8 @@ struct TrainSession {
   bool rank0() const { return options.rank == 0; }
   // Loads the newest checkpoint that reads, warning about each damaged newer one; its path.
   std::string resume_from_newest_intact(const std::string& run_dir);
+  // Continues a trunk's checkpoint in this new run folder (options.branch_from).
+  void branch_from_trunk(const std::string& checkpoint);
   int64_t block_size() const { return config.model.block_size; }
 
   const Config& config;

@@ -30,9 +30,14 @@ class GradientSync {
 
 struct TrainOptions {
   std::string run_dir;
-  bool resume = false;        // continue from the newest checkpoint
-  bool force = false;         // overwrite a finished run
-  std::string init_from;      // another run folder whose weights (not optimizer) start this one
+  bool resume = false;    // continue from the newest checkpoint
+  bool force = false;     // overwrite a finished run
+  std::string init_from;  // another run folder whose weights (not optimizer) start this one
+  // A trunk checkpoint (checkpoints/step_K.pt of another run) that this new run continues from:
+  // weights, optimizer, progress and the trunk's metrics up to step K (one run, many budgets).
+  std::string branch_from;
+  std::vector<int64_t>
+      checkpoint_steps;       // also checkpoint after these steps (a trunk's branch points)
   bool measure_peak = false;  // measure the device's matmul peak for a second MFU figure
   nlohmann::json tags = nlohmann::json::object();  // copied into summary.json (sweeps use them)
   int64_t stop_after_step =
