@@ -67,6 +67,13 @@ DataConstrainedLaw data_constrained_law_by_name(const std::string& name) {
   return law;
 }
 
+bool names_data_constrained_law(const std::string& name) {
+  if (name == "data-constrained") return true;
+  if (find_enum<PublishedLaw>(name) || !std::ifstream(name)) return false;
+  const auto fits = read_fits_json(name);
+  return find_fit(fits, "data_constrained") != nullptr;
+}
+
 ChinchillaLaw fresh_law_from_fits(const std::string& path) {
   if (!std::ifstream(path)) throw std::runtime_error("--fresh-fit " + path + ": no such file");
   const auto fits = read_fits_json(path);

@@ -44,6 +44,9 @@ struct DataConstrainedLaw {
 // (from `scalelab fit --law data-constrained`). Throws naming what it expected.
 DataConstrainedLaw data_constrained_law_by_name(const std::string& name_or_fits_path);
 
+// True for "data-constrained" and for a readable fits.json holding a data_constrained fit.
+bool names_data_constrained_law(const std::string& name_or_fits_path);
+
 // Minimises law.loss(N, C / (6 N), U) over N in [1, C / 6]: a scan of 400 log-spaced N, then
 // golden-section search in log N around the best. epochs = D / U.
 struct DataConstrainedPlan {
