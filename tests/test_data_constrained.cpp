@@ -10,6 +10,7 @@
 
 #include "analysis/data_constrained.h"
 #include "analysis/fit_laws.h"
+#include "tests/synthetic_runs.h"
 
 using namespace scalelab;
 
@@ -256,4 +257,44 @@ TEST(DataConstrained, FitLawsAllIncludesItOnlyWithU) {
   for (const auto& f : all) EXPECT_NE(f.law, "data_constrained");
   for (const auto& s : skipped) EXPECT_EQ(s.find("data_constrained"), std::string::npos) << s;
   std::filesystem::remove_all(dir);
+}
+
+// Run folders: tags.unique_tokens (a number or a numeric string) gives U; a bad one is named.
+TEST(DataConstrained, RunFoldersGiveUThroughTags) {
+  DataConstrainedLaw truth;
+  truth.R_D_star = 8.0;
+  const auto root = synth::fresh_dir("dc_runs");
+  const auto pts = synthetic_points(truth, 0.0, 1);
+  for (size_t i = 0; i < pts.size(); ++i) {
+    synth::SyntheticRun r;
+    r.name = "run" + std::to_string(i);
+    r.N = pts[i].N, r.D = pts[i].D;
+    const double N = r.N, U = pts[i].U;
+    r.loss = [&truth, N, U](double tokens) { return truth.loss(N, tokens, U); };
+    r.tags["unique_tokens"] = i % 2 ? nlohmann::json(U) : nlohmann::json(std::to_string(U));
+    synth::write_run(root, r);
+  }
+  FitInput in = load_fit_input(root.string(), {}, {}, ParamCount::non_embedding);
+  ASSERT_EQ(in.points.size(), pts.size());
+  for (const auto& p : in.points) EXPECT_TRUE(p.U == 1e8 || p.U == 1e9) << p.name << " " << p.U;
+  FitOptions opts;
+  opts.fresh_fit = "";
+  FitResult fit = fit_data_constrained(in.points, opts, &truth.base, "(truth)");
+  EXPECT_NEAR(fit.value("R_D_star") / 8.0, 1.0, 0.02);
+  EXPECT_NEAR(fit.value("R_N_star") / truth.R_N_star, 1.0, 0.05);
+
+  synth::SyntheticRun bad;
+  bad.name = "bad";
+  bad.N = 1e6, bad.D = 1e8;
+  bad.loss = [](double) { return 3.0; };
+  bad.tags["unique_tokens"] = "lots";
+  synth::write_run(root, bad);
+  try {
+    load_fit_input(root.string(), {}, {}, ParamCount::non_embedding);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("run bad: tags.unique_tokens"), std::string::npos)
+        << e.what();
+  }
+  std::filesystem::remove_all(root);
 }
