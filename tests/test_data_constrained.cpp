@@ -144,6 +144,8 @@ TEST(DataConstrained, LawByNameReadsPublishedAndFitsJson) {
   EXPECT_EQ(law.R_D_star, 10);
   EXPECT_EQ(law.R_N_star, 4);
   EXPECT_EQ(law.base.B, 2000);
+  // Without U (fresh data), law_by_name reads the same fit's E, A, B, alpha, beta.
+  EXPECT_NEAR(law_by_name(path).loss(1e9, 2e10), law.base.loss(1e9, 2e10), 1e-12);
   const auto other = (dir / "other.json").string();
   write_fits_json(other, {}, {});
   EXPECT_THROW(data_constrained_law_by_name(other), std::runtime_error);
