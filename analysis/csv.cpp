@@ -63,7 +63,7 @@ std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& co
     return i;
   };
   const int in_n = need(cols.n, "--n-col"), in_loss = need(cols.loss, "--loss-col");
-  const int in_d = find(cols.d), in_c = find(cols.c);
+  const int in_d = find(cols.d), in_c = find(cols.c), in_u = find(cols.u);
   if (in_d < 0 && in_c < 0)
     throw std::runtime_error(path + ": needs a tokens column '" + cols.d +
                              "' (--d-col) or a FLOPs column '" + cols.c +
@@ -87,6 +87,7 @@ std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& co
     p.loss = value(in_loss);
     if (in_d >= 0) p.D = value(in_d);
     if (in_c >= 0) p.C = value(in_c);
+    if (in_u >= 0) p.U = value(in_u);
     if (in_d < 0) p.D = p.C / (6.0 * p.N);  // C = 6 N D (Kaplan et al. 2020, sec. 2.1)
     if (in_c < 0) p.C = 6.0 * p.N * p.D;
     p.name = "row " + std::to_string(row);

@@ -1,11 +1,13 @@
 #include "analysis/fit_laws.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
 #include "analysis/allocation.h"
 #include "analysis/approach3.h"
+#include "analysis/data_constrained.h"
 #include "analysis/kaplan_fit.h"
 #include "analysis/transfer.h"
 
@@ -104,6 +106,15 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
     } else {
       attempt("transfer", [&] { return fit_transfer(in.runs, in.count, opts); });
     }
+  }
+  if (law == FitLaw::data_constrained ||
+      (all &&
+       std::any_of(in.points.begin(), in.points.end(), [](const Point& p) { return p.U > 0; }))) {
+    attempt("data_constrained", [&] {
+      if (opts.fresh_fit.empty()) return fit_data_constrained(in.points, opts);
+      const ChinchillaLaw base = fresh_law_from_fits(opts.fresh_fit);
+      return fit_data_constrained(in.points, opts, &base, opts.fresh_fit);
+    });
   }
   return out;
 }

@@ -27,16 +27,18 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
                         const RunReadOptions& ropts, ParamCount count);
 
 // What `scalelab fit --law` asks for: chinchilla (approach 3) | kaplan (L(N), L(D), L(N, D), L(C))
-// | approach1 | approach2 | transfer | all.
-enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, all };
+// | approach1 | approach2 | transfer | data-constrained (Muennighoff et al. 2023; needs U per
+// point) | all (data-constrained only when some point has U).
+enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, data_constrained, all };
 template <>
 struct EnumNames<FitLaw> {
-  static constexpr std::array<std::pair<FitLaw, const char*>, 6> values{
+  static constexpr std::array<std::pair<FitLaw, const char*>, 7> values{
       {{FitLaw::chinchilla, "chinchilla"},
        {FitLaw::kaplan, "kaplan"},
        {FitLaw::approach1, "approach1"},
        {FitLaw::approach2, "approach2"},
        {FitLaw::transfer, "transfer"},
+       {FitLaw::data_constrained, "data-constrained"},
        {FitLaw::all, "all"}}};
 };
 

@@ -22,6 +22,9 @@ struct FitOptions {
   int n_bootstrap = 0;  // resamples; 0 = point estimates only
   uint64_t seed = 0;
   int n_threads = 0;  // 0 = hardware concurrency
+  // data-constrained only: a fits.json whose fresh-data fit (chinchilla_approach3) fixes E, A, B,
+  // alpha, beta, so that only R_D*, R_N* are fitted; empty = all seven jointly.
+  std::string fresh_fit;
 };
 
 struct FitResult {

@@ -54,10 +54,15 @@ Law law_by_name(const std::string& name) {
     } else if (const FitResult* f = find("kaplan_nd")) {
       law.kind = Law::Kind::kaplan;
       law.kaplan = {f->value("Nc"), f->value("alpha_N"), f->value("Dc"), f->value("alpha_D")};
+    } else if (const FitResult* f = find("data_constrained")) {
+      // Its E, A, B, alpha, beta: the same law when every token is fresh (up to N_opt(D)).
+      law.chinchilla = {f->value("E"), f->value("A"), f->value("B"), f->value("alpha"),
+                        f->value("beta")};
     } else {
       throw std::runtime_error(name +
-                               ": holds no L(N, D) fit (laws.chinchilla_approach3 or "
-                               "laws.kaplan_nd); run `scalelab fit --law chinchilla` first");
+                               ": holds no L(N, D) fit (laws.chinchilla_approach3, "
+                               "laws.kaplan_nd or laws.data_constrained); run `scalelab fit "
+                               "--law chinchilla` first");
     }
   }
   return law;

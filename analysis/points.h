@@ -16,6 +16,7 @@ struct Point {
   double N = 0, D = 0, C = 0, loss = 0;
   std::string name;
   double budget = 0;  // IsoFLOP budget the run belonged to; 0 = unknown (group by C)
+  double U = 0;       // unique tokens the run drew its D tokens from; 0 = unknown (fresh data)
 };
 
 // One logged step of a training curve; flops under the chosen convention, cumulative.
@@ -55,15 +56,16 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts = {});
 Run read_run(const std::string& dir, FlopConvention flop_convention);
 
 // Final points of the complete runs (finished or early-stopped; diverged and paused runs are left
-// out).
+// out). Point::U comes from tags.unique_tokens (a number or a numeric string) when set.
 std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count);
 double run_params(const Run& r, ParamCount count);
 
 struct CsvColumns {
-  std::string n = "N", d = "D", c = "C", loss = "loss";
+  std::string n = "N", d = "D", c = "C", loss = "loss", u = "U";
 };
 // Rows of a CSV with a header line. D comes from the D column when it exists, else D = C / (6 N);
-// C from the C column when it exists, else C = 6 N D. Every value must be a positive number.
+// C from the C column when it exists, else C = 6 N D; U (unique tokens) from the U column when it
+// exists, else 0. Every value must be a positive number.
 std::vector<Point> read_csv_points(const std::string& path, const CsvColumns& cols = {});
 
 // Throws "<law>: needs at least <n> points, got <m>" when there are too few.

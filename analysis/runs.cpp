@@ -117,11 +117,38 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts) {
   return set;
 }
 
+namespace {
+
+// tags.unique_tokens: a positive number, or a string holding one ("25e9").
+double unique_tokens_tag(const Run& r) {
+  const auto& t = r.tags["unique_tokens"];
+  double v = NAN;
+  if (t.is_number()) {
+    v = t.get<double>();
+  } else if (t.is_string()) {
+    const std::string s = t.get<std::string>();
+    size_t used = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size()) v = NAN;
+  }
+  if (!(v > 0) || !std::isfinite(v))
+    throw std::runtime_error("run " + r.name + ": tags.unique_tokens = " + t.dump() +
+                             " must be a positive number");
+  return v;
+}
+
+}  // namespace
+
 std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count) {
   std::vector<Point> out;
   for (const auto& r : runs) {
     if (!is_complete(r.status)) continue;
     Point p{run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name, r.budget};
+    if (r.tags.contains("unique_tokens")) p.U = unique_tokens_tag(r);
     if (!(p.N > 0) || !(p.D > 0) || !(p.C > 0) || !(p.loss > 0))
       throw std::runtime_error("run " + r.name + ": N, D, C and final_val_loss must be positive");
     out.push_back(p);

@@ -1,4 +1,6 @@
-// scalelab fit RUNS_OR_CSV --law chinchilla|kaplan|approach1|approach2|transfer|all --out DIR
+// scalelab fit RUNS_OR_CSV --law
+// chinchilla|kaplan|approach1|approach2|transfer|data-constrained|all
+//   --out DIR
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -10,7 +12,7 @@ namespace scalelab::cli {
 
 void add_fit_command(CLI::App& app) {
   struct Options {
-    std::string input, law = "all", params = "total", convention = "6n", out;
+    std::string input, law = "all", params = "total", convention = "6n", out, fresh_fit;
     CsvColumns cols;
     int bootstrap = 0, threads = 0;
     uint64_t seed = 0;
@@ -22,7 +24,9 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("input", o->input, "A folder of run folders, one run folder, or a CSV of points")
       ->required();
   cmd->add_option("--law", o->law,
-                  "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | all")
+                  "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | "
+                  "data-constrained (needs U: --u-col or tags.unique_tokens) | all "
+                  "(data-constrained only when the input has U)")
       ->capture_default_str();
   cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")
       ->capture_default_str();
@@ -35,6 +39,13 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--c-col", o->cols.c, "CSV column of C (FLOPs); else C = 6 N D")
       ->capture_default_str();
   cmd->add_option("--loss-col", o->cols.loss, "CSV column of the loss")->capture_default_str();
+  cmd->add_option("--u-col", o->cols.u,
+                  "CSV column of U, the unique tokens each run's D tokens were drawn from")
+      ->capture_default_str();
+  cmd->add_option("--fresh-fit", o->fresh_fit,
+                  "data-constrained: take E, A, B, alpha, beta from this fits.json's "
+                  "chinchilla_approach3 (a fresh-data fit) and fit only R_D*, R_N* (default: fit "
+                  "all seven jointly)");
   cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")
       ->check(FiniteNonNegative);
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
@@ -52,7 +63,7 @@ void add_fit_command(CLI::App& app) {
     ro.allow_missing_summary = o->skip_unfinished;
     FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
     std::vector<std::string> skipped;
-    FitOptions fo{o->bootstrap, o->seed, o->threads};
+    FitOptions fo{o->bootstrap, o->seed, o->threads, o->fresh_fit};
     auto fits = fit_laws(in, parse_enum<FitLaw>(o->law, "--law"), fo, skipped);
     if (fits.empty()) {
       std::string why;

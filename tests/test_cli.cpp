@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
+
+#include "analysis/data_constrained.h"
 
 namespace {
 
@@ -106,4 +109,142 @@ TEST(Cli, CountsThatOverflowAreRefused) {
   expect_one_clear_line("flops --config " SCALELAB_SOURCE_DIR
                         "/configs/debug.yaml --set model.n_embd=4000000000 --set model.n_layer=64",
                         "exceeds 9.2e18");
+}
+
+// Data-constrained law (Muennighoff et al. 2023): predict, plan, fit and their bad input.
+TEST(Cli, PredictWithUniqueTokensGivesTheWorkedValue) {
+  std::string out;
+  ASSERT_EQ(run("predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9 --json", &out), 0)
+      << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_NEAR(j["loss"]["data-constrained"].get<double>() / 2.2269634075087867, 1.0, 1e-9);
+  EXPECT_NEAR(j["epochs"].get<double>(), 178.0 / 25.0, 1e-12);
+  EXPECT_TRUE(j["loss"].contains("chinchilla"));  // the fresh-data answer next to it
+  ASSERT_EQ(run("predict --params 6.34e9 --tokens 242e9 --unique-tokens 25e9", &out), 0) << out;
+  EXPECT_NE(out.find("2.2256"), std::string::npos) << out;
+  EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;  // the sentence on R_D*
+  EXPECT_NE(out.find("assumes fresh data"), std::string::npos) << out;
+  // D <= U: nothing repeats, not an error; the law is then Chinchilla's form with its constants.
+  ASSERT_EQ(run("predict --params 1e8 --tokens 1e10 --unique-tokens 25e9 --json", &out), 0) << out;
+  j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["repetitions"].get<double>(), 0.0);
+  EXPECT_NEAR(j["data_constrained"]["data-constrained"]["effective_tokens"].get<double>(), 1e10,
+              1e-3);
+  EXPECT_NEAR(j["loss"]["data-constrained"].get<double>(),
+              j["data_constrained"]["data-constrained"]["fresh_data_loss"].get<double>(), 1e-12);
+}
+
+TEST(Cli, PlanWithUniqueTokensForTheIssuesExample) {
+  std::string out;
+  // C = 6 x 8.67e9 x 178e9, U = 25e9 (issue 17).
+  ASSERT_EQ(run("plan --flops 9.25956e21 --unique-tokens 25e9 --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& p = j["plans"]["data-constrained"];
+  EXPECT_NEAR(p["params"].get<double>(), 6.803e9, 0.002e9);
+  EXPECT_NEAR(p["tokens"].get<double>(), 226.9e9, 0.1e9);
+  EXPECT_NEAR(p["epochs"].get<double>(), 9.07, 0.01);
+  EXPECT_NEAR(p["fresh_data_plan"]["params"].get<double>(), 8.87e9, 0.01e9);
+  const auto& c = j["plans"]["chinchilla"];  // Hoffmann et al.'s fresh-data answer
+  EXPECT_NEAR(c["params"].get<double>(), 4.984e9, 0.005e9);
+  EXPECT_NEAR(c["epochs"].get<double>(), c["tokens"].get<double>() / 25e9, 1e-9);
+  EXPECT_GT(c["loss_with_u"].get<double>(), p["loss"].get<double>());
+  EXPECT_TRUE(j["warnings"].empty());
+  ASSERT_EQ(run("plan --flops 9.25956e21 --unique-tokens 25e9", &out), 0) << out;
+  EXPECT_NE(out.find("9.07"), std::string::npos) << out;
+  EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;
+  EXPECT_EQ(out.find("warning"), std::string::npos) << out;
+  // 1e22 FLOPs on 1e9 unique tokens: the plan repeats them ~300 times.
+  ASSERT_EQ(run("plan --flops 1e22 --unique-tokens 1e9", &out), 0) << out;
+  EXPECT_NE(out.find("warning: data-constrained: the plan repeats the 1B unique tokens"),
+            std::string::npos)
+      << out;
+}
+
+TEST(Cli, UniqueTokensBadInputIsRefused) {
+  for (const auto& args :
+       {"predict --params 1e9 --tokens 2e10 --unique-tokens 0",
+        "predict --params 1e9 --tokens 2e10 --unique-tokens -5",
+        "plan --flops 1e21 --unique-tokens 0", "plan --flops 1e21 --unique-tokens nan",
+        "predict --params 1e9 --tokens 2e10 --unique-tokens inf",
+        "plan --flops inf --unique-tokens 1e9"}) {
+    std::string out;
+    EXPECT_NE(run(args, &out), 0) << args << "\n" << out;
+    EXPECT_TRUE(out.find("--unique-tokens") != std::string::npos ||
+                out.find("--flops") != std::string::npos)
+        << args << "\n"
+        << out;
+    EXPECT_TRUE(out.find("not a positive number") != std::string::npos ||
+                out.find("not a finite number") != std::string::npos)
+        << args << "\n"
+        << out;
+    EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
+  }
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law data-constrained",
+                        "needs --unique-tokens");
+  expect_one_clear_line("plan --flops 1e21 --law data-constrained", "needs --unique-tokens");
+}
+
+TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
+  scalelab::DataConstrainedLaw truth;
+  truth.R_D_star = 5.0, truth.R_N_star = 3.0;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0.0, 0.005);
+  std::string csv = "N,D,unique,loss\n", csv_no_u = "N,D,loss\n";
+  for (double U : {1e8, 1e9})
+    for (double N : {1e6, 3e6, 1e7, 3e7, 1e8})
+      for (double epochs : {0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0}) {
+        const double D = epochs * U, loss = truth.loss(N, D, U) * std::exp(noise(rng));
+        char row[160];
+        std::snprintf(row, sizeof row, "%.17g,%.17g,%.17g,%.17g\n", N, D, U, loss);
+        csv += row;
+        std::snprintf(row, sizeof row, "%.17g,%.17g,%.17g\n", N, D, loss);
+        csv_no_u += row;
+      }
+  const auto path = write_temp("dc.csv", csv), path_no_u = write_temp("dc_no_u.csv", csv_no_u);
+  const auto out_dir =
+      std::filesystem::temp_directory_path() / ("scalelab_cli_dc_" + std::to_string(getpid()));
+  // The fresh-data constants from a fits.json (here the truth's, as a chinchilla fit).
+  scalelab::FitResult base;
+  base.law = "chinchilla_approach3";
+  base.params = {{"E", truth.base.E},
+                 {"A", truth.base.A},
+                 {"B", truth.base.B},
+                 {"alpha", truth.base.alpha},
+                 {"beta", truth.base.beta}};
+  std::filesystem::create_directories(out_dir);
+  const auto base_path = (out_dir / "fresh.json").string();
+  scalelab::write_fits_json(base_path, {base}, {});
+  std::string out;
+  ASSERT_EQ(run("fit " + path + " --law data-constrained --u-col unique --fresh-fit " + base_path +
+                    " --bootstrap 100 --threads 1 --out " + out_dir.string() + " --json",
+                &out),
+            0)
+      << out;
+  auto j = nlohmann::json::parse(out)["laws"]["data_constrained"];
+  EXPECT_NE(j["procedure"]["fitted"].get<std::string>().find("fixed from the fresh-data fit"),
+            std::string::npos);
+  const auto ci = j["params"]["R_D_star"]["ci95"];
+  EXPECT_LE(ci[0].get<double>(), 5.0);
+  EXPECT_GE(ci[1].get<double>(), 5.0);
+  // The fitted law feeds predict and plan.
+  const auto fits = (out_dir / "fits.json").string();
+  ASSERT_EQ(run("predict --params 1e7 --tokens 1e9 --unique-tokens 1e8 --law " + fits, &out), 0)
+      << out;
+  EXPECT_NE(out.find("L(N, D, U)"), std::string::npos) << out;
+  ASSERT_EQ(run("plan --flops 1e18 --unique-tokens 1e8 --law " + fits + " --json", &out), 0) << out;
+  // Jointly, from the CSV alone; `all` includes it when there is a U column.
+  ASSERT_EQ(run("fit " + path + " --law data-constrained --u-col unique --threads 1 --out " +
+                    out_dir.string() + " --json",
+                &out),
+            0)
+      << out;
+  j = nlohmann::json::parse(out)["laws"]["data_constrained"];
+  EXPECT_NE(j["procedure"]["fitted"].get<std::string>().find("jointly"), std::string::npos);
+  EXPECT_NEAR(j["params"]["R_D_star"]["value"].get<double>(), 5.0, 1.0);
+  expect_one_clear_line("fit " + path_no_u + " --law data-constrained --out " + out_dir.string(),
+                        "no unique-token count U");
+  expect_one_clear_line("fit " + path + " --law data-constrained --u-col unique --fresh-fit " +
+                            "/nonexistent/fits.json --out " + out_dir.string(),
+                        "--fresh-fit /nonexistent/fits.json");
+  std::filesystem::remove_all(out_dir);
 }

@@ -1,0 +1,386 @@
+#include "analysis/data_constrained.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "analysis/approach3.h"
+#include "analysis/bootstrap.h"
+#include "analysis/distinct.h"
+#include "analysis/optimize.h"
+
+namespace scalelab {
+
+double DataConstrainedLaw::optimal_params_for_tokens(double D) const {
+  const ChinchillaLaw& l = base;
+  const double G = std::pow(l.alpha * l.A / (l.beta * l.B), 1.0 / (l.alpha + l.beta));
+  return G * std::pow(D * G, l.beta / l.alpha);
+}
+
+double DataConstrainedLaw::effective_data(double D, double U) const {
+  const double U_D = unique_seen(D, U), R_D = repetitions(D, U);
+  return U_D + U_D * R_D_star * (1.0 - std::exp(-R_D / R_D_star));
+}
+
+double DataConstrainedLaw::effective_params(double N, double D, double U) const {
+  const double U_N = std::min(N, optimal_params_for_tokens(unique_seen(D, U)));
+  const double R_N = N / U_N - 1.0;
+  return U_N + U_N * R_N_star * (1.0 - std::exp(-R_N / R_N_star));
+}
+
+double DataConstrainedLaw::loss(double N, double D, double U) const {
+  return base.E + base.A / std::pow(effective_params(N, D, U), base.alpha) +
+         base.B / std::pow(effective_data(D, U), base.beta);
+}
+
+namespace {
+
+const FitResult* find_fit(const std::vector<FitResult>& fits, const char* law) {
+  for (const auto& f : fits)
+    if (f.law == law) return &f;
+  return nullptr;
+}
+
+ChinchillaLaw base_of(const FitResult& f) {
+  return {f.value("E"), f.value("A"), f.value("B"), f.value("alpha"), f.value("beta")};
+}
+
+}  // namespace
+
+DataConstrainedLaw data_constrained_law_by_name(const std::string& name) {
+  if (name == "data-constrained") return DataConstrainedLaw::muennighoff();
+  if (!std::ifstream(name))
+    throw std::runtime_error("--law " + name +
+                             ": expected data-constrained or a fits.json with a data_constrained "
+                             "fit (chinchilla, epoch and kaplan assume fresh data)");
+  const auto fits = read_fits_json(name);
+  const FitResult* f = find_fit(fits, "data_constrained");
+  if (!f)
+    throw std::runtime_error(name +
+                             ": holds no data_constrained fit; run `scalelab fit --law "
+                             "data-constrained` on runs or a CSV with unique-token counts first");
+  DataConstrainedLaw law;
+  law.base = base_of(*f);
+  law.R_D_star = f->value("R_D_star");
+  law.R_N_star = f->value("R_N_star");
+  return law;
+}
+
+bool names_data_constrained_law(const std::string& name) {
+  if (name == "data-constrained") return true;
+  if (find_enum<PublishedLaw>(name) || !std::ifstream(name)) return false;
+  const auto fits = read_fits_json(name);
+  return find_fit(fits, "data_constrained") != nullptr;
+}
+
+ChinchillaLaw fresh_law_from_fits(const std::string& path) {
+  if (!std::ifstream(path)) throw std::runtime_error("--fresh-fit " + path + ": no such file");
+  const auto fits = read_fits_json(path);
+  if (const FitResult* f = find_fit(fits, "chinchilla_approach3")) return base_of(*f);
+  if (const FitResult* f = find_fit(fits, "data_constrained")) return base_of(*f);
+  throw std::runtime_error("--fresh-fit " + path +
+                           ": holds no chinchilla_approach3 fit (run `scalelab fit --law "
+                           "chinchilla` on fresh-data runs first)");
+}
+
+DataConstrainedPlan plan_data_constrained(const DataConstrainedLaw& law, double C, double U) {
+  if (!(C > 0) || !std::isfinite(C)) throw std::runtime_error("--flops must be a positive number");
+  if (!(U > 0) || !std::isfinite(U))
+    throw std::runtime_error("--unique-tokens must be a positive number");
+  auto f = [&](double logN) {
+    const double N = std::exp(logN);
+    return law.loss(N, C / (6.0 * N), U);
+  };
+  // The min() in U_N puts a kink in the loss, so scan first, then refine inside the best bracket.
+  const double top = std::log(C / 6.0);
+  const int n_scan = 400;
+  int best = 0;
+  double best_f = HUGE_VAL;
+  for (int i = 0; i <= n_scan; ++i) {
+    const double v = f(top * i / n_scan);
+    if (v < best_f) best_f = v, best = i;
+  }
+  double lo = top * std::max(0, best - 1) / n_scan, hi = top * std::min(n_scan, best + 1) / n_scan;
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
+  for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
+    if (fa < fb) {
+      hi = b, b = a, fb = fa, a = hi - g * (hi - lo), fa = f(a);
+    } else {
+      lo = a, a = b, fa = fb, b = lo + g * (hi - lo), fb = f(b);
+    }
+  }
+  const double N = std::exp((lo + hi) / 2), D = C / (6.0 * N);
+  return {C, U, N, D, D / U, law.loss(N, D, U)};
+}
+
+std::string explain_r_d_star(double R_D_star) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "R_D* = %.3g: each further repetition of the unique data is worth exp(-1/%.3g) "
+                "= %.3f of the one before, so a few epochs are almost as good as fresh data "
+                "(4 epochs: %.0f%% of their tokens count), and beyond a few times R_D* epochs "
+                "more repetition adds almost nothing (D' never exceeds U (1 + R_D*)).",
+                R_D_star, R_D_star, std::exp(-1.0 / R_D_star),
+                100.0 * (1.0 + R_D_star * (1.0 - std::exp(-3.0 / R_D_star))) / 4.0);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fit
+
+DataConstrainedProblem::DataConstrainedProblem(const std::vector<Point>& pts, double huber_delta)
+    : delta(huber_delta) {
+  for (const auto& p : pts) {
+    const double u = DataConstrainedLaw::unique_seen(p.D, p.U);
+    n.push_back(p.N);
+    u_seen.push_back(u);
+    log_n.push_back(std::log(p.N));
+    log_d.push_back(std::log(p.D));
+    log_u_seen.push_back(std::log(u));
+    r_d.push_back(DataConstrainedLaw::repetitions(p.D, p.U));
+    log_loss.push_back(std::log(p.loss));
+  }
+}
+
+double DataConstrainedProblem::objective(const std::vector<double>& x, std::vector<double>& g,
+                                         const std::vector<size_t>& idx) const {
+  const double a = x[0], b = x[1], e = x[2], alpha = x[3], beta = x[4];
+  const double sd = std::exp(x[5]), sn = std::exp(x[6]);
+  std::fill(g.begin(), g.end(), 0.0);
+  double f = 0;
+  for (size_t i : idx) {
+    // Effective data: D' = U_D (1 + s_d (1 - exp(-R_D / s_d))).
+    const double ed = std::exp(-r_d[i] / sd);
+    const double d_eff = u_seen[i] * (1.0 + sd * (1.0 - ed));
+    // d log D' / d rd = s_d dD'/ds_d / D'
+    const double dlogd_drd = sd * u_seen[i] * ((1.0 - ed) - (r_d[i] / sd) * ed) / d_eff;
+    // Unique parameters: log N_opt(U_D) = (log alpha + a - log beta - b + beta log U_D) / alpha.
+    const double u = (std::log(alpha) + a - std::log(beta) - b + beta * log_u_seen[i]) / alpha;
+    double log_n_eff = log_n[i], dlogn_du = 0, dlogn_drn = 0;
+    if (log_n[i] > u) {
+      const double n_opt = std::exp(u), q = n[i] / n_opt, en = std::exp(-(q - 1.0) / sn);
+      const double n_eff = n_opt * (1.0 + sn * (1.0 - en));
+      log_n_eff = std::log(n_eff);
+      dlogn_du = n_opt * (1.0 + sn * (1.0 - en) - q * en) / n_eff;
+      dlogn_drn = sn * n_opt * ((1.0 - en) - ((q - 1.0) / sn) * en) / n_eff;
+    }
+    const double du_da = 1.0 / alpha, du_db = -1.0 / alpha, du_dalpha = (1.0 / alpha - u) / alpha,
+                 du_dbeta = (-1.0 / beta + log_u_seen[i]) / alpha;
+    const double t1 = a - alpha * log_n_eff, t2 = b - beta * std::log(d_eff), t3 = e;
+    const double m = std::max({t1, t2, t3});
+    const double e1 = std::exp(t1 - m), e2 = std::exp(t2 - m), e3 = std::exp(t3 - m);
+    const double s = e1 + e2 + e3;
+    const double r = m + std::log(s) - log_loss[i];
+    double psi;
+    if (std::abs(r) <= delta) {
+      f += 0.5 * r * r;
+      psi = r;
+    } else {
+      f += delta * (std::abs(r) - 0.5 * delta);
+      psi = r > 0 ? delta : -delta;
+    }
+    const double w1 = psi * e1 / s, w2 = psi * e2 / s, w3 = psi * e3 / s;
+    const double k = alpha * dlogn_du;  // t1 = a - alpha log N'(u(...))
+    g[0] += w1 * (1.0 - k * du_da);
+    g[1] += w1 * (-k * du_db) + w2;
+    g[2] += w3;
+    g[3] += w1 * (-log_n_eff - k * du_dalpha);
+    g[4] += w1 * (-k * du_dbeta) - w2 * std::log(d_eff);
+    g[5] += -w2 * beta * dlogd_drd;
+    g[6] += -w1 * alpha * dlogn_drn;
+  }
+  return f;
+}
+
+double DataConstrainedProblem::objective(const std::vector<double>& x,
+                                         std::vector<double>& g) const {
+  std::vector<size_t> all(log_n.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return objective(x, g, all);
+}
+
+DataConstrainedLaw data_constrained_from_x(const std::vector<double>& x) {
+  DataConstrainedLaw law;
+  law.base = law_from_x(x);
+  law.R_D_star = std::exp(x[5]);
+  law.R_N_star = std::exp(x[6]);
+  return law;
+}
+
+std::vector<double> data_constrained_to_x(const DataConstrainedLaw& l) {
+  return {std::log(l.base.A), std::log(l.base.B),   std::log(l.base.E),  l.base.alpha,
+          l.base.beta,        std::log(l.R_D_star), std::log(l.R_N_star)};
+}
+
+namespace {
+
+std::vector<double> constants(const DataConstrainedLaw& l) {
+  return {l.R_D_star, l.R_N_star, l.base.E, l.base.A, l.base.B, l.base.alpha, l.base.beta};
+}
+const char* const kNames[] = {"R_D_star", "R_N_star", "E", "A", "B", "alpha", "beta"};
+
+// Minimises over (rd, rn) only, the other five held at x_fixed.
+Minimum minimize_r(const DataConstrainedProblem& prob, const std::vector<double>& x_fixed,
+                   const std::vector<std::vector<double>>& starts, const std::vector<size_t>& idx,
+                   int n_threads) {
+  Objective f = [&](const std::vector<double>& r, std::vector<double>& g) {
+    std::vector<double> x = x_fixed, gx(7);
+    x[5] = r[0], x[6] = r[1];
+    const double v = prob.objective(x, gx, idx);
+    g[0] = gx[5], g[1] = gx[6];
+    return v;
+  };
+  return minimize_multistart(f, starts, n_threads);
+}
+
+std::vector<std::vector<double>> r_grid() {
+  const std::vector<double> rd = {std::log(1.0), std::log(3.0), std::log(10.0), std::log(30.0),
+                                  std::log(100.0)},
+                            rn = {std::log(1.0), std::log(3.0), std::log(10.0), std::log(30.0)};
+  return grid({rd, rn});
+}
+
+}  // namespace
+
+FitResult fit_data_constrained(const std::vector<Point>& pts, const FitOptions& opts,
+                               const ChinchillaLaw* base, const std::string& fresh_fit) {
+  const std::string name = "data-constrained";
+  size_t missing = 0, repeating = 0;
+  for (const auto& p : pts) {
+    if (!(p.U > 0) || !std::isfinite(p.U))
+      ++missing;
+    else if (p.D > p.U)
+      ++repeating;
+  }
+  if (missing > 0)
+    throw std::runtime_error(name + ": " + std::to_string(missing) + " of " +
+                             std::to_string(pts.size()) +
+                             " points have no unique-token count U (CSV: --u-col; runs: "
+                             "tags.unique_tokens)");
+  if (repeating == 0)
+    throw std::runtime_error(name +
+                             ": no point repeats its data (every D <= U), so R_D* cannot be "
+                             "fitted");
+  const bool joint = base == nullptr;
+  require_points(pts.size(), joint ? 8 : 3, name);
+  const double delta = 1e-3;
+  DataConstrainedProblem prob(pts, delta);
+  std::vector<size_t> all(pts.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+
+  FitResult fit;
+  fit.law = "data_constrained";
+  std::vector<double> best_x;
+  double best_f = 0;
+  nlohmann::json init;
+  if (!joint) {
+    DataConstrainedLaw l;
+    l.base = *base;
+    std::vector<double> x = data_constrained_to_x(l);
+    Minimum m = minimize_r(prob, x, r_grid(), all, opts.n_threads);
+    x[5] = m.x[0], x[6] = m.x[1];
+    best_x = x, best_f = m.f;
+  } else {
+    // 1. E, A, B, alpha, beta by approach 3 on the points that do not repeat (all points when
+    //    they are too few); 2. R_D*, R_N* with those fixed; 3. all seven from there.
+    std::vector<Point> fresh;
+    for (const auto& p : pts)
+      if (p.D <= p.U) fresh.push_back(p);
+    std::vector<double> fn, fd;
+    for (const auto& p : fresh) fn.push_back(p.N), fd.push_back(p.D);
+    const bool use_fresh =
+        count_distinct_nd(fresh) >= 6 && count_distinct(fn) >= 3 && count_distinct(fd) >= 3;
+    Approach3Fit a3 = fit_approach3(use_fresh ? fresh : pts, delta, opts.n_threads);
+    std::vector<double> x = a3.x;
+    x.resize(7);
+    Minimum mr = minimize_r(prob, x, r_grid(), all, opts.n_threads);
+    x[5] = mr.x[0], x[6] = mr.x[1];
+    std::vector<std::vector<double>> starts = {x};
+    for (double da : {-1.0, 1.0})
+      for (double dr : {-0.5, 0.5}) {
+        auto s = x;
+        s[0] += da, s[1] += da, s[5] += dr, s[6] += dr;
+        starts.push_back(s);
+      }
+    Objective f = [&](const std::vector<double>& xx, std::vector<double>& g) {
+      return prob.objective(xx, g, all);
+    };
+    Minimum m = minimize_multistart(f, starts, opts.n_threads);
+    best_x = m.x, best_f = m.f;
+    init = {{"base", use_fresh ? "approach 3 (4,500 starts) on the " +
+                                     std::to_string(fresh.size()) + " points with D <= U"
+                               : "approach 3 (4,500 starts) on all points (too few with D <= U)"},
+            {"R", "R_D*, R_N* from 20 starts with the base fixed"},
+            {"joint_starts", starts.size()}};
+  }
+  const DataConstrainedLaw best = data_constrained_from_x(best_x);
+  const auto values = constants(best);
+  for (size_t i = 0; i < values.size(); ++i) fit.params.push_back({kNames[i], values[i]});
+  fit.procedure = {
+      {"model",
+       "L = E + A/N'^alpha + B/D'^beta, D' = U_D (1 + R_D* (1 - exp(-R_D/R_D*))), "
+       "N' = U_N (1 + R_N* (1 - exp(-R_N/R_N*))), U_N = min(N, N_opt(U_D)) "
+       "(Muennighoff et al. 2023)"},
+      {"fitted",
+       joint ? "jointly: E, A, B, alpha, beta, R_D*, R_N*"
+             : "R_D*, R_N* only; E, A, B, alpha, beta fixed from the fresh-data fit " + fresh_fit},
+      {"loss", "huber"},
+      {"delta", delta},
+      {"reduction", "sum"},
+      {"optimizer", "L-BFGS (liblbfgs)"},
+      {"objective", best_f}};
+  if (joint)
+    fit.procedure["init"] = init;
+  else
+    fit.procedure["fresh_fit"] = fresh_fit;
+  size_t excess = 0;
+  for (const auto& p : pts)
+    if (p.N > best.optimal_params_for_tokens(DataConstrainedLaw::unique_seen(p.D, p.U))) ++excess;
+  fit.data = {{"n_points", pts.size()},
+              {"n_repeating", repeating},
+              {"n_excess_params", excess},
+              {"n_distinct_points", count_distinct_nd(pts)}};
+  if (excess == 0)
+    fit.notes.push_back(
+        "no point has N above the Chinchilla-optimal N for its unique tokens: R_N* is not "
+        "constrained by these data");
+  if (opts.n_bootstrap > 0) {
+    ResampleFit refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
+      std::vector<double> x = best_x;
+      if (!joint) {
+        Minimum m = minimize_r(prob, x, {{x[5], x[6]}, {x[5] - 1, x[6]}, {x[5] + 1, x[6]}}, idx, 1);
+        x[5] = m.x[0], x[6] = m.x[1];
+      } else {
+        std::vector<std::vector<double>> starts = {best_x};
+        for (double d : {-0.5, 0.5}) {
+          auto s = best_x;
+          s[0] += d, s[1] += d, s[5] += d;
+          starts.push_back(s);
+        }
+        Objective f = [&](const std::vector<double>& xx, std::vector<double>& g) {
+          return prob.objective(xx, g, idx);
+        };
+        x = minimize_multistart(f, starts, 1).x;
+      }
+      const auto c = constants(data_constrained_from_x(x));
+      for (double v : c)
+        if (!std::isfinite(v)) return std::nullopt;
+      return c;
+    };
+    BootstrapOptions bo{opts.n_bootstrap, opts.seed, 0.95, opts.n_threads, {}};
+    auto boot = bootstrap(pts.size(), refit, bo);
+    fit.set_intervals(boot.lo, boot.hi);
+    if (!joint)  // the base was not fitted here: no interval
+      for (size_t i = 2; i < fit.params.size(); ++i) fit.params[i].lo = fit.params[i].hi = NAN;
+    fit.procedure["bootstrap"] = {{"resamples", opts.n_bootstrap},
+                                  {"seed", opts.seed},
+                                  {"interval", "percentile 95%"},
+                                  {"failed", boot.n_failed}};
+    note_wide_intervals(fit, {"R_D_star", "R_N_star"});
+  }
+  return fit;
+}
+
+}  // namespace scalelab
