@@ -30,7 +30,8 @@ struct Run {
   int64_t steps = 0, budget_steps = 0;
   double params_total = 0, params_non_embedding = 0, tokens = 0, flops = 0;
   double final_val_loss = 0, best_val_loss = 0;
-  double budget = 0;  // config.train.flops, else tags.budget; 0 when neither is set
+  double budget = 0;              // config.train.flops, else tags.budget; 0 when neither is set
+  std::string budget_convention;  // config.train.flop_convention ("6n", "chinchilla"...), or ""
   nlohmann::json tags = nlohmann::json::object();
   std::vector<CurvePoint> train, eval;  // from metrics.jsonl
 };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "analysis/laws.h"
@@ -117,7 +118,103 @@ const FitResult* find_fit(const std::vector<FitResult>& fits, const std::string&
   return nullptr;
 }
 
+std::string g3(double v) {
+  return fmt("%.3g", v);
+}
+
 }  // namespace
+
+Recommendation recommend(const FitInput& in, const FitResult& f, double C) {
+  Recommendation r;
+  r.law = f.law;
+  r.C = C;
+  const bool approach3 = f.law == "chinchilla_approach3";
+  double n_min = INFINITY, n_max = 0, c_max = 0;
+  for (const auto& p : in.points) {
+    n_min = std::min(n_min, p.N), n_max = std::max(n_max, p.N);
+    c_max = std::max(c_max, p.C);
+  }
+  // Identified: every constant the advice rests on has a finite interval narrower than itself.
+  // (Prefactors such as A, B, G and k_N are left out: they trade off against the exponents, so
+  // their intervals are wide even for a well-determined law.)
+  const std::vector<std::string> names = approach3
+                                             ? std::vector<std::string>{"E", "alpha", "beta", "a"}
+                                             : std::vector<std::string>{"a"};
+  for (const auto& name : names) {
+    const Estimate* e = nullptr;
+    for (const auto& p : f.params)
+      if (p.name == name) e = &p;
+    if (!e) {
+      r.why_not.push_back("the fit has no constant " + name);
+      continue;
+    }
+    if (!std::isfinite(e->value)) {
+      r.why_not.push_back(name + " is not finite");
+    } else if (!e->has_ci()) {
+      r.why_not.push_back(name + " has no bootstrap interval (run with --bootstrap)");
+    } else if (e->hi - e->lo >= std::fabs(e->value)) {
+      r.why_not.push_back("the 95% interval of " + name + " (" + g3(e->lo) + " to " + g3(e->hi) +
+                          ") is wider than its value " + g3(e->value));
+    }
+  }
+  // A physical range.
+  if (approach3) {
+    const double E = f.value("E"), alpha = f.value("alpha"), beta = f.value("beta");
+    if (!(E > kMinIrreducibleLoss))
+      r.why_not.push_back("E = " + g3(E) + ", not above " + g3(kMinIrreducibleLoss) +
+                          " (an irreducible loss of zero is not physical)");
+    if (!(alpha > 0.01 && alpha < 2) || !(beta > 0.01 && beta < 2))
+      r.why_not.push_back("alpha = " + g3(alpha) + ", beta = " + g3(beta) +
+                          ", outside the physical range 0.01 to 2");
+    r.N = ChinchillaLaw{E, f.value("A"), f.value("B"), alpha, beta}.optimal_params(C);
+  } else {
+    const double a = f.value("a");
+    if (!(a > 0 && a < 1.5)) r.why_not.push_back("a = " + g3(a) + ", outside 0 to 1.5");
+    r.N = f.value("k_N") * std::pow(C, a);
+  }
+  r.D = C / (6 * r.N);
+  if (!(r.N >= kMinOptimalParams))
+    r.why_not.push_back("N_opt = " + g3(r.N) + " parameters, below " + g3(kMinOptimalParams));
+  if (!(r.D >= kMinOptimalParams))
+    r.why_not.push_back("D_opt = " + g3(r.D) + " tokens, below " + g3(kMinOptimalParams));
+  // Extrapolation within a stated factor of the data.
+  if (c_max > 0 && C > kMaxExtrapolation * c_max * (1 + 1e-9))
+    r.why_not.push_back("C = " + g3(C) + " is more than " + g3(kMaxExtrapolation) +
+                        "x the largest run's " + g3(c_max));
+  if (n_max > 0 && std::isfinite(r.N) && r.N > 0 &&
+      (r.N > kMaxExtrapolation * n_max || r.N < n_min / kMaxExtrapolation))
+    r.why_not.push_back("N_opt = " + g3(r.N) + " is more than " + g3(kMaxExtrapolation) +
+                        "x outside the runs' N (" + g3(n_min) + " to " + g3(n_max) + ")");
+  r.identified = r.why_not.empty();
+  return r;
+}
+
+std::optional<FlopConvention> report_flop_convention(const FitInput& in,
+                                                     const std::vector<FitResult>& fits,
+                                                     std::string* why) {
+  auto parse = [](const std::string& name) -> std::optional<FlopConvention> {
+    for (const auto& [value, text] : EnumNames<FlopConvention>::values)
+      if (name == text) return value;
+    return std::nullopt;
+  };
+  for (const auto& f : fits)
+    if (f.data.contains("flop_convention") && f.data["flop_convention"].is_string())
+      if (auto c = parse(f.data["flop_convention"].get<std::string>())) {
+        if (why) *why = "C under the " + enum_name(*c) + " convention, the one " + f.law + " used";
+        return c;
+      }
+  std::map<std::string, int> votes;
+  for (const auto& r : in.runs)
+    if (!r.budget_convention.empty()) ++votes[r.budget_convention];
+  std::string best;
+  for (const auto& [name, n] : votes)
+    if (best.empty() || n > votes[best]) best = name;
+  if (auto c = parse(best)) {
+    if (why) *why = "C under the " + best + " convention, the one the sweep's budgets were set in";
+    return c;
+  }
+  return std::nullopt;
+}
 
 std::string base64(const std::string& in) {
   static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -169,18 +266,21 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
     }
     s.push_back(line);
     if (cmax > 0) {
-      const double C = cmax * 10;
-      double N = 0;
-      if (std::string(law) == "chinchilla_approach3")
-        N = ChinchillaLaw{f->value("E"), f->value("A"), f->value("B"), f->value("alpha"),
-                          f->value("beta")}
-                .optimal_params(C);
-      else
-        N = f->value("k_N") * std::pow(C, a.value);
-      s.push_back("For C = " + fmt("%.2g", C) +
-                  " FLOPs (10x your largest run, an extrapolation) train N = " + fmt("%.3g", N) +
-                  " parameters on D = " + fmt("%.3g", C / (6 * N)) + " tokens (" +
-                  fmt("%.1f", C / (6 * N * N)) + " tokens per parameter).");
+      const Recommendation r = recommend(in, *f, cmax * kMaxExtrapolation);
+      if (r.identified) {
+        s.push_back("For C = " + fmt("%.2g", r.C) +
+                    " FLOPs (10x your largest run, an extrapolation) train N = " +
+                    fmt("%.3g", r.N) + " parameters on D = " + fmt("%.3g", r.D) + " tokens (" +
+                    fmt("%.1f", r.D / r.N) + " tokens per parameter).");
+      } else {
+        std::string why;
+        for (const auto& w : r.why_not) why += (why.empty() ? "" : "; ") + w;
+        s.push_back("No recommendation for C = " + fmt("%.2g", r.C) + " FLOPs: the " + law +
+                    " fit is not identified (" + why +
+                    "). More runs, budgets spanning more compute, or sizes on both sides of each "
+                    "budget's minimum are needed before this data can say how to allocate "
+                    "compute.");
+      }
     }
     break;
   }
@@ -238,6 +338,11 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
                         p.has_ci() ? fmt("%.4g", p.lo) + " to " + fmt("%.4g", p.hi) : "-"});
     b.push_back(t);
     if (!f.notes.empty()) b.push_back({Block::bullets, f.notes, {}});
+  }
+  if (!skipped.empty()) {
+    b.push_back({Block::heading, {"### Not fitted"}, {}});
+    b.push_back({Block::paragraph, {"Laws the data could not support, each with the reason:"}, {}});
+    b.push_back({Block::bullets, skipped, {}});
   }
   b.push_back({Block::heading, {"## Figures"}, {}});
   for (const auto& fig : out.figures)

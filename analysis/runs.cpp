@@ -74,6 +74,9 @@ Run read_run(const std::string& dir, FlopConvention conv) {
   r.best_val_loss = std::isfinite(s.best_val_loss) ? s.best_val_loss : s.final_val_loss;
   r.tags = s.tags;
   r.budget = s.flop_budget();
+  if (s.config.contains("train") && s.config["train"].contains("flop_convention") &&
+      s.config["train"]["flop_convention"].is_string())
+    r.budget_convention = s.config["train"]["flop_convention"].get<std::string>();
   for (const MetricPoint& m : read_metrics(dir)) {
     CurvePoint c;
     c.tokens = m.tokens;

@@ -1,11 +1,14 @@
 // scalelab prepare --input PATH... --out DIR --tokenizer byte|bpe|FILE.model [--vocab-size N] ...
+// scalelab prepare --from-shards DIR --out DIR [--vocab-size 50257] [--eot-token 50256]
 #include <unistd.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "data/import_shards.h"
 #include "data/prepare.h"
 
 namespace scalelab::cli {
@@ -53,18 +56,29 @@ nlohmann::json split_json(const data::SplitEntry& s, int64_t n_tokens) {
 void add_prepare_command(CLI::App& app) {
   auto opts = std::make_shared<data::PrepareOptions>();
   auto json = std::make_shared<bool>(false);
+  auto import = std::make_shared<data::ImportOptions>();
   auto* cmd = app.add_subcommand(
       "prepare", "Tokenize text into a dataset folder (llm.c-layout shards + manifest.json)");
-  cmd->add_option(
-         "--input", opts->inputs,
-         "Files, folders (recursive) and .jsonl files; each file or JSONL record is one document")
-      ->required();
+  auto* input = cmd->add_option("--input", opts->inputs,
+                                "Files, folders (recursive), .jsonl and .gz files; each file or "
+                                "JSONL record is one document");
+  auto* from_shards = cmd->add_option(
+      "--from-shards", import->from_dir,
+      "Instead of --input: a folder of token files made elsewhere (llm.c shards, or nanoGPT's "
+      "train.bin/val.bin) to turn into a dataset without copying the tokens (hard links)");
+  input->excludes(from_shards);
+  from_shards->excludes(input);
+  cmd->add_option("--eot-token", import->eot_token,
+                  "With --from-shards: the end-of-document id (GPT-2's 50256 by default)")
+      ->capture_default_str();
   cmd->add_option("--out", opts->out_dir, "Dataset folder to create")->required();
   cmd->add_option("--tokenizer", opts->tokenizer,
                   "byte (257 ids), bpe (SentencePiece trained on the input) or an existing "
                   "SentencePiece .model file")
       ->capture_default_str();
-  cmd->add_option("--vocab-size", opts->vocab_size, "Vocabulary size for --tokenizer bpe")
+  cmd->add_option("--vocab-size", opts->vocab_size,
+                  "Vocabulary size for --tokenizer bpe; with --from-shards the ids' vocabulary "
+                  "(default 50257, GPT-2's)")
       ->capture_default_str();
   cmd->add_option("--include", opts->include,
                   "Globs for files inside folders, e.g. '*.py' (default: every file)");
@@ -93,8 +107,43 @@ void add_prepare_command(CLI::App& app) {
       "  scalelab prepare --input src/ --include '*.py' --out datasets/py --tokenizer "
       "datasets/kjv/tokenizer.model\n"
       "  scalelab prepare --input docs.jsonl --jsonl-field text --out datasets/web --tokenizer "
-      "byte");
-  cmd->callback([opts, json] {
+      "byte\n"
+      "  scalelab prepare --input input.txt --out datasets/shakespeare   # one file: split by "
+      "position\n"
+      "  scalelab prepare --from-shards llm.c/dev/data/fineweb10B --out datasets/fineweb");
+  cmd->callback([opts, json, import, cmd] {
+    if (!import->from_dir.empty()) {
+      import->out_dir = opts->out_dir;
+      import->force = opts->force;
+      if (cmd->count("--vocab-size") > 0) import->vocab_size = opts->vocab_size;
+      auto r = data::import_shards(*import);
+      const auto& m = r.manifest;
+      if (*json) {
+        nlohmann::json j = {{"out", opts->out_dir},
+                            {"from_shards", import->from_dir},
+                            {"layout", r.layout},
+                            {"link", r.link},
+                            {"tokenizer", m.tokenizer},
+                            {"vocab_size", m.vocab_size},
+                            {"eot_token", m.eot_token},
+                            {"train", split_json(m.train, m.n_train_tokens)},
+                            {"val", split_json(m.val, m.n_val_tokens)},
+                            {"seconds", r.seconds}};
+        std::printf("%s\n", j.dump(2).c_str());
+        return;
+      }
+      std::printf("dataset %s: %s token files from %s (%s links, no copy), vocab %lld, eot %lld\n",
+                  opts->out_dir.c_str(), r.layout.c_str(), import->from_dir.c_str(), r.link.c_str(),
+                  static_cast<long long>(m.vocab_size), static_cast<long long>(m.eot_token));
+      std::printf("  train %s tokens, %zu shard(s)\n", human(m.n_train_tokens).c_str(),
+                  m.train.shards.size());
+      std::printf("  val   %s tokens, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
+                  m.val.shards.size());
+      std::printf("checked and hashed in %.2f s\n", r.seconds);
+      return;
+    }
+    if (opts->inputs.empty())
+      throw std::runtime_error("prepare: give --input PATH... (text) or --from-shards DIR");
     ProgressPrinter printer;
     auto r = data::prepare(*opts, [&](const data::PrepareProgress& p) { printer(p); });
     printer.done();
@@ -112,7 +161,9 @@ void add_prepare_command(CLI::App& app) {
                           {"tokenizer_seconds", r.tokenizer_seconds},
                           {"encode_seconds", r.encode_seconds},
                           {"encode_mb_per_s", mb_per_s},
-                          {"n_threads", r.n_threads}};
+                          {"n_threads", r.n_threads},
+                          {"split", r.split}};
+      if (!r.split_note.empty()) j["split_note"] = r.split_note;
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }
@@ -124,6 +175,7 @@ void add_prepare_command(CLI::App& app) {
                 m.train.shards.size());
     std::printf("  val   %s tokens, %lld documents, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
                 static_cast<long long>(m.val.n_docs), m.val.shards.size());
+    if (!r.split_note.empty()) std::printf("  %s\n", r.split_note.c_str());
     std::printf("  %.3g bytes per token\n",
                 static_cast<double>(m.train.n_bytes + m.val.n_bytes) /
                     std::max<int64_t>(1, m.n_train_tokens + m.n_val_tokens));

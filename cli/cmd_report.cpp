@@ -1,6 +1,8 @@
 // scalelab report RUNS --out DIR [--fits fits.json]: report.md and a self-contained report.html.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "analysis/fit_laws.h"
 #include "analysis/report.h"
@@ -24,7 +26,9 @@ void add_report_command(CLI::App& app) {
                   "Use this fits.json from `scalelab fit` instead of fitting every law here");
   cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")
       ->capture_default_str();
-  cmd->add_option("--flop-convention", o->convention, "Key of summary flops")
+  cmd->add_option("--flop-convention", o->convention,
+                  "Key of summary flops (default: the convention of --fits, else of the sweep's "
+                  "budgets, else 6n)")
       ->capture_default_str();
   cmd->add_option("--n-col", o->cols.n, "CSV column of N")->capture_default_str();
   cmd->add_option("--d-col", o->cols.d, "CSV column of D")->capture_default_str();
@@ -34,15 +38,40 @@ void add_report_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     RunReadOptions ro;
     ro.flop_convention = parse_enum<FlopConvention>(o->convention, "--flop-convention");
     ro.allow_missing_summary = true;  // the report lists unfinished runs instead of failing
-    FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
+    const ParamCount count = parse_param_count(o->params);
+    FitInput in = load_fit_input(o->input, o->cols, ro, count);
     std::vector<std::string> skipped;
-    std::vector<FitResult> fits =
-        o->fits.empty() ? fit_laws(in, FitLaw::all, {o->bootstrap, o->seed, o->threads}, skipped)
-                        : read_fits_json(o->fits);
+    std::vector<FitResult> fits;
+    if (!o->fits.empty()) {
+      fits = read_fits_json(o->fits);
+      // The laws `scalelab fit` skipped, with their reasons, are listed in the report too.
+      std::ifstream f(o->fits);
+      const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+      if (j.is_object() && j.contains("source") && j["source"].contains("skipped_laws"))
+        for (const auto& k : j["source"]["skipped_laws"])
+          if (k.is_string()) skipped.push_back(k.get<std::string>());
+    }
+    // Unless told otherwise, C (run table, figures, fits) is under the convention of the fits
+    // given, else of the sweep's budgets.
+    std::string why;
+    if (cmd->count("--flop-convention") == 0 && !in.from_csv)
+      if (auto c = report_flop_convention(in, fits, &why); c && *c != ro.flop_convention) {
+        RunReadOptions other = ro;
+        other.flop_convention = *c;
+        try {
+          in = load_fit_input(o->input, o->cols, other, count);
+          in.notes.push_back(why + " (--flop-convention to choose another).");
+        } catch (const std::exception& e) {
+          in.notes.push_back("C is under the " + enum_name(ro.flop_convention) +
+                             " convention, not " + enum_name(*c) + " as the sweep's: " + e.what());
+        }
+      }
+    if (o->fits.empty())
+      fits = fit_laws(in, FitLaw::all, {o->bootstrap, o->seed, o->threads}, skipped);
     ReportFiles r = write_report(in, fits, skipped, o->out);
     std::printf("wrote %s and %s (%zu figures)\n", r.markdown.c_str(), r.html.c_str(),
                 r.figures.size());

@@ -62,7 +62,7 @@ void require_datasets(const std::vector<sweep::Run>& runs, const std::vector<std
 void add_sweep_command(CLI::App& app) {
   struct Options {
     std::string file, out_root, gpus, slurm, torchrun;
-    std::vector<std::string> only, slurm_opts;
+    std::vector<std::string> only, slurm_opts, sets;
     int jobs = 1, threads_per_job = 0;
     double tokens_per_s = 0, measure_timeout_s = 120;
     bool dry_run = false, no_measure = false, json = false;
@@ -82,6 +82,9 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option(
       "--out-root", o->out_root,
       "Folder of the run folders (default: the sweep's out_root, else runs/<file stem>)");
+  cmd->add_option("--set", o->sets,
+                  "key.path=value applied to every run (repeatable): over the base config and the "
+                  "sweep's set:, before its grid (a key the grid varies is an error)");
   cmd->add_option("--only", o->only,
                   "Train only this run (repeatable); its parent must have finished");
   cmd->add_flag("--dry-run", o->dry_run,
@@ -107,9 +110,12 @@ void add_sweep_command(CLI::App& app) {
       "failed runs recorded in <run>/error.txt while the others go on; OUT_ROOT/sweep_state.json "
       "has\n"
       "every run's status. Sweep file format: experiments/README.md.\n"
-      "Example: scalelab sweep experiments/chinchilla/quick.yaml --jobs 2");
+      "Example: scalelab sweep experiments/chinchilla/quick.yaml --jobs 2\n"
+      "         scalelab sweep experiments/chinchilla/quick.yaml --set train.batch_size=4 "
+      "--out-root runs/smaller --dry-run");
   cmd->callback([o] {
-    const sweep::Spec spec = sweep::load_spec(o->file);
+    sweep::Spec spec = sweep::load_spec(o->file);
+    sweep::apply_sets(spec, o->sets);
     const std::vector<sweep::Run> runs = sweep::expand(spec);
     std::string out_root = o->out_root;
     if (out_root.empty()) out_root = spec.out_root;
@@ -126,6 +132,7 @@ void add_sweep_command(CLI::App& app) {
       so.job_name = "scalelab-" + fs::path(o->file).parent_path().filename().string() + "-" +
                     fs::path(o->file).stem().string();
       so.extra = o->slurm_opts;
+      so.sets = o->sets;
       std::ofstream out(o->slurm);
       if (!(out << sweep::slurm_script(runs, so)) || !out.flush())
         throw std::runtime_error(o->slurm + ": cannot write the Slurm script");

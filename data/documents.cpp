@@ -1,10 +1,13 @@
 #include "data/documents.h"
 
 #include <fnmatch.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -46,14 +49,143 @@ size_t piece_end(std::string_view s, size_t max_bytes) {
   return cut > 0 ? cut : max_bytes;
 }
 
+bool has_suffix(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The first bytes of a file (raw, not decompressed).
+std::string head_bytes(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(n, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+// gzip's trailer holds the uncompressed size mod 2^32: good enough for progress and the
+// empty-input check.
+int64_t gzip_text_size(const std::string& path, int64_t file_bytes) {
+  if (file_bytes < 18) return 0;
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(file_bytes - 4);
+  unsigned char b[4] = {0, 0, 0, 0};
+  in.read(reinterpret_cast<char*>(b), 4);
+  return int64_t{b[0]} | int64_t{b[1]} << 8 | int64_t{b[2]} << 16 | int64_t{b[3]} << 24;
+}
+
+// Refuses a file that is not text, naming it: a NUL byte in the first 8 KB (git's heuristic).
+void check_is_text(const InputFile& file) {
+  std::string head(8192, '\0');
+  {
+    TextFile in;
+    in.open(file.path, file.gzip);
+    head.resize(in.read(head.data(), head.size()));
+  }
+  const size_t nul = head.find('\0');
+  if (nul == std::string::npos) return;
+  int32_t magic = 0;
+  if (head.size() >= 4) std::memcpy(&magic, head.data(), 4);
+  const bool shard = magic == 20240520 || magic == 20240801;
+  throw std::runtime_error(
+      "input " + file.path + ": binary file (a NUL byte at offset " + std::to_string(nul) +
+      "), not text; prepare reads UTF-8 text, .jsonl and .gz" +
+      (shard ? "; this looks like an llm.c token shard: import its folder with `scalelab prepare "
+               "--from-shards DIR`"
+             : "; for token files use `scalelab prepare --from-shards DIR`, for a folder pick the "
+               "text files with --include"));
+}
+
 }  // namespace
+
+void TextFile::open(const std::string& path, bool gzip) {
+  close();
+  path_ = path;
+  buf_.clear();
+  pos_ = 0;
+  eof_ = false;
+  if (gzip) {
+    gz_ = ::gzopen(path.c_str(), "rb");
+    if (gz_) ::gzbuffer(static_cast<gzFile>(gz_), 1 << 17);
+  } else {
+    file_ = std::fopen(path.c_str(), "rb");
+  }
+  if (!is_open())
+    throw std::runtime_error("input " + path + ": cannot open: " + std::strerror(errno));
+}
+
+void TextFile::close() {
+  if (file_) std::fclose(file_);
+  if (gz_) ::gzclose(static_cast<gzFile>(gz_));
+  file_ = nullptr;
+  gz_ = nullptr;
+}
+
+size_t TextFile::read_raw(char* out, size_t n) {
+  size_t got = 0;
+  while (got < n && !eof_) {
+    if (file_) {
+      const size_t r = std::fread(out + got, 1, n - got, file_);
+      got += r;
+      if (r == 0) {
+        if (std::ferror(file_)) throw std::runtime_error("input " + path_ + ": read error");
+        eof_ = true;
+      }
+    } else {
+      const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - got, 1 << 30));
+      const int r = ::gzread(static_cast<gzFile>(gz_), out + got, chunk);
+      if (r < 0) {
+        int code = 0;
+        const char* msg = ::gzerror(static_cast<gzFile>(gz_), &code);
+        throw std::runtime_error("input " + path_ + ": corrupt gzip data (" +
+                                 (msg ? msg : "unknown error") + ")");
+      }
+      got += static_cast<size_t>(r);
+      if (r == 0) eof_ = true;
+    }
+  }
+  return got;
+}
+
+size_t TextFile::read(char* out, size_t n) {
+  size_t got = 0;
+  if (pos_ < buf_.size()) {  // what getline read ahead comes first
+    got = std::min(n, buf_.size() - pos_);
+    std::memcpy(out, buf_.data() + pos_, got);
+    pos_ += got;
+  }
+  return got + read_raw(out + got, n - got);
+}
+
+bool TextFile::getline(std::string& line) {
+  line.clear();
+  while (true) {
+    const size_t nl = buf_.find('\n', pos_);
+    if (nl != std::string::npos) {
+      line.append(buf_, pos_, nl - pos_);
+      pos_ = nl + 1;
+      return true;
+    }
+    line.append(buf_, pos_, std::string::npos);
+    buf_.resize(1 << 16);
+    buf_.resize(read_raw(buf_.data(), buf_.size()));
+    pos_ = 0;
+    if (buf_.empty()) return !line.empty();
+  }
+}
 
 std::vector<InputFile> list_input_files(const std::vector<std::string>& inputs,
                                         const std::vector<std::string>& include) {
   std::vector<InputFile> files;
   auto add = [&](const fs::path& p) {
-    files.push_back(
-        {p.string(), static_cast<int64_t>(fs::file_size(p)), p.extension() == ".jsonl"});
+    InputFile f;
+    f.path = p.string();
+    f.n_bytes = static_cast<int64_t>(fs::file_size(p));
+    f.gzip = head_bytes(f.path, 2) == "\x1f\x8b";
+    f.jsonl = has_suffix(f.path, ".jsonl") || has_suffix(f.path, ".jsonl.gz");
+    if (f.gzip) f.n_bytes = gzip_text_size(f.path, f.n_bytes);
+    if (f.n_bytes > 0 || f.gzip) check_is_text(f);
+    files.push_back(std::move(f));
   };
   for (const auto& input : inputs) {
     std::error_code ec;
@@ -174,8 +306,7 @@ void DocumentReader::queue_document(std::string text) {
 bool DocumentReader::load_more() {
   if (in_jsonl_) {
     std::string line;
-    if (!std::getline(in_, line)) {
-      if (in_.bad()) throw std::runtime_error("input " + jsonl_path_ + ": read error");
+    if (!in_.getline(line)) {
       in_.close();
       in_jsonl_ = false;
       return true;
@@ -199,26 +330,29 @@ bool DocumentReader::load_more() {
   }
   if (next_file_ >= files_.size()) return false;
   const InputFile& file = files_[next_file_++];
-  in_.open(file.path, std::ios::binary);
-  if (!in_) throw std::runtime_error("input " + file.path + ": cannot open");
+  in_.open(file.path, file.gzip);
   if (file.jsonl) {
     in_jsonl_ = true;
     jsonl_path_ = file.path;
     jsonl_line_ = 0;
     return true;
   }
-  if (file.n_bytes <= options_.max_piece_bytes || !options_.split_at_newlines) {
-    std::string text(static_cast<size_t>(file.n_bytes), '\0');
-    in_.read(text.data(), file.n_bytes);
-    text.resize(static_cast<size_t>(in_.gcount()));
+  if ((file.n_bytes <= options_.max_piece_bytes && !file.gzip) || !options_.split_at_newlines) {
+    std::string text;
+    for (size_t got = 1; got > 0;) {  // to the end (a gzip file's size is only an estimate)
+      const size_t old = text.size();
+      text.resize(old + static_cast<size_t>(std::max<int64_t>(file.n_bytes, 1 << 16)) + 1);
+      got = in_.read(text.data() + old, text.size() - old);
+      text.resize(old + got);
+    }
     in_.close();
-    n_input_bytes_ += file.n_bytes;
+    n_input_bytes_ += static_cast<int64_t>(text.size());
     queue_document(std::move(text));
     return true;
   }
   // A large file: checked whole first (a bad byte near the end must not leave half a document in
   // the shards), then streamed in pieces.
-  if (options_.require_utf8 && !file_is_utf8(file.path)) {
+  if (options_.require_utf8 && !file_is_utf8(file)) {
     in_.close();
     ++next_doc_index_;
     ++n_skipped_invalid_utf8_;
@@ -237,8 +371,7 @@ bool DocumentReader::next_stream_piece(Piece& piece) {
   const size_t block = static_cast<size_t>(options_.max_piece_bytes);
   const size_t old = carry_.size();
   carry_.resize(old + block);
-  in_.read(carry_.data() + old, static_cast<std::streamsize>(block));
-  const size_t got = static_cast<size_t>(in_.gcount());
+  const size_t got = in_.read(carry_.data() + old, block);
   carry_.resize(old + got);
   n_input_bytes_ += static_cast<int64_t>(got);
   const bool at_end = got < block;
@@ -265,13 +398,13 @@ bool DocumentReader::next_stream_piece(Piece& piece) {
   return true;
 }
 
-bool DocumentReader::file_is_utf8(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+bool DocumentReader::file_is_utf8(const InputFile& file) {
+  TextFile in;
+  in.open(file.path, file.gzip);
   std::string buf;
   std::vector<char> block(1 << 20);
   while (true) {
-    in.read(block.data(), static_cast<std::streamsize>(block.size()));
-    const size_t got = static_cast<size_t>(in.gcount());
+    const size_t got = in.read(block.data(), block.size());
     buf.append(block.data(), got);
     if (got < block.size()) return is_utf8(buf);
     const size_t cut = char_boundary(buf, buf.size() - 1);  // keep a character split by the block

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,14 +15,41 @@ namespace scalelab::data {
 
 struct InputFile {
   std::string path;
-  int64_t n_bytes = 0;
-  bool jsonl = false;  // by extension: .jsonl
+  int64_t n_bytes = 0;  // text bytes: for gzip, the size its trailer records (mod 2^32)
+  bool jsonl = false;   // by extension: .jsonl or .jsonl.gz
+  bool gzip = false;    // by content (gzip magic), whatever the extension
+};
+
+// A text input file, plain or gzip-compressed, read in blocks or by lines. Errors name the file.
+class TextFile {
+ public:
+  TextFile() = default;
+  ~TextFile() { close(); }
+  TextFile(const TextFile&) = delete;
+  TextFile& operator=(const TextFile&) = delete;
+
+  void open(const std::string& path, bool gzip);
+  size_t read(char* out, size_t n);  // fewer than n only at the end of the file
+  bool getline(std::string& line);   // without the newline; false at the end
+  void close();
+  bool is_open() const { return file_ || gz_; }
+
+ private:
+  size_t read_raw(char* out, size_t n);
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  void* gz_ = nullptr;  // gzFile
+  std::string buf_;     // read ahead by getline
+  size_t pos_ = 0;
+  bool eof_ = false;
 };
 
 // Files named directly are taken as they are; folders are walked recursively (hidden entries
 // skipped), keeping files whose name matches one of `include` (fnmatch globs such as '*.py'; a
 // glob with a '/' matches the path below the folder instead). No globs = every file. The result is
 // sorted per input, so the document order (and the train/val split) is reproducible.
+// Every file is checked to be text: a NUL byte in its first 8 KB (after gunzip) is binary input,
+// an error naming the file (an llm.c shard gets a pointer to `prepare --from-shards`).
 std::vector<InputFile> list_input_files(const std::vector<std::string>& inputs,
                                         const std::vector<std::string>& include);
 
@@ -57,7 +84,7 @@ class DocumentReader {
   bool load_more();  // queues pieces of the next document(s); false at the end
   void queue_document(std::string text);
   bool next_stream_piece(Piece& piece);
-  bool file_is_utf8(const std::string& path);
+  bool file_is_utf8(const InputFile& file);
 
   std::vector<InputFile> files_;
   ReaderOptions options_;
@@ -65,7 +92,7 @@ class DocumentReader {
   int64_t next_doc_index_ = 0;
   std::deque<Piece> pending_;
   // An open JSONL file, or a large plain file streamed piece by piece.
-  std::ifstream in_;
+  TextFile in_;
   bool in_jsonl_ = false, in_stream_ = false;
   std::string jsonl_path_;
   int64_t jsonl_line_ = 0;

@@ -1,11 +1,14 @@
 #include "data/encode_pass.h"
 
+#include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "data/sampling.h"
@@ -219,6 +222,63 @@ EncodeResult encode_pass(DocumentReader& reader, const Tokenizer& tokenizer,
   result.n_skipped_empty = reader.n_skipped_empty();
   result.n_skipped_invalid_utf8 = reader.n_skipped_invalid_utf8();
   return result;
+}
+
+void split_by_position(const std::string& out_dir, EncodeResult& enc, double val_fraction,
+                       int64_t shard_tokens, int token_bytes, uint32_t eot_token) {
+  namespace fs = std::filesystem;
+  const bool from_train = enc.val.shards.empty() || enc.n_val_tokens == 0;
+  SplitEntry source = from_train ? enc.train : enc.val;
+  const int64_t n_total = enc.n_train_tokens + enc.n_val_tokens;
+  if (n_total < 2)
+    throw std::runtime_error("the input has " + std::to_string(n_total) +
+                             " token(s), too few to split into train and val");
+  const int64_t n_val = std::clamp<int64_t>(
+      std::llround(static_cast<double>(n_total) * val_fraction), 1, n_total - 1);
+  const int64_t n_train = n_total - n_val;
+  // Move the stream's shards aside, then copy them into new train and val shards.
+  std::vector<std::string> stream;
+  for (size_t i = 0; i < source.shards.size(); ++i) {
+    const std::string to = (fs::path(out_dir) / ("stream_" + std::to_string(i) + ".bin")).string();
+    fs::rename(fs::path(out_dir) / source.shards[i].file, to);
+    stream.push_back(to);
+  }
+  for (const auto& other : (from_train ? enc.val : enc.train).shards)
+    fs::remove(fs::path(out_dir) / other.file);  // empty shards of the other split
+  SplitWriter writers[2] = {SplitWriter(out_dir, "train", token_bytes, shard_tokens),
+                            SplitWriter(out_dir, "val", token_bytes, shard_tokens)};
+  int64_t n_docs[2] = {0, 0}, position = 0;
+  std::vector<uint32_t> buf;
+  for (const auto& path : stream) {
+    {
+      Shard shard(path);
+      for (int64_t begin = 0; begin < shard.n_tokens(); begin += 1 << 20) {
+        const int64_t end = std::min<int64_t>(shard.n_tokens(), begin + (1 << 20));
+        for (int64_t i = begin; i < end;) {
+          const int s = position + (i - begin) < n_train ? 0 : 1;
+          // The run of tokens that go to split s.
+          const int64_t stop = s == 0 ? std::min<int64_t>(end, begin + (n_train - position)) : end;
+          buf.clear();
+          for (int64_t k = i; k < stop; ++k) {
+            const uint32_t t = shard.at(k);
+            n_docs[s] += t == eot_token;
+            buf.push_back(t);
+          }
+          writers[s].append(buf.data(), static_cast<int64_t>(buf.size()));
+          i = stop;
+        }
+        position += end - begin;
+      }
+    }
+    fs::remove(path);
+  }
+  const int64_t n_bytes = enc.train.n_bytes + enc.val.n_bytes;
+  const int64_t val_bytes =
+      std::llround(static_cast<double>(n_bytes) * static_cast<double>(n_val) / n_total);
+  enc.train = SplitEntry{n_docs[0], n_bytes - val_bytes, writers[0].finish()};
+  enc.val = SplitEntry{n_docs[1], val_bytes, writers[1].finish()};
+  enc.n_train_tokens = n_train;
+  enc.n_val_tokens = n_val;
 }
 
 }  // namespace scalelab::data

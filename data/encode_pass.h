@@ -40,4 +40,12 @@ EncodeResult encode_pass(DocumentReader& reader, const Tokenizer& tokenizer,
                          const EncodeOptions& options, const std::string& out_dir,
                          const EncodeProgress& progress);
 
+// For inputs with too few documents to split by document (one file, or none drew val at
+// val_fraction): the one non-empty split's token stream, in input order, is cut by position, its
+// last val_fraction of tokens (at least one) becoming val, as nanoGPT splits a single text file.
+// Rewrites the shards in out_dir and the splits of `enc` (documents counted by where they begin;
+// bytes in proportion). Throws when there are fewer than two tokens.
+void split_by_position(const std::string& out_dir, EncodeResult& enc, double val_fraction,
+                       int64_t shard_tokens, int token_bytes, uint32_t eot_token);
+
 }  // namespace scalelab::data

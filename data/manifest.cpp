@@ -23,8 +23,10 @@ namespace {
 
 nlohmann::json split_to_json(const SplitEntry& split, int64_t n_tokens) {
   nlohmann::json shards = nlohmann::json::array();
-  for (const auto& s : split.shards)
+  for (const auto& s : split.shards) {
     shards.push_back({{"file", s.file}, {"n_tokens", s.n_tokens}, {"sha256", s.sha256}});
+    if (!s.layout.empty()) shards.back()["layout"] = s.layout;
+  }
   return {{"n_tokens", n_tokens},
           {"n_docs", split.n_docs},
           {"n_bytes", split.n_bytes},
@@ -74,6 +76,13 @@ SplitEntry split_from_json(const Reader& r, const nlohmann::json& j, const std::
     e.file = r.text(shards[i], "file", shard_path);
     e.n_tokens = r.count(shards[i], "n_tokens", shard_path);
     if (shards[i].contains("sha256")) e.sha256 = r.text(shards[i], "sha256", shard_path);
+    if (shards[i].contains("layout")) {
+      e.layout = r.text(shards[i], "layout", shard_path);
+      if (e.layout != "raw-uint16" && e.layout != "raw-uint32")
+        throw std::runtime_error(r.where + ": field '" + shard_path + "layout' is '" + e.layout +
+                                 "' (expected raw-uint16 or raw-uint32; leave it out for shards "
+                                 "with the llm.c header)");
+    }
     sum += e.n_tokens;
     split.shards.push_back(std::move(e));
   }

@@ -13,6 +13,7 @@ struct ShardEntry {
   std::string file;  // relative to the dataset folder
   int64_t n_tokens = 0;
   std::string sha256;  // hex; empty = not recorded (hand-written manifests for llm.c shards)
+  std::string layout;  // "" = llm.c header; "raw-uint16" / "raw-uint32" = headerless (nanoGPT)
 };
 
 struct SplitEntry {

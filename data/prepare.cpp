@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -11,8 +12,10 @@
 #include <vector>
 
 #include "data/bpe_train.h"
+#include "data/dataset_dir.h"
 #include "data/documents.h"
 #include "data/encode_pass.h"
+#include "data/shard.h"
 #include "data/tokenizer.h"
 
 namespace scalelab::data {
@@ -26,6 +29,10 @@ constexpr const char* kModelFile = "tokenizer.model";
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+}  // namespace
+
+namespace detail {
 
 // The files a dataset consists of: what --force replaces, never anything else a user keeps in the
 // folder.
@@ -103,6 +110,28 @@ void swap_in(const fs::path& staged, const fs::path& out) {
   fs::remove(staged, ec);
 }
 
+fs::path make_staging_dir(const std::string& out) {
+  const fs::path staged = staging_dir(out);
+  try {
+    fs::create_directories(staged.parent_path());
+    fs::remove_all(staged);  // left by a killed prepare that had this process id
+    fs::create_directory(staged);
+  } catch (const fs::filesystem_error& e) {
+    throw std::runtime_error("output " + out + ": cannot create " + staged.string() +
+                             ", the folder next to it where the dataset is built before it is "
+                             "moved in: " +
+                             e.code().message());
+  }
+  return staged;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::check_out_dir;
+using detail::swap_in;
+
 // The --tokenizer and --vocab-size checks that need no work, done before anything is written.
 void check_tokenizer_option(const PrepareOptions& o) {
   if (o.tokenizer == "byte") return;
@@ -146,8 +175,14 @@ void train_tokenizer(const PrepareOptions& o, const std::vector<InputFile>& file
       progress({"sample", reader.n_input_bytes(), total_bytes, 0, seconds_since(start)});
     }
   }
+  if (sampler.lines().empty()) {
+    // Too few documents for a split by document (e.g. one file that drew val): prepare will split
+    // by position, so the tokenizer learns from every document.
+    DocumentReader all(files, reader_options(o, nullptr));
+    while (all.next(piece)) sampler.add_text(piece.text);
+  }
   if (sampler.lines().empty())
-    throw std::runtime_error("BPE training: the train split of the inputs has no text lines");
+    throw std::runtime_error("BPE training: the inputs have no text lines");
   if (progress)
     progress({"train-bpe", reader.n_input_bytes(), total_bytes, 0, seconds_since(start)});
   train_bpe(sampler.lines(), {o.vocab_size, o.seed, n_threads},
@@ -193,24 +228,16 @@ PrepareResult prepare(const PrepareOptions& o,
   int64_t total_bytes = 0;
   for (const auto& f : files) total_bytes += f.n_bytes;
   if (total_bytes == 0)
-    throw std::runtime_error("--input: the " + std::to_string(files.size()) +
-                             " input file(s) are empty");
+    throw std::runtime_error(files.size() == 1
+                                 ? "input " + files[0].path + ": the file is empty"
+                                 : "--input: the " + std::to_string(files.size()) +
+                                       " input file(s) are empty (" + files[0].path + ", ...)");
   check_tokenizer_option(o);
   check_out_dir(o.out_dir, o.force);
   // Built aside and swapped in at the end: a prepare that fails (BPE training, an empty split, a
   // full disk) leaves the old dataset as it was and no half dataset behind, so a rerun needs no
   // --force, and a --tokenizer model inside out is still there to read.
-  const fs::path staged = staging_dir(o.out_dir);
-  try {
-    fs::create_directories(staged.parent_path());
-    fs::remove_all(staged);  // left by a killed prepare that had this process id
-    fs::create_directory(staged);
-  } catch (const fs::filesystem_error& e) {
-    throw std::runtime_error("output " + o.out_dir + ": cannot create " + staged.string() +
-                             ", the folder next to it where the dataset is built before it is "
-                             "moved in: " +
-                             e.code().message());
-  }
+  const fs::path staged = detail::make_staging_dir(o.out_dir);
   try {
     PrepareOptions in_staging = o;
     in_staging.out_dir = staged.string();
@@ -259,17 +286,29 @@ PrepareResult build_dataset(const PrepareOptions& o, const std::vector<InputFile
 
   const int64_t n_docs = enc.train.n_docs + enc.val.n_docs;
   if (n_docs == 0)
-    throw std::runtime_error("--input: no documents with text (" +
-                             std::to_string(enc.n_skipped_empty) + " empty, " +
-                             std::to_string(enc.n_skipped_invalid_utf8) + " not UTF-8)");
-  if (enc.train.n_docs == 0)
+    throw std::runtime_error(
+        (files.size() == 1 ? "input " + files[0].path : std::string("--input")) +
+        ": no documents with text (" + std::to_string(enc.n_skipped_empty) + " empty, " +
+        std::to_string(enc.n_skipped_invalid_utf8) + " not UTF-8" +
+        (enc.n_skipped_invalid_utf8 > 0 ? ", which --tokenizer byte would keep" : "") + ")");
+  if (o.val_fraction > 0 && (enc.train.n_docs == 0 || enc.val.n_docs == 0)) {
+    // One file, or too few documents for a split by document: split the stream by position.
+    const int64_t docs_in_val = enc.val.n_docs;
+    split_by_position(o.out_dir, enc, o.val_fraction, o.shard_tokens,
+                      token_bytes_for_vocab(tokenizer->vocab_size()),
+                      static_cast<uint32_t>(tokenizer->eot_token()));
+    result.split = "position";
+    char pct[32], fraction[32];
+    std::snprintf(pct, sizeof pct, "%.3g%%", 100 * o.val_fraction);
+    std::snprintf(fraction, sizeof fraction, "%g", o.val_fraction);
+    result.split_note = "split by position: " + std::to_string(n_docs) + " document(s) " +
+                        (docs_in_val == 0 ? "drew no val" : "drew no train") +
+                        " at --val-fraction " + fraction + ", so the last " + pct +
+                        " of the tokens (" + std::to_string(enc.n_val_tokens) + ") are val";
+  }
+  if (enc.n_train_tokens == 0)
     throw std::runtime_error("the train split is empty: all " + std::to_string(n_docs) +
                              " documents went to val; lower --val-fraction");
-  if (o.val_fraction > 0 && enc.val.n_docs == 0)
-    throw std::runtime_error("the val split is empty: none of the " + std::to_string(n_docs) +
-                             " documents drew val at --val-fraction " +
-                             std::to_string(o.val_fraction) +
-                             "; split the input into more documents or raise --val-fraction");
 
   Manifest& m = result.manifest;
   m.tokenizer = tokenizer->name();
@@ -292,7 +331,9 @@ PrepareResult build_dataset(const PrepareOptions& o, const std::vector<InputFile
                {"n_input_bytes", enc.n_input_bytes},
                {"n_skipped_empty_docs", enc.n_skipped_empty},
                {"n_skipped_invalid_utf8_docs", enc.n_skipped_invalid_utf8},
+               {"split", result.split},
                {"eot_position", "before each document (llm.c convention)"}};
+  if (!result.split_note.empty()) m.prepare["split_note"] = result.split_note;
   write_manifest(o.out_dir, m);
   return result;
 }

@@ -38,12 +38,16 @@ struct PrepareResult {
   double tokenizer_seconds = 0;  // sampling + BPE training (0 for byte or a given model)
   double encode_seconds = 0;     // the encode pass: read, encode, write, checksum
   int n_threads = 0;
+  // "document" (each document to train or val by a seeded hash) or "position" (too few documents
+  // for that: the last val_fraction of the tokens became val); `split_note` says so in a sentence.
+  std::string split = "document";
+  std::string split_note;
 };
 
-// Throws with a message naming the bad input: missing inputs, no text, an existing dataset
-// without force, an empty split, a tokenizer that fails to train or load. The dataset is built in
-// a sibling `<out_dir>.tmp-<pid>` and moved into out_dir only when complete, so a failure leaves
-// an existing dataset as it was.
+// Throws with a message naming the bad input: missing inputs, an empty or binary file, no text,
+// an existing dataset without force, an empty train split at val_fraction 0, a tokenizer that fails
+// to train or load. The dataset is built in a sibling `<out_dir>.tmp-<pid>` and moved into out_dir
+// only when complete, so a failure leaves an existing dataset as it was.
 PrepareResult prepare(const PrepareOptions& options,
                       const std::function<void(const PrepareProgress&)>& progress = {});
 

@@ -24,6 +24,14 @@ int token_bytes_for_vocab(int64_t vocab_size) {
   return vocab_size <= 65536 ? 2 : 4;
 }
 
+int raw_token_bytes(const std::string& layout) {
+  if (layout.empty()) return 0;
+  if (layout == "raw-uint16") return 2;
+  if (layout == "raw-uint32") return 4;
+  throw std::runtime_error("shard layout '" + layout +
+                           "': expected raw-uint16, raw-uint32 or none (the llm.c header)");
+}
+
 ShardWriter::ShardWriter(const std::string& path, int token_bytes)
     : path_(path), token_bytes_(token_bytes) {
   if (token_bytes != 2 && token_bytes != 4)
@@ -83,7 +91,10 @@ void write_shard(const std::string& path, const std::vector<uint32_t>& tokens, i
   writer.close();
 }
 
-Shard::Shard(const std::string& path) : path_(path) {
+Shard::Shard(const std::string& path, int raw_token_bytes) : path_(path) {
+  if (raw_token_bytes != 0 && raw_token_bytes != 2 && raw_token_bytes != 4)
+    throw shard_error(
+        path, "raw token width must be 2 or 4 bytes, got " + std::to_string(raw_token_bytes));
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw shard_error(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -92,7 +103,15 @@ Shard::Shard(const std::string& path) : path_(path) {
     throw shard_error(path, std::string("cannot stat: ") + std::strerror(errno));
   }
   const int64_t file_bytes = st.st_size;
-  if (file_bytes < kShardHeaderBytes) {
+  if (raw_token_bytes != 0 && (file_bytes == 0 || file_bytes % raw_token_bytes != 0)) {
+    ::close(fd);
+    throw shard_error(
+        path, "headerless token file of " + std::to_string(file_bytes) + " bytes: " +
+                  (file_bytes == 0 ? std::string("empty")
+                                   : "not a multiple of " + std::to_string(raw_token_bytes) +
+                                         " bytes per token"));
+  }
+  if (raw_token_bytes == 0 && file_bytes < kShardHeaderBytes) {
     ::close(fd);
     throw shard_error(path, "truncated: " + std::to_string(file_bytes) +
                                 " bytes, shorter than the 1024-byte header");
@@ -110,6 +129,12 @@ Shard::Shard(const std::string& path) : path_(path) {
     map_ = nullptr;
     return shard_error(path, what);
   };
+  if (raw_token_bytes != 0) {
+    token_bytes_ = raw_token_bytes;
+    n_tokens_ = file_bytes / raw_token_bytes;
+    tokens_ = map_;
+    return;
+  }
   int32_t header[4];
   std::memcpy(header, map_, sizeof header);
   const int32_t magic = header[0], version = header[1], count = header[2], width = header[3];

@@ -1,5 +1,5 @@
 // Token shards in llm.c's layout: a 256 x int32 header, then the tokens. Shards written by llm.c's
-// and nanoGPT-style preprocessing scripts (dev/data/*.py) load as they are.
+// dev/data/*.py load as they are once a manifest lists them (`scalelab prepare --from-shards`).
 //
 //   header[0] magic     20240520 (ours and llm.c's GPT-2 files) or 20240801 (llm.c's Llama-3 files)
 //   header[1] version   1 = uint16 tokens, 2 = uint32 tokens (ours); 7 = uint32 (llm.c Llama-3)
@@ -22,6 +22,11 @@ constexpr int64_t kShardHeaderBytes = kShardHeaderInts * 4;
 
 // Bytes per token a dataset of this vocabulary needs: 2 while every id fits in uint16.
 int token_bytes_for_vocab(int64_t vocab_size);
+
+// A manifest shard's "layout": "" (the llm.c header, the default), "raw-uint16" or "raw-uint32"
+// (headerless files, e.g. nanoGPT's). Returns the raw token width (0 for a header); throws on
+// anything else.
+int raw_token_bytes(const std::string& layout);
 
 // Streams tokens into one shard file; the header's token count is written by close().
 class ShardWriter {
@@ -47,10 +52,12 @@ class ShardWriter {
 // Writes a whole shard at once (tests, small tools).
 void write_shard(const std::string& path, const std::vector<uint32_t>& tokens, int token_bytes);
 
-// A read-only, memory-mapped shard whose header was checked against the file size.
+// A read-only, memory-mapped shard whose header was checked against the file size. With
+// raw_token_bytes 2 or 4 the file has no header: it is nothing but tokens (nanoGPT's train.bin and
+// val.bin are raw uint16), and its size must be a multiple of the token width.
 class Shard {
  public:
-  explicit Shard(const std::string& path);
+  explicit Shard(const std::string& path, int raw_token_bytes = 0);
   ~Shard();
   Shard(Shard&& other) noexcept;
   Shard& operator=(Shard&&) = delete;

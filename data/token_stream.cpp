@@ -10,9 +10,10 @@ TokenStream::TokenStream(const std::string& dataset_dir, const std::vector<Shard
                          int64_t vocab_size) {
   for (const auto& entry : shards) {
     const std::string path = (std::filesystem::path(dataset_dir) / entry.file).string();
-    Shard shard(path);
+    Shard shard(path, raw_token_bytes(entry.layout));
     if (shard.n_tokens() != entry.n_tokens)
-      throw std::runtime_error("shard " + path + ": header says " +
+      throw std::runtime_error("shard " + path +
+                               (entry.layout.empty() ? ": header says " : ": the file holds ") +
                                std::to_string(shard.n_tokens()) +
                                " tokens but manifest.json says " + std::to_string(entry.n_tokens));
     shard.check_ids(vocab_size);

@@ -71,7 +71,10 @@ std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
        "  exit 0\n"
        "fi\n\n";
   s += "cd " + shell_quote(o.workdir) + "\n";
-  s += "exec \"$SCALELAB\" sweep \"$SWEEP\" --out-root \"$OUT_ROOT\" --only "
+  std::string sets;
+  for (const auto& a : o.sets) sets += " --set " + shell_quote(a);
+  s += "exec \"$SCALELAB\" sweep \"$SWEEP\"" + sets +
+       " --out-root \"$OUT_ROOT\" --only "
        "\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"\n";
   return s;
 }

@@ -17,6 +17,7 @@ struct SlurmOptions {
   std::string workdir;     // relative dataset paths are read from here
   std::string job_name;
   std::vector<std::string> extra;  // more #SBATCH options, e.g. "--partition=gpu", "--time=4:00:00"
+  std::vector<std::string> sets;   // the sweep's --set key=value, passed on to every task
 };
 
 // The script. Runs are ordered parents first; each dependency level is a contiguous index range.

@@ -83,6 +83,13 @@ Spec load_spec(const std::string& path);
 // Parses sweep YAML text; `dir` is the folder relative paths (base:) are resolved against.
 Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir);
 
+// `scalelab sweep FILE --set key=value ...`: applies each assignment to every group, over the
+// base config and the sweep's `set:` (the command line wins over both) and before the grid's
+// values. A key that a grid or zip of the sweep varies is an error (the grid would win, so the
+// --set would do nothing); so is a key the config does not know, the same message as in a config
+// file. `sweep.NAME` pseudo-fields may be set too. Derivations run after, on the result.
+void apply_sets(Spec& spec, const std::vector<std::string>& sets);
+
 // Expands every group into runs, ordered parents first, and validates the whole set: each
 // config, derived field, name (unique, folder-safe) and parent (exists, same model shape).
 // Throws before anything runs.

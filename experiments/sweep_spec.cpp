@@ -233,6 +233,40 @@ Spec parse_spec(const std::string& yaml_text, const std::string& origin, const s
   return spec;
 }
 
+void apply_sets(Spec& spec, const std::vector<std::string>& sets) {
+  for (const auto& assignment : sets) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::runtime_error("--set " + assignment + ": expected key.path=value");
+    const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+    if (key.rfind("sweep.", 0) != 0) {
+      // The key alone against the base config: an unknown key is the config parser's message.
+      // (Values are checked with the whole run, when it is expanded.)
+      try {
+        parse_config(spec.base_text, spec.base_path, {assignment});
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        if (what.find("unknown key") != std::string::npos ||
+            what.find("is not a section") != std::string::npos)
+          throw std::runtime_error("--set " + assignment + ": " + what);
+      }
+    }
+    for (auto& g : spec.groups) {
+      for (const auto& axis : g.axes)
+        if (std::find(axis.keys.begin(), axis.keys.end(), key) != axis.keys.end())
+          throw std::runtime_error("--set " + assignment + ": " + g.where + " varies '" + key +
+                                   "' in its grid or zip, whose values would win; edit the "
+                                   "sweep's grid to change them");
+      auto it =
+          std::find_if(g.set.begin(), g.set.end(), [&](const auto& kv) { return kv.first == key; });
+      if (it != g.set.end())
+        it->second = value;
+      else
+        g.set.emplace_back(key, value);
+    }
+  }
+}
+
 Spec load_spec(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot read sweep file");

@@ -8,6 +8,9 @@
 #include <map>
 #include <set>
 
+#include <zlib.h>
+
+#include "data/import_shards.h"
 #include "data/loader.h"
 #include "data/prepare.h"
 #include "data/shard.h"
@@ -209,11 +212,14 @@ TEST(Prepare, BadInputsAreClearErrors) {
   o.force = true;
   EXPECT_NO_THROW(prepare(o));
   expect_error([&] { ValLoader v(dir / "o4", 8, 4); }, {"val split has 0 tokens"});
-  write_file(dir / "one/a.txt", "a single document\n");
+  write_file(dir / "one/a.txt", "x");  // 2 tokens (EOT, x): val_fraction 0.99 leaves train 1
   o = options(dir / "one", dir / "o5", "byte");
-  o.val_fraction = 0.01;
-  expect_error([&] { prepare(o); }, {"val split is empty", "--val-fraction"});
-  EXPECT_FALSE(std::filesystem::exists(dir / "o5"));  // a failed prepare leaves nothing behind
+  o.val_fraction = 0.99;
+  EXPECT_EQ(prepare(o).manifest.n_train_tokens, 1);
+  write_file(dir / "one/b.txt", "");
+  o = options(dir / "one/b.txt", dir / "o5b", "byte");
+  expect_error([&] { prepare(o); }, {dir / "one/b.txt", "the file is empty"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "o5b"));  // a failed prepare leaves nothing behind
   o = options(dir / "in", dir / "o6", "tok.vocab");
   expect_error([&] { prepare(o); }, {"tok.vocab", "expected byte, bpe"});
   o = options(dir / "in", dir / "o7", "bpe");
@@ -261,13 +267,13 @@ TEST(Prepare, FailedForceLeavesTheOldDatasetByteIdentical) {
   EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   EXPECT_TRUE(folder_bytes(dir / "out") == before);
 
-  // Fails after the new shards were written: one document, so the val split is empty.
-  write_file(dir / "one/a.txt", "a single document\n");
-  auto one = options(dir / "one", dir / "out", "byte");
+  // Fails after the encode pass (the model is already copied in): no document is UTF-8.
+  prepare(options(dir / "in", dir / "model", "bpe"));
+  write_file(dir / "latin1/a.txt", "caf\xe9\n");
+  auto one = options(dir / "latin1", dir / "out", dir / "model/tokenizer.model");
   one.force = true;
-  one.val_fraction = 0.01;
   what = error_of([&] { prepare(one); });
-  EXPECT_NE(what.find("val split is empty"), std::string::npos) << what;
+  EXPECT_NE(what.find("no documents with text"), std::string::npos) << what;
   EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   EXPECT_TRUE(folder_bytes(dir / "out") == before);
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // no staging folder left
@@ -299,6 +305,234 @@ TEST(Prepare, ModelFileInsideTheReplacedDatasetIsStillReadable) {
   auto r = prepare(o);
   EXPECT_EQ(r.manifest.tokenizer, "sentencepiece");
   expect_round_trip(dir / "out", docs);
+}
+
+// Every token of a split, in stream order.
+std::vector<uint32_t> split_tokens(const std::string& dir, const std::vector<ShardEntry>& shards) {
+  std::vector<uint32_t> all;
+  for (const auto& s : shards) {
+    auto t = Shard(dir + "/" + s.file, raw_token_bytes(s.layout)).read_all();
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  return all;
+}
+
+void write_gzip(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  gzFile gz = gzopen(path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())),
+            static_cast<int>(text.size()));
+  gzclose(gz);
+}
+
+// nanoGPT's first example: one text file. Its tokens are split by position, the last
+// val_fraction becoming val, and the output says so; the same file gzip'd gives the same dataset.
+TEST(Prepare, OneFileIsSplitByPosition) {
+  TempDir dir;
+  const std::string text = sample_text(300, 11);
+  write_file(dir / "input.txt", text);
+  auto o = options(dir / "input.txt", dir / "out", "byte");
+  o.val_fraction = 0.1;
+  const auto r = prepare(o);
+  EXPECT_EQ(r.split, "position");
+  EXPECT_NE(r.split_note.find("split by position"), std::string::npos) << r.split_note;
+  EXPECT_NE(r.split_note.find("last 10%"), std::string::npos) << r.split_note;
+  const Manifest m = read_manifest(dir / "out");
+  EXPECT_EQ(m.prepare["split"], "position");
+  const int64_t n = static_cast<int64_t>(text.size()) + 1;  // EOT opens the document
+  EXPECT_EQ(m.n_train_tokens + m.n_val_tokens, n);
+  EXPECT_EQ(m.n_val_tokens, std::llround(n * 0.1));
+  EXPECT_EQ(m.train.n_docs, 1);
+  EXPECT_EQ(m.val.n_docs, 0);
+  // train then val is the whole stream: EOT, then the file's bytes, in order.
+  auto stream = split_tokens(dir / "out", m.train.shards);
+  const auto val = split_tokens(dir / "out", m.val.shards);
+  EXPECT_EQ(static_cast<int64_t>(val.size()), m.n_val_tokens);
+  stream.insert(stream.end(), val.begin(), val.end());
+  std::vector<uint32_t> want = {256};
+  for (unsigned char c : text) want.push_back(c);
+  EXPECT_EQ(stream, want);
+  EXPECT_NO_THROW(verify_checksums(dir / "out", m));
+  EXPECT_NO_THROW(ValLoader(dir / "out", 64, 0));
+  // Shards of 500 tokens: the cut still falls at the same token.
+  o.out_dir = dir / "small";
+  o.shard_tokens = 500;
+  const auto small = prepare(o);
+  EXPECT_GT(small.manifest.train.shards.size(), 2u);
+  EXPECT_EQ(small.manifest.n_val_tokens, m.n_val_tokens);
+  // gzip'd text reads as text.
+  write_gzip(dir / "gz/input.txt.gz", text);
+  o.inputs = {dir / "gz/input.txt.gz"};
+  o.out_dir = dir / "gz_out";
+  o.shard_tokens = 100'000'000;
+  const auto gz = prepare(o);
+  EXPECT_EQ(gz.manifest.train.shards[0].sha256, m.train.shards[0].sha256);
+  EXPECT_EQ(gz.manifest.val.shards[0].sha256, m.val.shards[0].sha256);
+  // A BPE tokenizer trains on it too (the one document may have drawn val).
+  o.inputs = {dir / "input.txt"};
+  o.out_dir = dir / "bpe";
+  o.tokenizer = "bpe";
+  o.vocab_size = 300;
+  const auto bpe = prepare(o);
+  EXPECT_EQ(bpe.split, "position");
+  EXPECT_GT(bpe.manifest.n_val_tokens, 0);
+}
+
+TEST(Prepare, GzipJsonlRecordsAreDocuments) {
+  TempDir dir;
+  std::string jsonl;
+  std::vector<std::string> docs;
+  for (int i = 0; i < 30; ++i) {
+    docs.push_back(sample_text(3, i));
+    jsonl += nlohmann::json{{"text", docs.back()}}.dump() + "\n";
+  }
+  write_gzip(dir / "data.jsonl.gz", jsonl);
+  auto o = options(dir / "data.jsonl.gz", dir / "out", "byte");
+  o.val_fraction = 0.3;
+  prepare(o);
+  expect_round_trip(dir / "out", docs);
+}
+
+// Empty and binary inputs: one line naming the file.
+TEST(Prepare, EmptyAndBinaryFilesAreRefusedByName) {
+  TempDir dir;
+  write_file(dir / "empty.txt", "");
+  expect_error([&] { prepare(options(dir / "empty.txt", dir / "o1", "byte")); },
+               {dir / "empty.txt", "empty"});
+  write_file(dir / "model.pt", std::string("PK\x03\x04\0\0binary", 12));
+  expect_error([&] { prepare(options(dir / "model.pt", dir / "o2", "byte")); },
+               {dir / "model.pt", "binary file", "NUL byte at offset 4"});
+  std::filesystem::create_directories(dir / "shards");
+  write_shard(dir / "shards/x_train_000000.bin", {1, 2, 3}, 2);
+  expect_error([&] { prepare(options(dir / "shards/x_train_000000.bin", dir / "o3", "byte")); },
+               {dir / "shards/x_train_000000.bin", "llm.c token shard", "--from-shards"});
+  // A binary file inside a folder is refused too, with a hint to select the text files.
+  make_corpus(dir / "in", 5);
+  write_file(dir / "in/sub0/logo.txt", std::string("\x89PNG\r\n\x1a\n\0\0", 10));
+  expect_error([&] { prepare(options(dir / "in", dir / "o4", "byte")); },
+               {dir / "in/sub0/logo.txt", "binary", "--include"});
+  for (const char* o : {"o1", "o2", "o3", "o4"}) EXPECT_FALSE(std::filesystem::exists(dir / o));
+}
+
+// An llm.c shard as dev/data/data_common.py writes it: header [3] is 0.
+void write_llmc(const std::string& path, int32_t magic, int32_t version,
+                const std::vector<uint32_t>& tokens, int token_bytes) {
+  std::vector<int32_t> header(256, 0);
+  header[0] = magic, header[1] = version, header[2] = static_cast<int32_t>(tokens.size());
+  std::string bytes(reinterpret_cast<const char*>(header.data()), 1024);
+  for (uint32_t t : tokens) bytes.append(reinterpret_cast<const char*>(&t), token_bytes);
+  write_file(path, bytes);
+}
+
+// nanoGPT's prepare.py: np.uint16 ids, no header.
+void write_raw_uint16(const std::string& path, const std::vector<uint32_t>& tokens) {
+  std::string bytes;
+  for (uint32_t t : tokens) bytes.append(reinterpret_cast<const char*>(&t), 2);
+  write_file(path, bytes);
+}
+
+// The rows both loaders serve, for a few steps, with and without replacement.
+std::vector<int64_t> loader_rows(const std::string& dir) {
+  std::vector<int64_t> out;
+  for (int64_t per_step : {0, 6}) {
+    TrainLoader train(dir, 16, 5, per_step);
+    std::vector<int64_t> rows(6 * 17);
+    for (int64_t step = 0; step < 4; ++step) {
+      train.fill(step, 0, 6, rows.data());
+      out.insert(out.end(), rows.begin(), rows.end());
+    }
+  }
+  ValLoader val(dir, 16, 8);
+  std::vector<int64_t> rows(val.n_windows() * 17);
+  val.fill(0, val.n_windows(), rows.data());
+  out.insert(out.end(), rows.begin(), rows.end());
+  return out;
+}
+
+// llm.c shards (uint16 GPT-2 header, uint32 Llama-3 header) and nanoGPT's headerless pair become
+// datasets without copying (hard links) whose loaders serve exactly the rows of the same tokens
+// prepared by scalelab.
+TEST(ImportShards, LlmcAndNanoGptFilesGiveTheRowsOfTheSameTokensPrepared) {
+  TempDir dir;
+  make_corpus(dir / "in", 60);
+  prepare(options(dir / "in", dir / "ref", "byte"));
+  const Manifest ref = read_manifest(dir / "ref");
+  const auto train = split_tokens(dir / "ref", ref.train.shards);
+  const auto val = split_tokens(dir / "ref", ref.val.shards);
+  const auto want = loader_rows(dir / "ref");
+
+  const size_t half = train.size() / 2;
+  write_llmc(dir / "llmc/tiny_train_000000.bin", 20240520, 1, {train.begin(), train.begin() + half},
+             2);
+  write_llmc(dir / "llmc/tiny_train_000001.bin", 20240801, 7, {train.begin() + half, train.end()},
+             4);
+  write_llmc(dir / "llmc/tiny_val_000000.bin", 20240520, 1, val, 2);
+  ImportOptions io;
+  io.from_dir = dir / "llmc";
+  io.out_dir = dir / "from_llmc";
+  io.vocab_size = 257;
+  io.eot_token = 256;
+  const auto llmc = import_shards(io);
+  EXPECT_EQ(llmc.layout, "llm.c");
+  EXPECT_EQ(llmc.link, "hard");
+  EXPECT_EQ(llmc.manifest.train.shards.size(), 2u);
+  EXPECT_EQ(llmc.manifest.n_train_tokens, ref.n_train_tokens);
+  EXPECT_EQ(llmc.manifest.train.n_docs, ref.train.n_docs);  // counted by EOT
+  EXPECT_EQ(llmc.manifest.val.n_docs, ref.val.n_docs);
+  EXPECT_EQ(std::filesystem::hard_link_count(dir / "llmc/tiny_val_000000.bin"), 2u);
+  EXPECT_EQ(read_manifest(dir / "from_llmc").tokenizer, "external");
+  EXPECT_EQ(loader_rows(dir / "from_llmc"), want);
+
+  write_raw_uint16(dir / "nanogpt/train.bin", train);
+  write_raw_uint16(dir / "nanogpt/val.bin", val);
+  io.from_dir = dir / "nanogpt";
+  io.out_dir = dir / "from_nanogpt";
+  const auto nano = import_shards(io);
+  EXPECT_EQ(nano.layout, "nanogpt");
+  EXPECT_EQ(nano.manifest.train.shards[0].layout, "raw-uint16");
+  EXPECT_EQ(nano.manifest.n_val_tokens, ref.n_val_tokens);
+  EXPECT_EQ(loader_rows(dir / "from_nanogpt"), want);
+  EXPECT_NO_THROW(verify_checksums(dir / "from_nanogpt", read_manifest(dir / "from_nanogpt")));
+  // A damaged source is caught by the checksum on open, naming the shard.
+  {
+    std::fstream f(dir / "nanogpt/val.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1);  // the first token, EOT 256 = 0x0100, becomes 0: in the vocabulary, but changed
+    f.put('\0');
+  }
+  std::filesystem::remove(dir / "from_nanogpt/.verified.json");
+  expect_error([&] { ValLoader v(dir / "from_nanogpt", 16, 8); }, {"val_000000.bin", "sha256"});
+}
+
+TEST(ImportShards, BadShardsAreOneClearLine) {
+  TempDir dir;
+  write_llmc(dir / "a/x_train_000000.bin", 20240520, 1, {50256, 464, 3290}, 2);
+  write_llmc(dir / "a/x_val_000000.bin", 20240520, 1, {50256, 13}, 2);
+  ImportOptions io;
+  io.from_dir = dir / "a";
+  io.out_dir = dir / "out";
+  io.vocab_size = 1000;
+  io.eot_token = 0;
+  expect_error([&] { import_shards(io); },
+               {dir / "a/x_train_000000.bin", "token id 50256", "vocab_size 1000", "--vocab-size"});
+  io.vocab_size = 50257;  // GPT-2 defaults
+  io.eot_token = 50256;
+  EXPECT_EQ(import_shards(io).manifest.train.n_docs, 1);
+  expect_error([&] { import_shards(io); }, {dir / "out", "--force"});
+  write_llmc(dir / "b/x_000000.bin", 20240520, 1, {1, 2}, 2);
+  io.from_dir = dir / "b";
+  io.out_dir = dir / "out_b";
+  expect_error([&] { import_shards(io); }, {dir / "b/x_000000.bin", "neither train nor val"});
+  write_file(dir / "c/train.bin", "abc");  // odd size: not uint16
+  write_file(dir / "c/val.bin", "ab");
+  io.from_dir = dir / "c";
+  expect_error([&] { import_shards(io); }, {dir / "c/train.bin", "not a multiple of 2"});
+  write_raw_uint16(dir / "d/train.bin", {1, 2, 3});
+  io.from_dir = dir / "d";
+  expect_error([&] { import_shards(io); }, {"no val shard"});
+  io.from_dir = dir / "nope";
+  expect_error([&] { import_shards(io); }, {dir / "nope", "no such folder"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "out_b"));
 }
 
 }  // namespace

@@ -256,3 +256,96 @@ TEST(Report, LeavesDivergedAndPausedRunsOutAndListsThem) {
   EXPECT_NE(md.find("half_done (paused at step", listed), std::string::npos) << md.substr(listed);
   EXPECT_NE(md.find("run blew_up diverged"), std::string::npos);  // the note in the summary
 }
+
+// A degenerate 6-run sweep: 2 budgets x 3 sizes whose loss depends on the data only (as when every
+// model is far larger than its tokens can use). Approach 3 drives E and N_opt to nonsense; the
+// report must not turn that into advice, and must say why.
+fs::path degenerate_sweep() {
+  auto root = synth::fresh_dir("report_degenerate_runs");
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0, 0.01);
+  for (double C : {1e15, 4e15})
+    for (double N : {2e5, 8e5, 3.2e6}) {
+      const double D = C / (6 * N), eps = std::exp(noise(rng));
+      char name[64];
+      std::snprintf(name, sizeof name, "c%.0e_n%.0e", C, N);
+      synth::write_run(root, {name, N, D, C, {{"budget", C}}, [=](double t) {
+                                return (0.5 + 40 / std::pow(t, 0.15)) * eps;
+                              }});
+    }
+  return root;
+}
+
+TEST(Report, DegenerateSixRunFitGivesNoRecommendationAndSaysWhy) {
+  auto runs = degenerate_sweep();
+  FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
+  ASSERT_EQ(in.points.size(), 6u);
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, FitLaw::all, {50, 1, 0}, skipped);
+  const FitResult* a3 = nullptr;
+  for (const auto& f : fits)
+    if (f.law == "chinchilla_approach3") a3 = &f;
+  ASSERT_NE(a3, nullptr) << "the degenerate fit must still be fitted, to be refused";
+  const Recommendation r = recommend(in, *a3, 4e16);
+  EXPECT_FALSE(r.identified);
+  std::string why;
+  for (const auto& w : r.why_not) why += w + "\n";
+  EXPECT_NE(why.find("E = "), std::string::npos) << why;  // E collapsed to ~0
+  EXPECT_NE(why.find("N_opt = "), std::string::npos) << why;
+  EXPECT_NE(why.find("is wider than its value"), std::string::npos) << why;
+
+  auto out = synth::fresh_dir("report_degenerate_out");
+  const std::string md = slurp(write_report(in, fits, skipped, out.string()).markdown);
+  EXPECT_EQ(md.find("For C = "), std::string::npos) << md;  // no advice
+  EXPECT_EQ(md.find(" train N = "), std::string::npos) << md;
+  const auto refusal = md.find("No recommendation for C = ");
+  ASSERT_NE(refusal, std::string::npos) << md;
+  EXPECT_NE(md.find("fit is not identified", refusal), std::string::npos);
+  // report.md lists each skipped law with its reason, in the fits section.
+  ASSERT_FALSE(skipped.empty());
+  const auto section = md.find("### Not fitted");
+  ASSERT_NE(section, std::string::npos) << md;
+  for (const auto& k : skipped) EXPECT_NE(md.find("- " + k, section), std::string::npos) << k;
+}
+
+// The well-sampled sweep still gets its advice, and it is within the data's reach.
+TEST(Report, IdentifiedFitGivesARecommendation) {
+  auto runs = isoflop_sweep();
+  FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, FitLaw::chinchilla, {30, 1, 0}, skipped);
+  ASSERT_EQ(fits.size(), 1u);
+  const Recommendation r = recommend(in, fits[0], 1e21);
+  std::string why;
+  for (const auto& w : r.why_not) why += w + "\n";
+  EXPECT_TRUE(r.identified) << why;
+  EXPECT_GT(r.N, 1e3);
+  // 100x beyond the largest run is refused as an extrapolation.
+  const Recommendation far = recommend(in, fits[0], 1e22);
+  EXPECT_FALSE(far.identified);
+  const auto out = synth::fresh_dir("report_identified_out");
+  const std::string md = slurp(write_report(in, fits, skipped, out.string()).markdown);
+  EXPECT_NE(md.find("For C = 1e+21 FLOPs"), std::string::npos) << md;
+  EXPECT_EQ(md.find("No recommendation"), std::string::npos) << md;
+}
+
+// The run table's C follows the fits' convention, else the sweep's budgets'.
+TEST(Report, FlopConventionIsTheFitsThenTheSweeps) {
+  FitInput in;
+  scalelab::Run a, b, c;
+  a.budget_convention = b.budget_convention = "chinchilla";
+  c.budget_convention = "6n";
+  in.runs = {a, b, c};
+  std::string why;
+  auto conv = report_flop_convention(in, {}, &why);
+  ASSERT_TRUE(conv.has_value());
+  EXPECT_EQ(*conv, FlopConvention::chinchilla);
+  EXPECT_NE(why.find("sweep's budgets"), std::string::npos) << why;
+  FitResult f;
+  f.law = "chinchilla_approach3";
+  f.data["flop_convention"] = "6n_total";
+  conv = report_flop_convention(in, {f}, &why);
+  ASSERT_TRUE(conv.has_value());
+  EXPECT_EQ(*conv, FlopConvention::six_n_total);
+  EXPECT_FALSE(report_flop_convention(FitInput{}, {}, &why).has_value());
+}

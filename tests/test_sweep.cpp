@@ -332,4 +332,78 @@ TEST_F(SweepTest, BranchingRefusesWhatATrunkCannotShare) {
                "grid: {train.steps: [20, 40]}\n")
           .find("set schedule.warmup_steps"),
       std::string::npos);
+
+// `scalelab sweep FILE --set k=v`: every run of every group gets it, over the base and the sweep's
+// set:, with derivations computed after it; a grid key or an unknown key is a clear error.
+TEST_F(SweepTest, SetFromTheCommandLineAppliesToEveryRun) {
+  auto spec_of = [&](const std::string& body) {
+    return parse_spec("base: debug.yaml\n" + body, "test.yaml", dir_.string());
+  };
+  const std::string body =
+      "set: {train.batch_size: 8, optim.lr: 0.01}\n"
+      "zip: {model.n_layer: [1, 2]}\n"
+      "groups:\n"
+      "  - {name: \"a-l{model.n_layer}\"}\n"
+      "  - {name: \"b-l{model.n_layer}\", set: {optim.lr: 0.02}}\n";
+  Spec spec = spec_of(body);
+  apply_sets(spec, {"train.batch_size=4", "optim.lr=0.005", "sweep.note=small"});
+  const auto runs = expand(spec);
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.config.train.batch_size, 4) << r.name;     // over the sweep's set:
+    EXPECT_DOUBLE_EQ(r.config.optim.lr, 0.005) << r.name;  // over a group's set: too
+  }
+  EXPECT_EQ(runs[0].config.model.n_layer, 1);  // the grid still varies what it varies
+  EXPECT_EQ(runs[1].config.model.n_layer, 2);
+  // Without --set, the sweep's own values.
+  const auto plain = expand(spec_of(body));
+  EXPECT_EQ(plain[0].config.train.batch_size, 8);
+  EXPECT_DOUBLE_EQ(plain[2].config.optim.lr, 0.02);
+
+  // Derivations see the --set value: a FLOP budget buys twice the steps at half the batch.
+  const std::string flops =
+      "derive: {tokens_from_flops: {flops: 1e9, convention: 6n}}\n"
+      "set: {train.batch_size: 8}\n";
+  Spec half = spec_of(flops);
+  apply_sets(half, {"train.batch_size=4"});
+  const auto a = expand(spec_of(flops)), b = expand(half);
+  EXPECT_NEAR(double(b[0].steps) / double(a[0].steps), 2.0, 0.1);
+
+  // Errors name --set: the config's own unknown-key message, a key the grid varies, no '='.
+  auto error_of_sets = [&](const std::vector<std::string>& sets) {
+    Spec s = spec_of(body);
+    try {
+      apply_sets(s, sets);
+      expand(s);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string e = error_of_sets({"train.batch_sise=4"});
+  EXPECT_NE(e.find("--set train.batch_sise=4"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'train.batch_sise'"), std::string::npos) << e;
+  e = error_of_sets({"model.n_layer=3"});
+  EXPECT_NE(e.find("--set model.n_layer=3"), std::string::npos) << e;
+  EXPECT_NE(e.find("varies 'model.n_layer'"), std::string::npos) << e;
+  e = error_of_sets({"train.batch_size"});
+  EXPECT_NE(e.find("expected key.path=value"), std::string::npos) << e;
+  e = error_of_sets({"train.batch_size=-3"});  // a bad value: the config's rule, at expansion
+  EXPECT_NE(e.find("train.batch_size"), std::string::npos) << e;
+
+  // The Slurm tasks re-run the sweep with the same --set.
+  SlurmOptions o{"/abs/sweep.yaml",
+                 (dir_ / "runs").string(),
+                 "/abs/scalelab",
+                 dir_.string(),
+                 "scalelab-test",
+                 {},
+                 {"train.batch_size=4", "sweep.note=two words"}};
+  const std::string script = slurm_script(runs, o);
+  EXPECT_NE(script.find("--set train.batch_size=4 --set 'sweep.note=two words' --out-root"),
+            std::string::npos)
+      << script;
+  const fs::path path = dir_ / "set.sbatch";
+  std::ofstream(path) << script;
+  EXPECT_EQ(std::system(("bash -n " + path.string()).c_str()), 0) << script;
 }
