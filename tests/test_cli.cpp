@@ -247,10 +247,11 @@ TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
                             "/nonexistent/fits.json --out " + out_dir.string(),
                         "--fresh-fit /nonexistent/fits.json");
   std::filesystem::remove_all(out_dir);
+}
 
 // First contact with data: one text file prepares (split by position, said in the output); an
-// empty file, a binary file, shards with ids beyond the vocabulary and a sweep's unknown --set key
-// are one clear line each.
+// empty file, a binary file, shards with ids beyond the vocabulary and a sweep's unknown --set
+// key are one clear line each.
 TEST(Cli, PrepareOneFileAndBadDataInput) {
   namespace fs = std::filesystem;
   const fs::path dir =

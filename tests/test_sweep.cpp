@@ -332,9 +332,11 @@ TEST_F(SweepTest, BranchingRefusesWhatATrunkCannotShare) {
                "grid: {train.steps: [20, 40]}\n")
           .find("set schedule.warmup_steps"),
       std::string::npos);
+}
 
-// `scalelab sweep FILE --set k=v`: every run of every group gets it, over the base and the sweep's
-// set:, with derivations computed after it; a grid key or an unknown key is a clear error.
+// `scalelab sweep FILE --set k=v`: every run of every group gets it, over the base and the
+// sweep's set:, with derivations computed after it; a grid key or an unknown key is a clear
+// error.
 TEST_F(SweepTest, SetFromTheCommandLineAppliesToEveryRun) {
   auto spec_of = [&](const std::string& body) {
     return parse_spec("base: debug.yaml\n" + body, "test.yaml", dir_.string());
