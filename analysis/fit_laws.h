@@ -27,17 +27,19 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
                         const RunReadOptions& ropts, ParamCount count);
 
 // What `scalelab fit --law` asks for: chinchilla (approach 3) | kaplan (L(N), L(D), L(N, D), L(C))
-// | approach1 | approach2 | transfer | all.
-enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, all };
+// | approach1 | approach2 | transfer | all | multipower (loss curves of one size under several
+// schedules, analysis/multipower.h; not part of all).
+enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, all, multipower };
 template <>
 struct EnumNames<FitLaw> {
-  static constexpr std::array<std::pair<FitLaw, const char*>, 6> values{
+  static constexpr std::array<std::pair<FitLaw, const char*>, 7> values{
       {{FitLaw::chinchilla, "chinchilla"},
        {FitLaw::kaplan, "kaplan"},
        {FitLaw::approach1, "approach1"},
        {FitLaw::approach2, "approach2"},
        {FitLaw::transfer, "transfer"},
-       {FitLaw::all, "all"}}};
+       {FitLaw::all, "all"},
+       {FitLaw::multipower, "multipower"}}};
 };
 
 // A single law's errors propagate; with all, a law the data cannot support is skipped and the

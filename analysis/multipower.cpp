@@ -439,7 +439,22 @@ std::vector<LossCurve> load_multipower_curves(const std::vector<std::string>& pa
                              " model sizes, N = " + list +
                              ": the law describes one size; fit each size separately");
   }
-  for (const auto& c : out) {
+  for (auto& c : out) {
+    // Each evaluated point costs O(changes before it) terms, so a log of every step would make a
+    // fit take hours; every k-th point (and the last) is kept instead.
+    const size_t max_points = 1000;
+    if (c.steps.size() > max_points) {
+      const size_t k = (c.steps.size() + max_points - 1) / max_points;
+      std::vector<int64_t> steps;
+      std::vector<double> loss;
+      for (size_t i = 0; i < c.steps.size(); ++i)
+        if (i % k == 0 || i + 1 == c.steps.size())
+          steps.push_back(c.steps[i]), loss.push_back(c.loss[i]);
+      notes.push_back(c.name + ": " + std::to_string(c.steps.size()) + " points thinned to every " +
+                      std::to_string(k) + "th (" + std::to_string(steps.size()) + ")");
+      c.steps = std::move(steps);
+      c.loss = std::move(loss);
+    }
     if (c.dropped_in_warmup > 0)
       notes.push_back(c.name + ": " + std::to_string(c.dropped_in_warmup) +
                       " point(s) in the warmup (or past the schedule) not fitted");

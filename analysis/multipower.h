@@ -119,7 +119,8 @@ LossCurve read_multipower_csv(const std::string& path);
 // optim (core/schedule.h) over summary.budget_steps.
 LossCurve read_multipower_run(const std::string& run_dir);
 // Each path: a .csv file, a folder of .csv files, a run folder or a folder of run folders.
-// Run folders must all have the same parameter count (one model size).
+// Run folders must all have the same parameter count (one model size). A curve of more than 1,000
+// points is thinned to every k-th point (and its last), with a note.
 std::vector<LossCurve> load_multipower_curves(const std::vector<std::string>& paths,
                                               std::vector<std::string>& notes);
 

@@ -1,9 +1,11 @@
 // scalelab predict --params N --tokens D [--law kaplan|chinchilla|epoch|fits.json]
+// scalelab predict --law FITS.json --schedule KIND --steps N --lr X | --config CONFIG (multipower)
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "analysis/laws.h"
 #include "cli/commands.h"
+#include "cli/multipower_cli.h"
 #include "cli/output.h"
 
 namespace scalelab::cli {
@@ -16,18 +18,21 @@ void add_predict_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("predict", "Predicted loss for N parameters trained on D tokens");
-  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")
-      ->required()
-      ->check(FinitePositive);
+  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")->check(FinitePositive);
   cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")
-      ->required()
       ->check(FinitePositive);
   cmd->add_option("--law", opts->laws,
                   "kaplan | chinchilla | epoch | a fits.json from `scalelab fit` (repeatable; "
                   "default: all three published laws)");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   cmd->footer("Example: scalelab predict --params 70e9 --tokens 15e12   (Llama 3 70B)");
-  cmd->callback([opts] {
+  auto multipower = add_multipower_predict_options(cmd);
+  cmd->callback([opts, multipower] {
+    if (multipower->requested()) return predict_multipower(*multipower, opts->laws, opts->json);
+    if (!(opts->params > 0) || !(opts->tokens > 0))
+      throw std::runtime_error(
+          "predict: --params and --tokens are required (or --law FITS.json with --schedule or "
+          "--config for a multipower loss curve)");
     auto names =
         opts->laws.empty() ? std::vector<std::string>{"kaplan", "chinchilla", "epoch"} : opts->laws;
     const double N = opts->params, D = opts->tokens;
