@@ -621,6 +621,10 @@ FitResult fit_multipower(const std::vector<LossCurve>& curves, const FitOptions&
     n_points += c.steps.size();
   }
   fit.data = {{"n_points", n_points}, {"curves", cj}};
+  if (best.law.beta < 0.05)
+    fit.notes.push_back("beta near 0: then G(x) ~ beta log(1 + C x), so the data fix B beta (" +
+                        std::to_string(best.law.B * best.law.beta) +
+                        ") rather than B and beta apart");
   if (opts.n_bootstrap > 0) {
     MultiPowerProblem prob(curves, delta);
     std::vector<int> strata;
