@@ -9,6 +9,7 @@
 #include "analysis/approach3.h"
 #include "analysis/data_constrained.h"
 #include "analysis/kaplan_fit.h"
+#include "analysis/multipower.h"
 #include "analysis/transfer.h"
 
 namespace scalelab {
@@ -115,6 +116,16 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
       const ChinchillaLaw base = fresh_law_from_fits(opts.fresh_fit);
       return fit_data_constrained(in.points, opts, &base, opts.fresh_fit);
     });
+  }
+  if (law == FitLaw::multipower) {  // never part of all: it needs curves of one size
+    if (in.from_csv)
+      throw std::runtime_error(
+          "multipower: needs loss curves (CSVs of step, lr, loss or run folders), not final "
+          "points");
+    std::vector<std::string> paths, notes;
+    for (const auto& r : main_runs) paths.push_back(r.path);
+    attempt("multipower",
+            [&] { return fit_multipower(load_multipower_curves(paths, notes), opts); });
   }
   return out;
 }

@@ -28,8 +28,18 @@ FitInput load_fit_input(const std::string& path, const CsvColumns& cols,
 
 // What `scalelab fit --law` asks for: chinchilla (approach 3) | kaplan (L(N), L(D), L(N, D), L(C))
 // | approach1 | approach2 | transfer | data-constrained (Muennighoff et al. 2023; needs U per
-// point) | all (data-constrained only when some point has U).
-enum class FitLaw { chinchilla, kaplan, approach1, approach2, transfer, data_constrained, all };
+// point) | all (data-constrained only when some point has U) | multipower (loss curves of one
+// size under several schedules, analysis/multipower.h; not part of all).
+enum class FitLaw {
+  chinchilla,
+  kaplan,
+  approach1,
+  approach2,
+  transfer,
+  data_constrained,
+  all,
+  multipower
+};
 template <>
 struct EnumNames<FitLaw> {
   static constexpr std::array<std::pair<FitLaw, const char*>, 7> values{
@@ -39,7 +49,8 @@ struct EnumNames<FitLaw> {
        {FitLaw::approach2, "approach2"},
        {FitLaw::transfer, "transfer"},
        {FitLaw::data_constrained, "data-constrained"},
-       {FitLaw::all, "all"}}};
+       {FitLaw::all, "all"},
+       {FitLaw::multipower, "multipower"}}};
 };
 
 // A single law's errors propagate; with all, a law the data cannot support is skipped and the

@@ -1,18 +1,20 @@
 // scalelab fit RUNS_OR_CSV --law
-// chinchilla|kaplan|approach1|approach2|transfer|data-constrained|all
-//   --out DIR
+// chinchilla|kaplan|approach1|approach2|transfer|data-constrained|all --out DIR
+// scalelab fit CURVES... --law multipower --out DIR (cli/multipower_cli.cpp)
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "analysis/fit_laws.h"
 #include "cli/commands.h"
+#include "cli/multipower_cli.h"
 
 namespace scalelab::cli {
 
 void add_fit_command(CLI::App& app) {
   struct Options {
     std::string input, law = "all", params = "total", convention = "6n", out, fresh_fit;
+    std::vector<std::string> inputs;  // several only for multipower
     CsvColumns cols;
     int bootstrap = 0, threads = 0;
     uint64_t seed = 0;
@@ -21,12 +23,15 @@ void add_fit_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd =
       app.add_subcommand("fit", "Fit scaling laws (with bootstrap intervals) to runs or a CSV");
-  cmd->add_option("input", o->input, "A folder of run folders, one run folder, or a CSV of points")
+  cmd->add_option("input", o->inputs,
+                  "A folder of run folders, one run folder, or a CSV of points (multipower: "
+                  "CSVs of step, lr, loss, folders of them, or run folders of one size)")
       ->required();
-  cmd->add_option("--law", o->law,
-                  "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | "
-                  "data-constrained (needs U: --u-col or tags.unique_tokens) | all "
-                  "(data-constrained only when the input has U)")
+  cmd->add_option(
+         "--law", o->law,
+         "chinchilla (approach 3) | kaplan | approach1 | approach2 | transfer | "
+         "data-constrained (needs U: --u-col or tags.unique_tokens) | all "
+         "(data-constrained only when the input has U) | multipower (loss curves; not in all)")
       ->capture_default_str();
   cmd->add_option("--params", o->params, "Which N of summary.json: total | non-embedding")
       ->capture_default_str();
@@ -58,6 +63,14 @@ void add_fit_command(CLI::App& app) {
       "Example: scalelab fit tests/data/chinchilla_fig4_epoch.csv --law chinchilla "
       "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
   cmd->callback([o] {
+    if (parse_enum<FitLaw>(o->law, "--law") == FitLaw::multipower)
+      return fit_multipower_command(o->inputs, o->out, {o->bootstrap, o->seed, o->threads},
+                                    o->json);
+    if (o->inputs.size() != 1)
+      throw std::runtime_error(
+          "fit: one input (a folder of runs or a CSV); several only with "
+          "--law multipower");
+    o->input = o->inputs[0];
     RunReadOptions ro;
     ro.flop_convention = parse_enum<FlopConvention>(o->convention, "--flop-convention");
     ro.allow_missing_summary = o->skip_unfinished;

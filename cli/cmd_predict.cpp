@@ -1,11 +1,13 @@
 // scalelab predict --params N --tokens D [--unique-tokens U]
 //   [--law kaplan|chinchilla|epoch|data-constrained|fits.json]
+// scalelab predict --law FITS.json --schedule KIND --steps N --lr X | --config CONFIG (multipower)
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "analysis/data_constrained.h"
 #include "analysis/laws.h"
 #include "cli/commands.h"
+#include "cli/multipower_cli.h"
 #include "cli/output.h"
 
 namespace scalelab::cli {
@@ -18,11 +20,8 @@ void add_predict_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("predict", "Predicted loss for N parameters trained on D tokens");
-  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")
-      ->required()
-      ->check(FinitePositive);
+  cmd->add_option("--params", opts->params, "N, parameters (e.g. 70e9)")->check(FinitePositive);
   cmd->add_option("--tokens", opts->tokens, "D, training tokens (e.g. 15e12)")
-      ->required()
       ->check(FinitePositive);
   cmd->add_option("--unique-tokens", opts->unique,
                   "U, unique tokens the D tokens are drawn from (repeated D / U times); enables "
@@ -36,7 +35,13 @@ void add_predict_command(CLI::App& app) {
   cmd->footer(
       "Example: scalelab predict --params 70e9 --tokens 15e12   (Llama 3 70B)\n"
       "         scalelab predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9");
-  cmd->callback([opts] {
+  auto multipower = add_multipower_predict_options(cmd);
+  cmd->callback([opts, multipower] {
+    if (multipower->requested()) return predict_multipower(*multipower, opts->laws, opts->json);
+    if (!(opts->params > 0) || !(opts->tokens > 0))
+      throw std::runtime_error(
+          "predict: --params and --tokens are required (or --law FITS.json with --schedule or "
+          "--config for a multipower loss curve)");
     const bool limited = opts->unique > 0;
     auto names = !opts->laws.empty() ? opts->laws
                  : limited           ? std::vector<std::string>{"data-constrained", "chinchilla"}
