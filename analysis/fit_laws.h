@@ -42,7 +42,7 @@ enum class FitLaw {
 };
 template <>
 struct EnumNames<FitLaw> {
-  static constexpr std::array<std::pair<FitLaw, const char*>, 7> values{
+  static constexpr std::array<std::pair<FitLaw, const char*>, 8> values{
       {{FitLaw::chinchilla, "chinchilla"},
        {FitLaw::kaplan, "kaplan"},
        {FitLaw::approach1, "approach1"},

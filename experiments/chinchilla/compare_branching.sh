@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Branched WSD (quick_branched.yaml) against independent cosine runs (quick.yaml) on the Chinchilla
-# quick grid, side by side: both sweeps start at the same moment on the same machine, one job each,
+# quick grid, side by side: both sweeps start at the same moment on the same machine, one job of one
+# thread each (two cores, no oversubscription),
 # so that load hits both alike. Records the FLOPs each trains (from --dry-run), each sweep's wall
 # time, and every (N, D)'s final val loss under both, then fits approach 2 to each. Raw JSON:
 # bench/results/branching_chinchilla_<date>.json; the Markdown table is printed last.
@@ -26,7 +27,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_sweep() {  # run_sweep KIND FILE: trains one grid, writes its wall seconds to KIND.wall
   local start end
   start=$(date +%s.%N)
-  "$BIN" sweep "$2" --jobs 1 --out-root "$root/$1" >"$root/$1.log" 2>&1
+  "$BIN" sweep "$2" --jobs 1 --threads-per-job 1 --out-root "$root/$1" >"$root/$1.log" 2>&1
   end=$(date +%s.%N)
   awk "BEGIN { print $end - $start }" >"$root/$1.wall"
 }
