@@ -70,9 +70,13 @@ struct ModelConfig {
 
 struct DataConfig {
   std::string path;  // dataset folder written by `scalelab prepare`
+  // > 0: train on the first U tokens of the train split only, repeated epoch after epoch in a
+  // fresh order each (limited-data runs, Muennighoff et al. 2023); 0 = the whole split
+  double unique_tokens = 0;
   template <class V>
   void visit(V&& v) {
     v("path", path);
+    v("unique_tokens", unique_tokens);
   }
 };
 

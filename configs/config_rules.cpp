@@ -77,6 +77,8 @@ void validate(const Config& c) {
   fraction(c.schedule.warmup_fraction, "schedule.warmup_fraction");
   fraction(c.schedule.decay_fraction, "schedule.decay_fraction");
 
+  require(std::isfinite(c.data.unique_tokens) && c.data.unique_tokens >= 0, "data.unique_tokens",
+          "must be a finite number >= 0 (0 = the whole train split)");
   const auto& t = c.train;
   positive(t.batch_size, "train.batch_size");
   require(t.micro_batch_size >= 0, "train.micro_batch_size",

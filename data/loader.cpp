@@ -21,16 +21,25 @@ void check_fits(const std::string& dir, const char* split, int64_t n_tokens, int
 }  // namespace
 
 TrainLoader::TrainLoader(const std::string& dataset_dir, int64_t block_size, uint64_t seed,
-                         int64_t rows_per_step)
+                         int64_t rows_per_step, int64_t unique_tokens)
     : manifest_(read_manifest(dataset_dir)),
       block_size_(block_size),
       seed_(seed),
       rows_per_step_(rows_per_step) {
-  check_fits(dataset_dir, "train", manifest_.n_train_tokens, block_size);
+  if (unique_tokens < 0)
+    throw std::runtime_error("data.unique_tokens must be >= 0, got " +
+                             std::to_string(unique_tokens));
+  if (unique_tokens > manifest_.n_train_tokens)
+    throw std::runtime_error("data.unique_tokens: " + std::to_string(unique_tokens) +
+                             " is more than the train split of " + dataset_dir + " holds (" +
+                             std::to_string(manifest_.n_train_tokens) + " tokens)");
+  check_fits(dataset_dir, "train", unique_tokens > 0 ? unique_tokens : manifest_.n_train_tokens,
+             block_size);
   if (rows_per_step < 0)
     throw std::runtime_error("rows_per_step must be >= 0, got " + std::to_string(rows_per_step));
   stream_ =
       std::make_unique<TokenStream>(dataset_dir, manifest_.train.shards, manifest_.vocab_size);
+  n_tokens_ = unique_tokens > 0 ? unique_tokens : stream_->n_tokens();
   // After the header and id checks, whose errors say more about a broken file than a digest does.
   checksums_ = verify_checksums_cached(dataset_dir, manifest_.train.shards);
 }

@@ -21,8 +21,11 @@ class TrainLoader {
   //   epoch and no two rows of an epoch overlap.
   // Opening checks every train shard: header and ids, and its sha256 against manifest.json
   // (cached in .verified.json, so only a first open pays; see checksums()).
+  // unique_tokens > 0 (data.unique_tokens): only the first unique_tokens tokens of the train split
+  //   are used, repeated epoch after epoch in a fresh order each epoch (limited-data runs); more
+  //   than the split holds is an error naming both numbers.
   TrainLoader(const std::string& dataset_dir, int64_t block_size, uint64_t seed,
-              int64_t rows_per_step = 0);
+              int64_t rows_per_step = 0, int64_t unique_tokens = 0);
 
   // Rows [row_begin, row_end) of step's global batch into out, (row_end - row_begin) * (block_size
   // + 1) int64 values.
@@ -30,7 +33,8 @@ class TrainLoader {
   // First token of a row within the train split's token stream (what fill copies from).
   int64_t window_start(int64_t step, int64_t row) const;
 
-  int64_t n_tokens() const { return stream_->n_tokens(); }
+  // Tokens this loader draws from: the train split, or its first unique_tokens.
+  int64_t n_tokens() const { return n_tokens_; }
   int64_t vocab_size() const { return manifest_.vocab_size; }
   int64_t eot_token() const { return manifest_.eot_token; }
   int64_t block_size() const { return block_size_; }
@@ -47,6 +51,7 @@ class TrainLoader {
   int64_t block_size_;
   uint64_t seed_;
   int64_t rows_per_step_;
+  int64_t n_tokens_ = 0;
 };
 
 class ValLoader {

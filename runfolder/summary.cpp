@@ -84,6 +84,8 @@ json summary_to_json(const RunSummary& s) {
               {"embedding", s.params_embedding},
               {"non_embedding", s.params_non_embedding}}},
             {"tokens", s.tokens},
+            {"unique_tokens", s.unique_tokens},
+            {"epochs", s.epochs},
             {"steps", s.steps},
             {"budget_steps", s.budget_steps},
             {"flops", flops},
@@ -131,6 +133,8 @@ RunSummary summary_from_json(const json& j, const std::string& where) {
   s.params_embedding = std::llround(params.number("embedding"));
   s.params_non_embedding = std::llround(params.number("non_embedding"));
   s.tokens = r.number("tokens");
+  s.unique_tokens = r.optional_number("unique_tokens").value_or(0);
+  s.epochs = r.optional_number("epochs").value_or(0);
   s.steps = std::llround(r.number("steps"));
   s.budget_steps = std::llround(r.optional_number("budget_steps").value_or(0));
   const Reader flops = r.section("flops");

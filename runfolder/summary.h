@@ -22,9 +22,11 @@ struct RunSummary {
   std::string error;    // diverged: what happened and what to do
   int stop_signal = 0;  // paused by SIGINT / SIGTERM / SIGUSR1: its number; else 0
   int64_t params_total = 0, params_embedding = 0, params_non_embedding = 0;
-  double tokens = 0;                       // D actually trained
-  int64_t steps = 0;                       // optimizer steps done
-  int64_t budget_steps = 0;                // steps the budget buys
+  double tokens = 0;         // D actually trained
+  double unique_tokens = 0;  // U: train tokens drawn from (data.unique_tokens or the split)
+  double epochs = 0;         // D / U
+  int64_t steps = 0;         // optimizer steps done
+  int64_t budget_steps = 0;  // steps the budget buys
   std::map<FlopConvention, double> flops;  // C actually spent, per convention
   double final_val_loss = std::numeric_limits<double>::quiet_NaN();
   double best_val_loss = std::numeric_limits<double>::quiet_NaN();

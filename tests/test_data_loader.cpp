@@ -333,4 +333,35 @@ TEST(ValLoader, FixedNonOverlappingWindowsSpreadOverTheSplit) {
 }
 
 }  // namespace
+// data.unique_tokens: a loader capped at its first U tokens never reads a token past U, in either
+// sampling mode, and repeats them epoch after epoch in a fresh order; U beyond the split is
+// refused.
+TEST(TrainLoader, CappedAtUniqueTokensNeverReadsPastThem) {
+  TempDir dir;
+  make_dataset(dir.path());  // 2500 train tokens
+  const int64_t T = 16, B = 4, U = 700;
+  for (int64_t rows_per_step : {int64_t(0), B}) {
+    TrainLoader loader(dir.path(), T, 3, rows_per_step, U);
+    EXPECT_EQ(loader.n_tokens(), U);
+    std::set<int64_t> starts_epoch0, starts_epoch1;
+    const int64_t n_windows = loader.n_windows_per_epoch();
+    for (int64_t step = 0; step < 200; ++step)
+      for (int64_t row = 0; row < B; ++row) {
+        const int64_t start = loader.window_start(step, row);
+        EXPECT_GE(start, 0);
+        EXPECT_LE(start + T + 1, U) << "step " << step << " row " << row;
+        const int64_t g = step * B + row;
+        if (rows_per_step > 0 && g < n_windows) starts_epoch0.insert(start);
+        if (rows_per_step > 0 && g >= n_windows && g < 2 * n_windows) starts_epoch1.insert(start);
+      }
+    if (rows_per_step > 0) {
+      EXPECT_EQ(int64_t(starts_epoch0.size()), (U - 1) / T);  // every window of the U tokens once
+      EXPECT_EQ(int64_t(starts_epoch1.size()), (U - 1) / T);
+    }
+  }
+  expect_error([&] { TrainLoader l(dir.path(), T, 3, B, 2501); },
+               {"data.unique_tokens: 2501 is more than the train split", "2500 tokens"});
+  EXPECT_NO_THROW(TrainLoader(dir.path(), T, 3, B, 2500));
+}
+
 }  // namespace scalelab::data

@@ -25,9 +25,10 @@ std::string slurp(const std::string& p) {
 }
 
 // An IsoFLOP sweep of 4 budgets x 7 sizes drawn from a Chinchilla-like law with 0.3% noise.
-fs::path isoflop_sweep() {
+// Each test gets its own folder (`name`): CTest runs the tests of this file in parallel.
+fs::path isoflop_sweep(const std::string& name = "report_runs") {
   const ChinchillaLaw truth{1.8, 480.0, 2100.0, 0.35, 0.37};
-  auto root = synth::fresh_dir("report_runs");
+  auto root = synth::fresh_dir(name);
   std::mt19937_64 rng(11);
   std::normal_distribution<double> noise(0, 0.003);
   for (double C : {1e17, 1e18, 1e19, 1e20}) {
@@ -228,7 +229,7 @@ TEST(Report, Base64MatchesRfc4648Vectors) {
 // A sweep with a diverged run and a paused run beside finished ones: the fits use the finished
 // runs, a note names each run left out, and the report lists them.
 TEST(Report, LeavesDivergedAndPausedRunsOutAndListsThem) {
-  auto runs = isoflop_sweep();
+  auto runs = isoflop_sweep("report_runs_left_out");
   auto loss = [](double t) { return 3 + 1e3 / t; };
   synth::SyntheticRun diverged{"blew_up", 3e6, 1e8, 1e18, {{"budget", 1e18}}, loss};
   diverged.status = "diverged";
@@ -310,7 +311,7 @@ TEST(Report, DegenerateSixRunFitGivesNoRecommendationAndSaysWhy) {
 
 // The well-sampled sweep still gets its advice, and it is within the data's reach.
 TEST(Report, IdentifiedFitGivesARecommendation) {
-  auto runs = isoflop_sweep();
+  auto runs = isoflop_sweep("report_runs_identified");
   FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
   std::vector<std::string> skipped;
   auto fits = fit_laws(in, FitLaw::chinchilla, {30, 1, 0}, skipped);

@@ -478,3 +478,27 @@ TEST_F(TrainE2E, ABranchEqualsTheRunThatTrainsTrunkAndCooldownInOneGo) {
             std::string::npos)
       << out;
 }
+
+// A limited-data run: data.unique_tokens caps the train split; summary.json records U and the
+// epochs, and tags.unique_tokens for the data-constrained fit.
+TEST_F(TrainE2E, ALimitedDataRunRecordsUniqueTokensAndEpochs) {
+  const auto run = *dir_ / "limited";
+  std::string out;
+  ASSERT_EQ(run_cli("train " + debug("--set data.unique_tokens=1000 --out " + run.string()), &out),
+            0)
+      << out;
+  const auto s = read_json(run / "summary.json");
+  EXPECT_EQ(s["unique_tokens"], 1000);
+  EXPECT_DOUBLE_EQ(s["epochs"].get<double>(), 20.0 * 8 * 32 / 1000);  // steps x batch x T / U
+  EXPECT_EQ(s["tags"]["unique_tokens"], 1000);
+  for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"--set data.unique_tokens=-5", "data.unique_tokens: must be a finite number >= 0"},
+           {"--set data.unique_tokens=nan", "data.unique_tokens"},
+           {"--set data.unique_tokens=1e12",
+            "data.unique_tokens: 1000000000000 is more than the train split"}}) {
+    EXPECT_EQ(run_cli("train " + debug(args + " --out " + (*dir_ / "limited_bad").string()), &out),
+              1)
+        << args;
+    EXPECT_NE(out.find(expected), std::string::npos) << args << "\n" << out;
+  }
+}

@@ -19,6 +19,8 @@ RunSummary summarize(const TrainSession& s, const MetricsLog& log, double wall, 
   r.params_embedding = params.embedding;
   r.params_non_embedding = params.non_embedding;
   r.tokens = s.state.tokens;
+  r.unique_tokens = double(s.loader.n_tokens());
+  r.epochs = r.tokens / std::max(r.unique_tokens, 1.0);
   r.steps = s.state.step;
   r.budget_steps = s.total_steps;
   r.flops = log.flops_at(s.state.tokens);
@@ -38,6 +40,9 @@ RunSummary summarize(const TrainSession& s, const MetricsLog& log, double wall, 
   r.git_commit = source_git_commit();
   r.config = config_to_json(s.config);
   r.tags = s.options.tags;
+  // A limited-data run says so where the analysis looks (fit --law data-constrained reads U there).
+  if (s.config.data.unique_tokens > 0 && !r.tags.contains("unique_tokens"))
+    r.tags["unique_tokens"] = r.unique_tokens;
   return r;
 }
 

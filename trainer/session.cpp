@@ -85,7 +85,7 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
       layout(batch_layout(c, o.world_size)),
       total_steps(budget_steps(c)),
       loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed),
-             c.train.batch_size),
+             c.train.batch_size, std::llround(c.data.unique_tokens)),
       val_loader((check_vocab(c, loader), c.data.path), c.model.block_size, eval_windows(c)),
       dev(device_for(c)),
       folder_lock(o.rank == 0 ? o.run_dir : std::string()),
