@@ -179,7 +179,14 @@ void check_dataset_sizes(std::vector<Run>& runs) {
         if (!j.is_discarded()) train_tokens[path] = j.value("n_train_tokens", 0.0);
       }
     }
-    const double n = train_tokens[path];
+    const double n = train_tokens[path], U = r.config.data.unique_tokens;
+    if (U > 0) {  // a limited-data run repeats its U tokens on purpose; U must exist, though
+      if (n > 0 && U > n)
+        throw std::runtime_error("run " + r.name + ": data.unique_tokens = " + format_number(U) +
+                                 " is more than the train split of " + path + " holds (" +
+                                 format_number(n) + " tokens)");
+      continue;
+    }
     if (n > 0 && r.tokens > n)
       r.warnings.push_back("D = " + format_number(r.tokens) + " tokens is " +
                            format_number(std::round(10 * r.tokens / n) / 10) + " epochs of " +

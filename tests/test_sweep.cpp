@@ -409,3 +409,16 @@ TEST_F(SweepTest, SetFromTheCommandLineAppliesToEveryRun) {
   std::ofstream(path) << script;
   EXPECT_EQ(std::system(("bash -n " + path.string()).c_str()), 0) << script;
 }
+
+// A limited-data grid: U beyond the dataset's train split is refused before any run starts.
+TEST_F(SweepTest, UniqueTokensBeyondTheDatasetAreRefused) {
+  const auto data = dir_ / "data";
+  fs::create_directories(data);
+  std::ofstream(data / "manifest.json") << R"({"n_train_tokens": 1000})";
+  const std::string set = "set: {data.path: " + data.string() + "}\n";
+  EXPECT_NE(error_of(set + "grid: {data.unique_tokens: [500, 2000]}\n")
+                .find("data.unique_tokens = 2000 is more than the train split of " + data.string() +
+                      " holds (1000 tokens)"),
+            std::string::npos);
+  EXPECT_EQ(error_of(set + "grid: {data.unique_tokens: [500, 1000]}\n"), "");
+}
