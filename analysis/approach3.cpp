@@ -24,22 +24,10 @@ double Approach3Problem::objective(const std::vector<double>& x, std::vector<dou
   std::fill(g.begin(), g.end(), 0.0);
   double f = 0;
   for (size_t i : idx) {
-    // LSE(t1, t2, t3) computed around its max so large a, b do not overflow.
-    const double t1 = a - alpha * log_n[i], t2 = b - beta * log_d[i], t3 = e;
-    const double m = std::max({t1, t2, t3});
-    const double e1 = std::exp(t1 - m), e2 = std::exp(t2 - m), e3 = std::exp(t3 - m);
-    const double s = e1 + e2 + e3;
-    const double r = m + std::log(s) - log_loss[i];
-    // Huber: r^2/2 inside delta, delta (|r| - delta/2) outside; psi = its derivative.
-    double psi;
-    if (std::abs(r) <= delta) {
-      f += 0.5 * r * r;
-      psi = r;
-    } else {
-      f += delta * (std::abs(r) - 0.5 * delta);
-      psi = r > 0 ? delta : -delta;
-    }
-    const double w1 = e1 / s, w2 = e2 / s, w3 = e3 / s;  // d LSE / d t_k (softmax)
+    const LogSumExp3 lse = log_sum_exp3(a - alpha * log_n[i], b - beta * log_d[i], e);
+    const HuberTerm h = huber(lse.value - log_loss[i], delta);
+    f += h.value;
+    const double psi = h.slope, w1 = lse.w1, w2 = lse.w2, w3 = lse.w3;
     g[0] += psi * w1;
     g[1] += psi * w2;
     g[2] += psi * w3;

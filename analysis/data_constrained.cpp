@@ -101,17 +101,9 @@ DataConstrainedPlan plan_data_constrained(const DataConstrainedLaw& law, double 
     const double v = f(top * i / n_scan);
     if (v < best_f) best_f = v, best = i;
   }
-  double lo = top * std::max(0, best - 1) / n_scan, hi = top * std::min(n_scan, best + 1) / n_scan;
-  const double g = (std::sqrt(5.0) - 1) / 2;
-  double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
-  for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
-    if (fa < fb) {
-      hi = b, b = a, fb = fa, a = hi - g * (hi - lo), fa = f(a);
-    } else {
-      lo = a, a = b, fa = fb, b = lo + g * (hi - lo), fb = f(b);
-    }
-  }
-  const double N = std::exp((lo + hi) / 2), D = C / (6.0 * N);
+  const double lo = top * std::max(0, best - 1) / n_scan,
+               hi = top * std::min(n_scan, best + 1) / n_scan;
+  const double N = std::exp(golden_section_min(f, lo, hi, 1e-12)), D = C / (6.0 * N);
   return {C, U, N, D, D / U, law.loss(N, D, U)};
 }
 
@@ -168,20 +160,10 @@ double DataConstrainedProblem::objective(const std::vector<double>& x, std::vect
     }
     const double du_da = 1.0 / alpha, du_db = -1.0 / alpha, du_dalpha = (1.0 / alpha - u) / alpha,
                  du_dbeta = (-1.0 / beta + log_u_seen[i]) / alpha;
-    const double t1 = a - alpha * log_n_eff, t2 = b - beta * std::log(d_eff), t3 = e;
-    const double m = std::max({t1, t2, t3});
-    const double e1 = std::exp(t1 - m), e2 = std::exp(t2 - m), e3 = std::exp(t3 - m);
-    const double s = e1 + e2 + e3;
-    const double r = m + std::log(s) - log_loss[i];
-    double psi;
-    if (std::abs(r) <= delta) {
-      f += 0.5 * r * r;
-      psi = r;
-    } else {
-      f += delta * (std::abs(r) - 0.5 * delta);
-      psi = r > 0 ? delta : -delta;
-    }
-    const double w1 = psi * e1 / s, w2 = psi * e2 / s, w3 = psi * e3 / s;
+    const LogSumExp3 lse = log_sum_exp3(a - alpha * log_n_eff, b - beta * std::log(d_eff), e);
+    const HuberTerm h = huber(lse.value - log_loss[i], delta);
+    f += h.value;
+    const double w1 = h.slope * lse.w1, w2 = h.slope * lse.w2, w3 = h.slope * lse.w3;
     const double k = alpha * dlogn_du;  // t1 = a - alpha log N'(u(...))
     g[0] += w1 * (1.0 - k * du_da);
     g[1] += w1 * (-k * du_db) + w2;

@@ -102,11 +102,9 @@ struct KaplanNDProblem {
       const double e1 = std::exp(s1 - m), e2 = std::exp(s2 - m), S = m + std::log(e1 + e2);
       const double w1 = e1 / (e1 + e2), w2 = e2 / (e1 + e2);
       const double res = aD * S - ll[i];
-      double psi;
-      if (std::abs(res) <= delta)
-        f += 0.5 * res * res, psi = res;
-      else
-        f += delta * (std::abs(res) - 0.5 * delta), psi = res > 0 ? delta : -delta;
+      const HuberTerm h = huber(res, delta);
+      f += h.value;
+      const double psi = h.slope;
       g[0] += psi * aD * w1 * r;
       g[1] += psi * aD * w2;
       g[2] += psi * aD * w1 * (u - ln[i]);

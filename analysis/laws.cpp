@@ -1,6 +1,7 @@
 #include "analysis/laws.h"
 
 #include "analysis/fit_result.h"
+#include "analysis/optimize.h"
 
 #include <cmath>
 #include <fstream>
@@ -78,18 +79,9 @@ ComputePlan plan_compute(const Law& law, double C) {
     double N = std::exp(logN);
     return law.loss(N, C / (6.0 * N));
   };
-  // Golden-section search over N in [1, C / 6] (at least one token); the loss is unimodal in log N.
-  double lo = 0.0, hi = std::log(C / 6.0);
-  const double g = (std::sqrt(5.0) - 1) / 2;
-  double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
-  for (int i = 0; i < 200 && hi - lo > 1e-10; ++i) {
-    if (fa < fb) {
-      hi = b, b = a, fb = fa, a = hi - g * (hi - lo), fa = f(a);
-    } else {
-      lo = a, a = b, fa = fb, b = lo + g * (hi - lo), fb = f(b);
-    }
-  }
-  const double N = std::exp((lo + hi) / 2), D = C / (6.0 * N);
+  // Over N in [1, C / 6] (at least one token); the loss is unimodal in log N.
+  const double N = std::exp(golden_section_min(f, 0.0, std::log(C / 6.0), 1e-10)),
+               D = C / (6.0 * N);
   return {C, N, D, D / N, law.loss(N, D)};
 }
 

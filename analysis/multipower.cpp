@@ -496,15 +496,9 @@ double MultiPowerProblem::objective(const std::vector<double>& x, std::vector<do
         return 1e30;  // outside the law's domain: the line search backs off
       }
       const double r = std::log(pred[i]) - std::log(data_[c].loss[i]);
-      double psi;
-      if (std::abs(r) <= delta_) {
-        f += w * 0.5 * r * r;
-        psi = r;
-      } else {
-        f += w * delta_ * (std::abs(r) - 0.5 * delta_);
-        psi = r > 0 ? delta_ : -delta_;
-      }
-      const double s = w * psi / pred[i];
+      const HuberTerm h = huber(r, delta_);
+      f += w * h.value;
+      const double s = w * h.slope / pred[i];
       for (int k = 0; k < MultiPowerLaw::kParams; ++k) acc[k] += s * grad[i][k];
     }
   }

@@ -147,4 +147,25 @@ PowerLaw fit_power_law(const std::vector<double>& x, const std::vector<double>& 
   return {std::exp(c[0] - c[1] * mx), c[1]};
 }
 
+LogSumExp3 log_sum_exp3(double t1, double t2, double t3) {
+  const double m = std::max({t1, t2, t3});
+  const double e1 = std::exp(t1 - m), e2 = std::exp(t2 - m), e3 = std::exp(t3 - m);
+  const double s = e1 + e2 + e3;
+  return {m + std::log(s), e1 / s, e2 / s, e3 / s};
+}
+
+double golden_section_min(const std::function<double(double)>& f, double lo, double hi,
+                          double tolerance) {
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
+  for (int i = 0; i < 200 && hi - lo > tolerance; ++i) {
+    if (fa < fb) {
+      hi = b, b = a, fb = fa, a = hi - g * (hi - lo), fa = f(a);
+    } else {
+      lo = a, a = b, fa = fb, b = lo + g * (hi - lo), fb = f(b);
+    }
+  }
+  return (lo + hi) / 2;
+}
+
 }  // namespace scalelab

@@ -2,6 +2,7 @@
 // linear least squares, and log-log power laws.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -25,6 +26,29 @@ Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0);
 // threads (0 = hardware concurrency); the result does not depend on the thread count.
 Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<double>>& starts,
                             int n_threads = 0);
+
+// Huber_delta(r) and its derivative: r^2/2 inside delta, delta (|r| - delta/2) outside. The loss
+// of every log-space fit here (approach 3, Kaplan, data-constrained, Multi-Power), as Besiroglu et
+// al. 2024 and Luo et al. 2025 fit theirs.
+struct HuberTerm {
+  double value = 0, slope = 0;
+};
+inline HuberTerm huber(double r, double delta) {
+  if (std::abs(r) <= delta) return {0.5 * r * r, r};
+  return {delta * (std::abs(r) - 0.5 * delta), r > 0 ? delta : -delta};
+}
+
+// log(e^t1 + e^t2 + e^t3), computed around the largest term so that large terms do not overflow,
+// with its partial derivatives (the softmax weights).
+struct LogSumExp3 {
+  double value = 0, w1 = 0, w2 = 0, w3 = 0;
+};
+LogSumExp3 log_sum_exp3(double t1, double t2, double t3);
+
+// The minimiser of a unimodal f on [lo, hi] by golden-section search, to an interval narrower than
+// tolerance (at most 200 steps): the midpoint of the final interval.
+double golden_section_min(const std::function<double(double)>& f, double lo, double hi,
+                          double tolerance);
 
 // Cartesian product of per-coordinate value lists, first coordinate slowest.
 std::vector<std::vector<double>> grid(const std::vector<std::vector<double>>& axes);
