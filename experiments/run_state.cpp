@@ -1,7 +1,5 @@
 #include "experiments/run_state.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -21,13 +19,7 @@ RunLock::RunLock(const std::string& run_dir) {
     throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
   const std::string path = (fs::path(run_dir) / ".lock").string();
   // Close-on-exec: only the child that trains this run inherits it (the runner clears the flag).
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(path + ": cannot open the run's lock file");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return;
-  }
-  fd_ = fd;
+  fd_ = try_lock_file(path);
 }
 
 RunLock::~RunLock() {

@@ -1,7 +1,12 @@
 #include "runfolder/folder.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "runfolder/checked_io.h"
@@ -65,13 +70,15 @@ void claim_run_folder(const std::string& run_dir, const std::string& config_yaml
   write_file_atomic((dir / "config.yaml").string(), config_yaml);
 }
 
-}  // namespace scalelab
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-namespace scalelab {
+int try_lock_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(io_error(path, "open the lock file", errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 TrainFolderLock::TrainFolderLock(const std::string& run_dir) {
   if (run_dir.empty()) return;
@@ -80,17 +87,13 @@ TrainFolderLock::TrainFolderLock(const std::string& run_dir) {
   if (ec)
     throw std::runtime_error(run_dir + ": cannot create the run folder (" + ec.message() + ")");
   const std::string path = (fs::path(run_dir) / ".train.lock").string();
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::runtime_error(io_error(path, "open", errno));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  fd_ = try_lock_file(path);
+  if (fd_ < 0) {
     char pid[32] = {0};
-    const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
-    ::close(fd_);
-    fd_ = -1;
-    throw std::runtime_error(
-        run_dir + ": another `scalelab train` is writing this run folder" +
-        (n > 0 ? " (pid " + std::string(pid, size_t(n)) + ")" : std::string()) +
-        "; wait for it to end or choose another --out");
+    std::ifstream(path).read(pid, sizeof pid - 1);
+    throw std::runtime_error(run_dir + ": another `scalelab train` is writing this run folder" +
+                             (pid[0] ? " (pid " + std::string(pid) + ")" : std::string()) +
+                             "; wait for it to end or choose another --out");
   }
   const std::string me = std::to_string(::getpid());
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {

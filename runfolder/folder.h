@@ -43,6 +43,11 @@ void claim_run_folder(const std::string& run_dir, const std::string& config_yaml
 
 namespace scalelab {
 
+// Opens (creating) `path` close-on-exec and takes an exclusive flock without waiting: the open
+// descriptor, or -1 when another open file description holds the lock. Throws when the file
+// cannot be opened. The lock dies with the descriptor's last holder.
+int try_lock_file(const std::string& path);
+
 // An exclusive lock on run_dir/.train.lock for the lifetime of a training process, so that two
 // `scalelab train` on one --out cannot interleave their files. The lock dies with the process
 // (flock): a killed run leaves no stale lock. An empty run_dir holds no lock (ranks other than 0).

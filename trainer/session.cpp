@@ -68,12 +68,15 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
   return model;
 }
 
-void check_vocab(const Config& config, const data::TrainLoader& loader) {
+// The dataset folder, once its vocabulary is known to fit the model (the validation loader opens
+// the same folder right after the train loader).
+const std::string& vocab_checked_path(const Config& config, const data::TrainLoader& loader) {
   if (loader.vocab_size() > config.model.vocab_size)
     throw ConfigError("model.vocab_size: " + std::to_string(config.model.vocab_size) +
                       " is smaller than the dataset's vocabulary (" +
                       std::to_string(loader.vocab_size()) + " in " + config.data.path +
                       "/manifest.json)");
+  return config.data.path;
 }
 
 }  // namespace
@@ -86,7 +89,7 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
       total_steps(budget_steps(c)),
       loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed),
              c.train.batch_size, std::llround(c.data.unique_tokens)),
-      val_loader((check_vocab(c, loader), c.data.path), c.model.block_size, eval_windows(c)),
+      val_loader(vocab_checked_path(c, loader), c.model.block_size, eval_windows(c)),
       dev(device_for(c)),
       folder_lock(o.rank == 0 ? o.run_dir : std::string()),
       model(seeded_model(c, o, dev, config_yaml)),

@@ -20,10 +20,10 @@ RunSummary train(const Config& config, const TrainOptions& options) {
   MetricsLog metrics(s, clock);
   Evaluator evaluator(s, step_runner, metrics);
   Checkpointer checkpointer(s, clock);
+  const ParamCounts params = count_params(config.model);
   log::info(log::format(
       "[train] %s: N = %ld (non-embedding %ld), %ld steps x %ld sequences x %ld tokens on %s (%s)",
-      options.run_dir.c_str(), (long)count_params(config.model).total,
-      (long)count_params(config.model).non_embedding, (long)s.total_steps,
+      options.run_dir.c_str(), (long)params.total, (long)params.non_embedding, (long)s.total_steps,
       (long)config.train.batch_size, (long)config.model.block_size, s.dev.device_name.c_str(),
       s.dev.precision.c_str()));
   s.model->train();
