@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/log.h"
+#include "data/hf_tokenizer.h"
 #include "data/manifest.h"
 #include "model/export_hf.h"
 #include "trainer/checkpoint.h"
@@ -19,7 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Files an export writes; --force replaces them and removes the ones this export does not write.
-const char* const kExportFiles[] = {"config.json", "model.safetensors", "tokenizer.model"};
+const char* const kExportFiles[] = {
+    "config.json",    "model.safetensors",     "generation_config.json",
+    "tokenizer.json", "tokenizer_config.json", "tokenizer.model"};
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -66,49 +69,41 @@ void add_export_command(CLI::App& app) {
   cmd->add_flag("--force", opts->force, "Overwrite the exported files in a non-empty OUT_DIR");
   cmd->add_flag("--json", opts->json, "Print the result as JSON");
   cmd->footer(
-      "Writes config.json, model.safetensors (fp32) and, when the run's dataset used a\n"
-      "SentencePiece tokenizer, tokenizer.model, from the run's newest checkpoint. Load with\n"
-      "transformers.LlamaForCausalLM.from_pretrained(OUT_DIR). vocab_size is the padded row\n"
+      "Writes config.json, model.safetensors (fp32), generation_config.json and the tokenizer\n"
+      "(byte: tokenizer.json; SentencePiece: tokenizer.model) with tokenizer_config.json, from\n"
+      "the run's newest checkpoint. AutoTokenizer, AutoModelForCausalLM and\n"
+      "pipeline(\"text-generation\", model=OUT_DIR) load it as it is (a SentencePiece tokenizer\n"
+      "needs `pip install sentencepiece protobuf`). Prompts get the end-of-document token first,\n"
+      "as every training document had. vocab_size is the padded row\n"
       "count (model.pad_vocab_multiple). norm: layernorm, mlp: gelu, pos: learned | alibi are\n"
       "refused: Llama cannot express them.");
   cmd->callback([opts] {
     const fs::path run(opts->run_dir), out(opts->out_dir);
-    const fs::path config_path = run / "config.yaml";
-    if (!fs::is_regular_file(config_path))
-      throw std::runtime_error("run folder " + run.string() +
-                               " has no config.yaml (not a scalelab run?)");
-    const Config config = parse_config(read_text(config_path), config_path.string());
-    check_llama_compatible(config.model);  // refuse before the slow part
-    auto checkpoint = newest_checkpoint(run.string());
-    if (!checkpoint)
-      throw std::runtime_error("run folder " + run.string() + " has no checkpoint in checkpoints/");
-    GPT model(config.model);
-    std::string checkpoint_yaml;
-    const TrainState state = load_checkpoint(*checkpoint, model, nullptr, &checkpoint_yaml);
-    // Equal shapes do not guarantee the same model (rope_theta, norm_eps): compare the sections.
-    Config a, b;
-    a.model = config.model;
-    b.model = parse_config(checkpoint_yaml, *checkpoint).model;
-    if (to_yaml(a) != to_yaml(b))
-      throw std::runtime_error(*checkpoint +
-                               " was written with a model section that differs from " +
-                               config_path.string());
+    // Refuse what Llama cannot express before the slow part (loading the checkpoint).
+    if (fs::is_regular_file(run / "config.yaml"))
+      check_llama_compatible(
+          parse_config(read_text(run / "config.yaml"), (run / "config.yaml").string()).model);
+    RunModel loaded = load_run_model(run.string());
+    const Config& config = loaded.config;
+    const auto& checkpoint = loaded.checkpoint;
+    const TrainState& state = loaded.state;
 
     const auto manifest = dataset_manifest(config.data.path);
     prepare_out_dir(out, opts->force);
-    write_llama(model, out.string(),
+    write_llama(loaded.model, out.string(),
                 manifest ? std::optional<int64_t>(manifest->eot_token) : std::nullopt);
     std::vector<std::string> files = {"config.json", "model.safetensors"};
-    if (manifest && !manifest->tokenizer_model.empty()) {
-      fs::copy_file(fs::path(config.data.path) / manifest->tokenizer_model, out / "tokenizer.model",
-                    fs::copy_options::overwrite_existing);
-      files.push_back("tokenizer.model");
+    if (manifest) {
+      files.push_back("generation_config.json");
+      for (const auto& f : data::write_hf_tokenizer(out.string(), *manifest, config.data.path,
+                                                    config.model.block_size))
+        files.push_back(f);
     }
 
     const ModelConfig& m = config.model;
     nlohmann::json result = {
         {"out_dir", out.string()},
-        {"checkpoint", *checkpoint},
+        {"checkpoint", checkpoint},
         {"step", state.step},
         {"files", files},
         {"vocab_size", m.vocab_size},
@@ -118,18 +113,17 @@ void add_export_command(CLI::App& app) {
       std::printf("%s\n", result.dump(2).c_str());
       return;
     }
-    std::printf("exported %s (step %ld) to %s\n", checkpoint->c_str(),
-                static_cast<long>(state.step), out.string().c_str());
+    std::printf("exported %s (step %ld) to %s\n", checkpoint.c_str(), static_cast<long>(state.step),
+                out.string().c_str());
     for (const auto& f : files)
-      std::printf("  %-18s %s\n", f.c_str(),
+      std::printf("  %-24s %s\n", f.c_str(),
                   (human(static_cast<double>(fs::file_size(out / f))) + "B").c_str());
     if (m.padded_vocab() != m.vocab_size)
       std::printf("  vocab_size %ld in config.json: %ld tokenizer ids + %ld padding rows\n",
                   static_cast<long>(m.padded_vocab()), static_cast<long>(m.vocab_size),
                   static_cast<long>(m.padded_vocab() - m.vocab_size));
-    if (manifest && manifest->tokenizer_model.empty())
-      std::printf("  tokenizer %s has no model file to export (ids are documented in the README)\n",
-                  manifest->tokenizer.c_str());
+    if (manifest && manifest->tokenizer == "external")
+      std::printf("  no tokenizer: the dataset's ids were made outside scalelab\n");
   });
 }
 

@@ -13,6 +13,7 @@ class ByteTokenizer final : public Tokenizer {
   std::string name() const override { return "byte"; }
   int64_t vocab_size() const override { return kByteVocab; }
   int64_t eot_token() const override { return kByteEot; }
+  int64_t unknown_token() const override { return -1; }
   void encode(std::string_view text, std::vector<uint32_t>& out) const override {
     const size_t start = out.size();
     out.resize(start + text.size());
@@ -46,6 +47,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::string name() const override { return name_; }
   int64_t vocab_size() const override { return sp_.GetPieceSize(); }
   int64_t eot_token() const override { return sp_.eos_id(); }
+  int64_t unknown_token() const override { return sp_.unk_id(); }
   void encode(std::string_view text, std::vector<uint32_t>& out) const override {
     // SentencePiece's BPE slows down superlinearly with input length (on kjv, a 1 MB string encodes
     // about 3x slower per byte than 1 KB ones), so a model that allows it gets a few lines at a

@@ -16,6 +16,9 @@ class Tokenizer {
   virtual std::string name() const = 0;  // "byte" | "bpe" | "sentencepiece" (manifest's tokenizer)
   virtual int64_t vocab_size() const = 0;
   virtual int64_t eot_token() const = 0;  // end-of-document token, written between documents
+  // The id of text the tokenizer has no piece for, or -1 when every input encodes (byte, or
+  // SentencePiece with byte fallback still has one, but never emits it).
+  virtual int64_t unknown_token() const = 0;
   // Appends the ids of `text` to `out`. Must be safe to call from many threads at once.
   virtual void encode(std::string_view text, std::vector<uint32_t>& out) const = 0;
   virtual std::string decode(const std::vector<uint32_t>& ids) const = 0;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "model/safetensors.h"
+#include "runfolder/checked_io.h"
 
 namespace scalelab {
 namespace fs = std::filesystem;
@@ -50,6 +51,19 @@ nlohmann::json llama_config_json(const ModelConfig& m, std::optional<int64_t> eo
       {"eos_token_id", eot},
       {"torch_dtype", "float32"},
   };
+}
+
+nlohmann::json generation_config_json(const ModelConfig& m, int64_t eot_token) {
+  // Rows past the tokenizer's ids are padding (pad_vocab_multiple): never generated, as in
+  // `scalelab sample`.
+  std::vector<int64_t> padding;
+  for (int64_t id = m.vocab_size; id < m.padded_vocab(); ++id) padding.push_back(id);
+  nlohmann::json config = {{"bos_token_id", eot_token},
+                           {"eos_token_id", eot_token},
+                           {"pad_token_id", eot_token},
+                           {"max_length", m.block_size}};
+  if (!padding.empty()) config["suppress_tokens"] = padding;
+  return config;
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> llama_tensors(GPT& model) {
@@ -102,10 +116,10 @@ void write_llama(GPT& model, const std::string& out_dir, std::optional<int64_t> 
   // format "pt" is what save_pretrained writes; transformers 4.x refuses other formats.
   write_safetensors((fs::path(out_dir) / "model.safetensors").string(), entries,
                     {{"format", "pt"}});
-  const std::string path = (fs::path(out_dir) / "config.json").string();
-  std::ofstream out(path);
-  out << config.dump(2) << "\n";
-  if (!out) throw std::runtime_error("cannot write " + path);
+  write_file_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
+  if (eot_token)
+    write_file_atomic((fs::path(out_dir) / "generation_config.json").string(),
+                      generation_config_json(model->config(), *eot_token).dump(2) + "\n");
 }
 
 }  // namespace scalelab

@@ -25,12 +25,17 @@ void check_llama_compatible(const ModelConfig& model);
 // writes it before each document, as GPT-2 does.
 nlohmann::json llama_config_json(const ModelConfig& model, std::optional<int64_t> eot_token);
 
+// generation_config.json: bos, eos and pad are the end-of-document token; padding rows of the
+// output layer are suppressed; max_length is the context.
+nlohmann::json generation_config_json(const ModelConfig& model, int64_t eot_token);
+
 // The model's weights under Llama's tensor names ("model.layers.0.self_attn.q_proj.weight", ...;
 // "lm_head.weight" only when untied), as contiguous fp32 CPU tensors in Llama's layer order.
 // Throws if a parameter is left over or has a shape Llama does not expect.
 std::vector<std::pair<std::string, torch::Tensor>> llama_tensors(GPT& model);
 
-// Writes out_dir/config.json and out_dir/model.safetensors (out_dir must exist).
+// Writes out_dir/config.json, out_dir/model.safetensors and, when eot_token is known,
+// out_dir/generation_config.json (out_dir must exist).
 void write_llama(GPT& model, const std::string& out_dir, std::optional<int64_t> eot_token);
 
 }  // namespace scalelab

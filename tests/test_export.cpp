@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "data/bpe_train.h"
 #include "data/manifest.h"
 #include "model/export_hf.h"
 #include "trainer/checkpoint.h"
@@ -128,15 +129,17 @@ class ExportHF : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = temp_dir("export");
     setup_error_ = ensure_python_packages();
-    // A SentencePiece dataset (manifest only: export reads nothing else) for the tokenizer copy.
+    // A SentencePiece dataset (manifest and model: export reads nothing else) for the tokenizer.
     data::Manifest manifest;
     manifest.tokenizer = "sentencepiece";
     manifest.tokenizer_model = "tokenizer.model";
     manifest.vocab_size = 250;
     manifest.eot_token = 1;
     fs::create_directories(dir_ / "dataset");
-    std::ofstream(dir_ / "dataset/tokenizer.model", std::ios::binary)
-        << "sentencepiece model bytes";
+    std::vector<std::string> lines;
+    for (int i = 0; i < 200; ++i)
+      lines.push_back("line " + std::to_string(i * 7919 % 1000) + " of the lord and thou shalt");
+    data::train_bpe(lines, {300, 0, 1}, (dir_ / "dataset/tokenizer.model").string());
     data::write_manifest((dir_ / "dataset").string(), manifest);
 
     torch::manual_seed(0);
@@ -271,11 +274,21 @@ class ExportHF : public ::testing::Test {
   }
   void expect_tokenizer_copied_and_eot_is_bos_and_eos() {
     const fs::path out = cases_.at("mha_untied").out;
-    std::ifstream in(out / "tokenizer.model", std::ios::binary);
-    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "sentencepiece model bytes");
+    auto bytes = [](const fs::path& path) {
+      std::ifstream in(path, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    EXPECT_EQ(bytes(out / "tokenizer.model"), bytes(dir_ / "dataset/tokenizer.model"));
     auto config = read_json(out / "config.json");
     EXPECT_EQ(config["bos_token_id"], 1);
     EXPECT_EQ(config["eos_token_id"], 1);
+    const auto tokenizer_config = read_json(out / "tokenizer_config.json");
+    EXPECT_EQ(tokenizer_config["tokenizer_class"], "LlamaTokenizer");
+    EXPECT_EQ(tokenizer_config["bos_token"], "</s>");        // the end-of-document piece, id 1
+    EXPECT_EQ(tokenizer_config["add_prefix_space"], false);  // trained without a dummy prefix
+    const auto generation = read_json(out / "generation_config.json");
+    EXPECT_EQ(generation["eos_token_id"], 1);
+    EXPECT_EQ(generation["suppress_tokens"], nlohmann::json({250, 251, 252, 253, 254, 255}));
     EXPECT_NE(cases_.at("mha_untied").export_output.find("6 padding rows"), std::string::npos)
         << cases_.at("mha_untied").export_output;
     // The other runs point at a missing dataset: weights still export, with a warning.

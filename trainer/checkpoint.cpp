@@ -134,4 +134,30 @@ TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* opti
   return s;
 }
 
+RunModel load_run_model(const std::string& run_dir) {
+  namespace fs = std::filesystem;
+  const fs::path config_path = fs::path(run_dir) / "config.yaml";
+  if (!fs::is_regular_file(config_path))
+    throw std::runtime_error("run folder " + run_dir + " has no config.yaml (not a scalelab run?)");
+  std::ifstream in(config_path);
+  const std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  RunModel run;
+  run.config = parse_config(yaml, config_path.string());
+  const auto checkpoint = newest_checkpoint(run_dir);
+  if (!checkpoint)
+    throw std::runtime_error("run folder " + run_dir + " has no checkpoint in checkpoints/");
+  run.checkpoint = *checkpoint;
+  run.model = GPT(run.config.model);
+  std::string checkpoint_yaml;
+  run.state = load_checkpoint(*checkpoint, run.model, nullptr, &checkpoint_yaml);
+  // Equal shapes do not guarantee the same model (rope_theta, norm_eps): compare the sections.
+  Config a, b;
+  a.model = run.config.model;
+  b.model = parse_config(checkpoint_yaml, *checkpoint).model;
+  if (to_yaml(a) != to_yaml(b))
+    throw std::runtime_error(*checkpoint + " was written with a model section that differs from " +
+                             config_path.string());
+  return run;
+}
+
 }  // namespace scalelab

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "configs/config.h"
 #include "model/gpt.h"
 #include "runfolder/checkpoints.h"
 #include "trainer/fused_adamw.h"
@@ -36,5 +37,17 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
 // Errors name the file and, for a shape mismatch, the parameter.
 TrainState load_checkpoint(const std::string& path, GPT& model, FusedAdamW* optimizer,
                            std::string* config_yaml = nullptr);
+
+// A finished or stopped run, loaded for use (sample, export): its config.yaml, and its newest
+// checkpoint in a model built from that config.
+struct RunModel {
+  Config config;
+  GPT model{nullptr};
+  TrainState state;
+  std::string checkpoint;
+};
+// Errors name the folder: no config.yaml, no checkpoint, or a checkpoint whose model section
+// differs from config.yaml's.
+RunModel load_run_model(const std::string& run_dir);
 
 }  // namespace scalelab
