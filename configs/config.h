@@ -170,10 +170,12 @@ struct CheckpointConfig {
 };
 
 struct LogConfig {
-  int64_t every = 10;  // steps between metrics lines
+  int64_t every = 10;        // steps between metrics lines
+  bool tensorboard = false;  // also write TensorBoard event files (run_dir/tensorboard/)
   template <class V>
   void visit(V&& v) {
     v("every", every);
+    v("tensorboard", tensorboard);
   }
 };
 

@@ -34,6 +34,14 @@ MetricsLog::MetricsLog(TrainSession& session, const RunClock& clock)
     writer_.emplace(s_.options.resume || !s_.options.branch_from.empty()
                         ? MetricsWriter::resumed(s_.options.run_dir, s_.state.metrics_bytes)
                         : MetricsWriter::fresh(s_.options.run_dir));
+  if (s_.rank0() && s_.config.log.tensorboard) {
+    // Lines after the checkpoint (step, tokens) were cut from metrics.jsonl; TensorBoard drops
+    // them too. A fresh run purges nothing.
+    const bool continues = s_.state.step > 0;
+    tensorboard_ = std::make_unique<TensorBoardWriter>(
+        s_.options.run_dir, continues ? s_.state.step + 1 : 0,
+        continues ? static_cast<int64_t>(s_.state.tokens) + 1 : 0);
+  }
   if (s_.options.measure_peak) {
     measured_peak_ = measure_matmul_peak(s_.dev);
     log::info(log::format("[mfu] measured %s matmul peak: %.3g FLOP/s", s_.dev.precision.c_str(),
@@ -50,6 +58,11 @@ FlopsByConvention MetricsLog::flops_at(double tokens) const {
 std::optional<double> MetricsLog::mfu(double tokens_per_s, std::optional<double> peak) const {
   if (!peak) return std::nullopt;
   return tokens_per_s * palm_per_token_ / *peak;
+}
+
+void MetricsLog::write(const nlohmann::json& line) {
+  if (writer_) writer_->write(line);
+  if (tensorboard_) tensorboard_->write(line);
 }
 
 void MetricsLog::after_step(const StepResult& r, bool last) {
@@ -70,7 +83,7 @@ void MetricsLog::after_step(const StepResult& r, bool last) {
                  std::nullopt,
                  flops_at(st.tokens)};
   if (measured_peak_) m.mfu_measured = mfu(tokens_per_s, measured_peak_);
-  if (writer_) writer_->write(metrics_line(m));
+  write(metrics_line(m));
   const double remaining =
       (s_.total_steps - st.step) * tokens_per_step(s_.config) / std::max(tokens_per_s, 1e-9);
   const auto shown =
@@ -85,9 +98,8 @@ void MetricsLog::after_step(const StepResult& r, bool last) {
 
 void MetricsLog::eval_line(double val_loss) {
   const TrainState& st = s_.state;
-  if (writer_)
-    writer_->write(metrics_line(
-        EvalMetrics{st.step, st.tokens, val_loss, clock_.elapsed_s(), flops_at(st.tokens)}));
+  write(metrics_line(
+      EvalMetrics{st.step, st.tokens, val_loss, clock_.elapsed_s(), flops_at(st.tokens)}));
   log::info(log::format("[eval] step %ld | val_loss %.4f | best %.4f", (long)st.step, val_loss,
                         st.best_val_loss));
 }

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "core/counts.h"
 #include "runfolder/metrics.h"
 #include "trainer/stop_signals.h"
+#include "trainer/tensorboard.h"
 #include "trainer/train_step.h"
 
 namespace scalelab {
@@ -43,7 +45,9 @@ class MetricsLog {
  private:
   TrainSession& s_;
   const RunClock& clock_;
+  void write(const nlohmann::json& line);
   std::optional<MetricsWriter> writer_;
+  std::unique_ptr<TensorBoardWriter> tensorboard_;
   std::vector<ConventionFlops> per_token_;
   double palm_per_token_ = 0;
   std::optional<double> measured_peak_;
