@@ -60,10 +60,14 @@ DataConstrainedLaw data_constrained_law_by_name(const std::string& name) {
     throw std::runtime_error(name +
                              ": holds no data_constrained fit; run `scalelab fit --law "
                              "data-constrained` on runs or a CSV with unique-token counts first");
+  return data_constrained_from_fit(*f);
+}
+
+DataConstrainedLaw data_constrained_from_fit(const FitResult& f) {
   DataConstrainedLaw law;
-  law.base = base_of(*f);
-  law.R_D_star = f->value("R_D_star");
-  law.R_N_star = f->value("R_N_star");
+  law.base = base_of(f);
+  law.R_D_star = f.value("R_D_star");
+  law.R_N_star = f.value("R_N_star");
   return law;
 }
 

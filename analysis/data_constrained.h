@@ -44,6 +44,9 @@ struct DataConstrainedLaw {
 // (from `scalelab fit --law data-constrained`). Throws naming what it expected.
 DataConstrainedLaw data_constrained_law_by_name(const std::string& name_or_fits_path);
 
+// The law of a fits.json entry "data_constrained".
+DataConstrainedLaw data_constrained_from_fit(const FitResult& fit);
+
 // True for "data-constrained" and for a readable fits.json holding a data_constrained fit.
 bool names_data_constrained_law(const std::string& name_or_fits_path);
 

@@ -190,6 +190,8 @@ std::vector<Figure> render_figures(const FitInput& in, const std::vector<FitResu
     out.push_back(goodness_of_fit(in, fits, dir));
   if (const FitResult* t = find(fits, "transfer")) out.push_back(transfer(*t, in.count, dir));
   if (has_deepnarrow(in)) out.push_back(deepnarrow(in, dir));
+  if (const FitResult* dc = find(fits, "data_constrained"))
+    out.push_back(data_constrained_epochs(in, *dc, dir));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/fit_laws.h"
+#include "analysis/multipower.h"
 
 namespace scalelab {
 
@@ -43,6 +44,13 @@ Figure transfer(const FitResult& t, ParamCount count, const std::string& dir);
 bool has_deepnarrow(
     const FitInput& in);  // runs tagged study=deepnarrow, role pretrain|finetune, depth
 Figure deepnarrow(const FitInput& in, const std::string& dir);
+// Final loss against epochs D / U per (N, U), with the fitted data-constrained law.
+Figure data_constrained_epochs(const FitInput& in, const FitResult& fit, const std::string& dir);
+// plots_multipower.cpp: measured curves with the fitted law, and held-out curves with its
+// prediction.
+Figure multipower_curves(const std::vector<LossCurve>& fitted,
+                         const std::vector<LossCurve>& held_out, const MultiPowerLaw& law,
+                         const std::string& dir);
 }  // namespace plot_detail
 
 }  // namespace scalelab

@@ -211,7 +211,6 @@ Figure isoloss(const FitInput& in, const FitResult& a3, const std::string& dir) 
 Figure kaplan_1d(const FitResult* n, const FitResult* d, const std::string& dir) {
   auto panel = [&](const FitResult* f, const std::string& tag, const std::string& xc,
                    const std::string& a, const std::string& xl) {
-    if (!f) return std::string("set multiplot next\n");
     auto x = f->data["x"].get<std::vector<double>>(),
          y = f->data["loss"].get<std::vector<double>>();
     std::ostringstream dat;
@@ -231,12 +230,25 @@ Figure kaplan_1d(const FitResult* n, const FitResult* d, const std::string& dir)
          ")\n";
     return s;
   };
-  std::string body = "set multiplot layout 1,2\n" + panel(n, "N", "Nc", "alpha_N", "parameters N") +
-                     "reset\n" + panel(d, "D", "Dc", "alpha_D", "tokens D") + "unset multiplot\n";
-  render(dir, "kaplan_power_laws", body, 1300, 560);
-  return {"kaplan_power_laws", "L(N) and L(D)",
-          "Kaplan et al. 2020 eqs. 1.1-1.2 fitted to the lowest loss at each N and at each D, "
-          "log-log."};
+  // One panel per fitted law: a skipped L(N) or L(D) leaves no blank half.
+  const bool both = n && d;
+  std::string body = both ? "set multiplot layout 1,2\n" : "";
+  if (n) body += panel(n, "N", "Nc", "alpha_N", "parameters N");
+  if (both) body += "reset\n";
+  if (d) body += panel(d, "D", "Dc", "alpha_D", "tokens D");
+  if (both) body += "unset multiplot\n";
+  render(dir, "kaplan_power_laws", body, both ? 1300 : 800, 560);
+  const std::string which = both ? "L(N) and L(D)" : n ? "L(N)" : "L(D)";
+  return {"kaplan_power_laws", which,
+          "Kaplan et al. 2020 " +
+              std::string(both ? "eqs. 1.1-1.2"
+                          : n  ? "eq. 1.1"
+                               : "eq. 1.2") +
+              " fitted to the lowest loss at each " +
+              (both ? "N and at each D"
+               : n  ? "N"
+                    : "D") +
+              ", log-log."};
 }
 
 }  // namespace scalelab::plot_detail

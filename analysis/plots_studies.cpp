@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "analysis/data_constrained.h"
 #include "analysis/plots.h"
 
 namespace scalelab::plot_detail {
@@ -214,6 +215,49 @@ Figure deepnarrow(const FitInput& in, const std::string& dir) {
           "pretraining, right after fine-tuning on the second domain (Tay et al. 2021 compare the "
           "two rankings). Same "
           "y scale in both panels; missing points are shapes without that run."};
+}
+
+Figure data_constrained_epochs(const FitInput& in, const FitResult& fit, const std::string& dir) {
+  // One group per (N, U): the measured final losses against epochs D / U, and the fitted law
+  // along the same N and U.
+  const DataConstrainedLaw law = data_constrained_from_fit(fit);
+  std::map<std::pair<double, double>, std::vector<const Point*>> groups;
+  for (const auto& p : in.points)
+    if (p.U > 0) groups[{p.N, p.U}].push_back(&p);
+  std::ostringstream dat;
+  dat << "# per (N, U) block: epochs measured_loss, then a blank line and the law's curve\n";
+  std::string plot;
+  int index = 0, colour = 1;
+  for (auto& [key, points] : groups) {
+    const auto [N, U] = key;
+    std::sort(points.begin(), points.end(), [](auto* a, auto* b) { return a->D < b->D; });
+    for (const Point* p : points) dat << num(p->D / U) << " " << num(p->loss) << "\n";
+    dat << "\n\n";
+    const double lo = std::min(1.0, points.front()->D / U), hi = points.back()->D / U * 1.5;
+    for (int i = 0; i <= 60; ++i) {
+      const double epochs = lo * std::pow(hi / lo, i / 60.0);
+      dat << num(epochs) << " " << num(law.loss(N, epochs * U, U)) << "\n";
+    }
+    dat << "\n\n";
+    const std::string c = std::to_string(colour++);
+    char title[96];
+    std::snprintf(title, sizeof title, "N = %.3g, U = %.3g", N, U);
+    plot += std::string(plot.empty() ? "plot " : ", \\\n  ") + "'data_constrained.dat' index " +
+            std::to_string(index) + " using 1:2 with points pt 7 ps 1.2 lc " + c + " title '" +
+            title + "', '' index " + std::to_string(index + 1) + " using 1:2 with lines lw 2 lc " +
+            c + " notitle";
+    index += 2;
+  }
+  write_file(dir, "data_constrained.dat", dat.str());
+  std::string body =
+      axes("epochs over the unique tokens (D / U)", "loss (nats/token)", true, false);
+  body += "set key outside right top\nset title sprintf('Repeated data: fitted R_D^* = %.3g', " +
+          num(law.R_D_star) + ")\n" + plot + "\n";
+  render(dir, "data_constrained_epochs", body, 1100, 600);
+  return {"data_constrained_epochs", "Loss against epochs (data-constrained law)",
+          "Final loss of each run against the epochs it trained over its U unique tokens (points), "
+          "one colour per model size and U, with the fitted law of Muennighoff et al. 2023 along "
+          "the same N and U (lines)."};
 }
 
 }  // namespace scalelab::plot_detail

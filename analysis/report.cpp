@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "analysis/data_constrained.h"
 #include "analysis/laws.h"
 
 namespace fs = std::filesystem;
@@ -289,6 +290,14 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
     s.push_back(
         "No compute-optimal allocation could be fitted, so this report cannot say how to split "
         "compute between N and D.");
+  if (const FitResult* dc = find_fit(fits, "data_constrained")) {
+    const Estimate& r = dc->at("R_D_star");
+    s.push_back("Repeated data: R_D* = " + fmt("%.3g", r.value) +
+                (r.has_ci()
+                     ? " (95% interval " + fmt("%.3g", r.lo) + " to " + fmt("%.3g", r.hi) + ")"
+                     : std::string(" (no bootstrap: no interval)")) +
+                ", Muennighoff et al. 15.4. " + explain_r_d_star(r.value));
+  }
   for (const auto& f : fits)
     for (const auto& n : f.notes) s.push_back(f.law + ": " + n);
   for (const auto& n : in.notes) s.push_back(n);

@@ -14,7 +14,8 @@ namespace scalelab::cli {
 void add_fit_command(CLI::App& app) {
   struct Options {
     std::string input, law = "all", params = "total", convention = "6n", out, fresh_fit;
-    std::vector<std::string> inputs;  // several only for multipower
+    std::vector<std::string> inputs;    // several only for multipower
+    std::vector<std::string> held_out;  // multipower only
     CsvColumns cols;
     int bootstrap = 0, threads = 0;
     uint64_t seed = 0;
@@ -57,6 +58,10 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(FiniteNonNegative);
   cmd->add_flag("--skip-unfinished", o->skip_unfinished,
                 "Fit the runs that have summary.json, list the others");
+  cmd->add_option("--held-out", o->held_out,
+                  "multipower: curves (CSVs, run folders) not fitted but predicted from their "
+                  "schedules; their errors are printed and drawn")
+      ->expected(1, -1);
   cmd->add_option("--out", o->out, "Folder for fits.json")->required();
   cmd->add_flag("--json", o->json, "Print fits.json instead of the summary");
   cmd->footer(
@@ -64,8 +69,10 @@ void add_fit_command(CLI::App& app) {
       "--n-col 'Model Size' --c-col 'Training FLOP' --bootstrap 1000 --out fits/epoch");
   cmd->callback([o] {
     if (parse_enum<FitLaw>(o->law, "--law") == FitLaw::multipower)
-      return fit_multipower_command(o->inputs, o->out, {o->bootstrap, o->seed, o->threads},
-                                    o->json);
+      return fit_multipower_command(o->inputs, o->held_out, o->out,
+                                    {o->bootstrap, o->seed, o->threads}, o->json);
+    if (!o->held_out.empty())
+      throw std::runtime_error("--held-out: only --law multipower predicts held-out curves");
     if (o->inputs.size() != 1)
       throw std::runtime_error(
           "fit: one input (a folder of runs or a CSV); several only with "

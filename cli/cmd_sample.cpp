@@ -89,7 +89,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--seed", opts->generate.seed, "Seed of the draws")->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print prompt, ids and text as JSON");
   cmd->footer(
-      "Loads the newest checkpoint and the tokenizer of the run's dataset (byte or SentencePiece),\n"
+      "Loads the newest checkpoint and the tokenizer of the run's dataset (byte or "
+      "SentencePiece),\n"
       "puts the end-of-document token before the prompt (every training document starts with\n"
       "it) and stops early when the model ends the document. Runs on the CPU. The context is the\n"
       "model's block_size: longer text keeps only its last block_size tokens.\n"
@@ -119,8 +120,8 @@ void add_sample_command(CLI::App& app) {
                                      {"text", text},
                                      {"ended_document", ended_document}};
       // Byte-level ids may end in the middle of a UTF-8 character: replace, do not throw.
-      std::printf("%s\n", result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                              .c_str());
+      std::printf("%s\n",
+                  result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     std::fprintf(stderr, "[sample] %s (step %ld), %zu tokens%s\n", run.checkpoint.c_str(),

@@ -7,6 +7,7 @@
 
 #include "analysis/fit_laws.h"
 #include "analysis/multipower.h"
+#include "analysis/plots.h"
 #include "cli/validators.h"
 #include "configs/config_enums.h"
 #include "core/budget.h"
@@ -14,11 +15,21 @@
 
 namespace scalelab::cli {
 
-void fit_multipower_command(const std::vector<std::string>& inputs, const std::string& out,
+void fit_multipower_command(const std::vector<std::string>& inputs,
+                            const std::vector<std::string>& held_out_paths, const std::string& out,
                             const FitOptions& opts, bool json) {
   std::vector<std::string> notes;
   const auto curves = load_multipower_curves(inputs, notes);
+  const auto held_out = held_out_paths.empty() ? std::vector<LossCurve>{}
+                                               : load_multipower_curves(held_out_paths, notes);
   FitResult fit = fit_multipower(curves, opts);
+  const MultiPowerLaw law = multipower_from_fit(fit);
+  nlohmann::json held_out_errors = nlohmann::json::array();
+  for (const auto& c : held_out) {
+    const auto e = relative_error(MultiPowerCurve(c.lr, c.steps).predict(law), c.loss);
+    held_out_errors.push_back(
+        {{"curve", c.name}, {"mean", e.mean}, {"worst", e.worst}, {"final", e.final}});
+  }
   std::string joined;
   for (const auto& i : inputs) joined += (joined.empty() ? "" : " ") + i;
   fit.data["source"] = joined;
@@ -26,12 +37,13 @@ void fit_multipower_command(const std::vector<std::string>& inputs, const std::s
   const auto path = (std::filesystem::path(out) / "fits.json").string();
   size_t n_points = 0;
   for (const auto& c : curves) n_points += c.steps.size();
-  nlohmann::json source = {{"input", inputs},
-                           {"n_points", n_points},
-                           {"n_curves", curves.size()},
-                           {"notes", notes},
-                           {"skipped_laws", nlohmann::json::array()}};
+  nlohmann::json source = {
+      {"input", inputs}, {"n_points", n_points},        {"n_curves", curves.size()},
+      {"notes", notes},  {"held_out", held_out_errors}, {"skipped_laws", nlohmann::json::array()}};
   write_fits_json(path, {fit}, source);
+  const auto figures = (std::filesystem::path(out) / "figures").string();
+  std::filesystem::create_directories(figures);
+  plot_detail::multipower_curves(curves, held_out, law, figures);
   if (json) {
     std::FILE* f = std::fopen(path.c_str(), "r");
     for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);
@@ -46,13 +58,15 @@ void fit_multipower_command(const std::vector<std::string>& inputs, const std::s
                                    : "");
   for (const auto& n : notes) std::printf("note: %s\n", n.c_str());
   std::printf("%s", format_fits({fit}).c_str());
-  const MultiPowerLaw law = multipower_from_fit(fit);
-  for (const auto& c : curves) {
+  auto print_errors = [&](const LossCurve& c) {
     const auto e = relative_error(MultiPowerCurve(c.lr, c.steps).predict(law), c.loss);
-    std::printf("  %-24s %4zu points  mean |L_hat/L - 1| %.3f%%  worst %.3f%%\n", c.name.c_str(),
-                c.steps.size(), 100 * e.mean, 100 * e.worst);
-  }
-  std::printf("wrote %s\n", path.c_str());
+    std::printf("  %-24s %4zu points  mean |L_hat/L - 1| %.3f%%  worst %.3f%%  final %.3f%%\n",
+                c.name.c_str(), c.steps.size(), 100 * e.mean, 100 * e.worst, 100 * e.final);
+  };
+  for (const auto& c : curves) print_errors(c);
+  if (!held_out.empty()) std::printf("held out (predicted from their schedules):\n");
+  for (const auto& c : held_out) print_errors(c);
+  std::printf("wrote %s and %s/multipower_curves.png\n", path.c_str(), figures.c_str());
 }
 
 std::shared_ptr<MultiPowerPredictOptions> add_multipower_predict_options(CLI::App* cmd) {

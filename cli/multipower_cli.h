@@ -12,8 +12,11 @@
 
 namespace scalelab::cli {
 
-// Fits CSVs (step, lr, loss), folders of them, or run folders; writes OUT/fits.json.
-void fit_multipower_command(const std::vector<std::string>& inputs, const std::string& out,
+// Fits CSVs (step, lr, loss), folders of them, or run folders; writes OUT/fits.json and
+// OUT/figures/multipower_curves.{png,svg}. Curves in held_out are not fitted: the law predicts
+// them from their schedules, and their errors are printed and kept in fits.json.
+void fit_multipower_command(const std::vector<std::string>& inputs,
+                            const std::vector<std::string>& held_out, const std::string& out,
                             const FitOptions& opts, bool json);
 
 struct MultiPowerPredictOptions {

@@ -107,8 +107,8 @@ std::vector<std::string> write_sentencepiece(const fs::path& out, const fs::path
     throw std::runtime_error("cannot load SentencePiece model " + model_path.string() + ": " +
                              status.ToString());
   fs::copy_file(model_path, out / "tokenizer.model", fs::copy_options::overwrite_existing);
-  json config = base_config("LlamaTokenizer", sp.IdToPiece(static_cast<int>(eot_token)),
-                            model_max_length);
+  json config =
+      base_config("LlamaTokenizer", sp.IdToPiece(static_cast<int>(eot_token)), model_max_length);
   config["unk_token"] = sp.IdToPiece(sp.unk_id());
   // A model trained with add_dummy_prefix turns "a" into "▁a"; ours (add_dummy_prefix=false)
   // does not, and transformers must be told, or every prompt gains a leading space.

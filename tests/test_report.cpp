@@ -8,7 +8,10 @@
 #include <regex>
 #include <sstream>
 
+#include "analysis/data_constrained.h"
 #include "analysis/laws.h"
+#include "analysis/multipower.h"
+#include "analysis/plots.h"
 #include "analysis/report.h"
 #include "tests/synthetic_runs.h"
 
@@ -349,4 +352,79 @@ TEST(Report, FlopConventionIsTheFitsThenTheSweeps) {
   ASSERT_TRUE(conv.has_value());
   EXPECT_EQ(*conv, FlopConvention::six_n_total);
   EXPECT_FALSE(report_flop_convention(FitInput{}, {}, &why).has_value());
+}
+
+TEST(Report, DrawsLossAgainstEpochsWithTheFittedDataConstrainedLaw) {
+  // Runs of 3 sizes over 1-32 epochs of 2 unique-token budgets, from the published law.
+  const DataConstrainedLaw truth = DataConstrainedLaw::muennighoff();
+  auto runs = synth::fresh_dir("report_dc_runs");
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0, 0.002);
+  int id = 0;
+  for (double U : {2e8, 1e9})
+    for (double N : {2e7, 6e7, 2e8})
+      for (double epochs : {0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0}) {
+        const double D = epochs * U, L = truth.loss(N, D, U) * std::exp(noise(rng));
+        synth::write_run(runs,
+                         {"r" + std::to_string(id++), N, D, 0, {{"unique_tokens", U}}, [=](double) {
+                            return L;
+                          }});
+      }
+  auto out = synth::fresh_dir("report_dc_out");
+  FitInput in = load_fit_input(runs.string(), {}, {}, ParamCount::non_embedding);
+  std::vector<std::string> skipped;
+  auto fits = fit_laws(in, FitLaw::data_constrained, {20, 1, 0}, skipped);
+  ReportFiles r = write_report(in, fits, skipped, out.string());
+  ASSERT_TRUE(has_figure(r, "data_constrained_epochs"));
+  expect_figures_linked(r, out);
+  // 6 (N, U) groups, each: 7 measured points, then 61 points of the fitted law along N and U.
+  const FitResult* fit = plot_detail::find(fits, "data_constrained");
+  ASSERT_NE(fit, nullptr);
+  const DataConstrainedLaw law = data_constrained_from_fit(*fit);
+  const auto rows = dat_rows(out / "figures" / "data_constrained.dat");
+  ASSERT_EQ(rows.size(), 6u * (7 + 61));
+  // The first group is the smallest (N, U) = (2e7, 2e8): its law rows follow its 7 points.
+  for (size_t i = 7; i < 7 + 61; ++i)
+    EXPECT_NEAR(rows[i][1], law.loss(2e7, rows[i][0] * 2e8, 2e8), 1e-8) << i;
+  // The summary says what R_D* means, with its interval.
+  const std::string md = slurp(r.markdown);
+  EXPECT_NE(md.find("Repeated data: R_D* = "), std::string::npos) << md;
+  EXPECT_NE(md.find("(95% interval "), std::string::npos);
+}
+
+TEST(Report, KaplanFigureWithOneLawHasOnePanel) {
+  // L(D) skipped: the figure is L(N) alone, no empty half.
+  FitResult n;
+  n.law = "kaplan_n";
+  n.params = {{"Nc", 8.8e13}, {"alpha_N", 0.076}};
+  n.data = {{"x", {1e5, 1e6, 1e7}}, {"loss", {4.0, 3.4, 2.9}}};
+  auto dir = synth::fresh_dir("report_kaplan_one");
+  const Figure f = plot_detail::kaplan_1d(&n, nullptr, dir.string());
+  const std::string gp = slurp((dir / "kaplan_power_laws.gp").string());
+  EXPECT_EQ(gp.find("multiplot"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("L(N)"), std::string::npos);
+  EXPECT_EQ(f.title, "L(N)");
+  EXPECT_TRUE(fs::exists(dir / "kaplan_power_laws.png"));
+}
+
+TEST(Report, MultiPowerFigureDrawsFittedAndPredictedCurvesOverTheData) {
+  // The published 100M constants over one curve treated as fitted and one as held out.
+  const std::string data = std::string(SCALELAB_SOURCE_DIR) + "/tests/data/multipower/100M/";
+  const LossCurve fitted = read_multipower_csv(data + "cosine_24000.csv");
+  const LossCurve held_out = read_multipower_csv(data + "wsdcon_3.csv");
+  const MultiPowerLaw law = MultiPowerLaw::published_100m();
+  auto dir = synth::fresh_dir("report_multipower");
+  plot_detail::multipower_curves({fitted}, {held_out}, law, dir.string());
+  EXPECT_TRUE(fs::exists(dir / "multipower_curves.png"));
+  const std::string gp = slurp((dir / "multipower_curves.gp").string());
+  EXPECT_NE(gp.find("title 'cosine_24000' noenhanced"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("dt 2 lc 2 title 'predicted'"), std::string::npos) << gp;  // held out: dashed
+  const auto rows = dat_rows(dir / "multipower.dat");
+  ASSERT_EQ(rows.size(), fitted.steps.size() + held_out.steps.size());
+  const auto predicted = MultiPowerCurve(held_out.lr, held_out.steps).predict(law);
+  for (size_t i = 0; i < held_out.steps.size(); ++i) {
+    const auto& row = rows[fitted.steps.size() + i];
+    EXPECT_EQ(row[0], held_out.steps[i]);
+    EXPECT_NEAR(row[2], predicted[i], 1e-8);
+  }
 }

@@ -119,8 +119,8 @@ class Sample : public ::testing::Test {
 
   void expect_greedy_equals_transformers(const std::string& name) {
     const auto ours = sample_json(cases_[name].run, std::string("--temperature 0 --tokens ") +
-                                                        std::to_string(kNewTokens) +
-                                                        " --prompt '" + kPrompt + "'");
+                                                        std::to_string(kNewTokens) + " --prompt '" +
+                                                        kPrompt + "'");
     const auto& theirs = hf_[name];
     std::printf("[sample] %s: %s -> \"%s\" (%s)\n", name.c_str(), kPrompt,
                 ours["text"].get<std::string>().c_str(),
@@ -133,8 +133,9 @@ class Sample : public ::testing::Test {
   void expect_tokenizer_matches(const std::string& name) {
     const auto manifest = data::read_manifest(cases_[name].dataset.string());
     const auto tokenizer = data::load_tokenizer(
-        manifest.tokenizer,
-        manifest.tokenizer_model.empty() ? "" : (cases_[name].dataset / "tokenizer.model").string());
+        manifest.tokenizer, manifest.tokenizer_model.empty()
+                                ? ""
+                                : (cases_[name].dataset / "tokenizer.model").string());
     EXPECT_EQ(hf_[name]["bos_token_id"].get<int64_t>(), manifest.eot_token) << name;
     for (size_t i = 0; i < kTexts.size(); ++i) {
       std::vector<uint32_t> ids;
@@ -174,8 +175,8 @@ TEST(SamplePrompt, CharacterTheTokenizerCannotEncodeIsRefusedByName) {
   make_dataset(dir, 16, 200);
   data::testing::write_file((dir / "train.txt").string(), synthetic_text(40, 200, 3));
   std::string out;
-  ASSERT_EQ(shell("spm_train --input=" + (dir / "train.txt").string() + " --model_prefix=" +
-                      (dir / "sp").string() +
+  ASSERT_EQ(shell("spm_train --input=" + (dir / "train.txt").string() +
+                      " --model_prefix=" + (dir / "sp").string() +
                       " --vocab_size=60 --model_type=bpe --byte_fallback=false "
                       "--character_coverage=1.0 --bos_id=-1 --eos_id=1 --unk_id=0",
                   &out),

@@ -33,8 +33,9 @@ std::string ensure_tensorboard() {
 }
 
 std::string train_args(const std::string& dataset, const fs::path& run) {
-  return std::string("train ") + SCALELAB_SOURCE_DIR + "/configs/debug.yaml --set data.path=" +
-         dataset + " --set log.tensorboard=true --set log.every=2 --out " + run.string();
+  return std::string("train ") + SCALELAB_SOURCE_DIR +
+         "/configs/debug.yaml --set data.path=" + dataset +
+         " --set log.tensorboard=true --set log.every=2 --out " + run.string();
 }
 
 nlohmann::json read_back(const fs::path& run) {
@@ -112,9 +113,8 @@ TEST_F(TensorBoardLog, PauseAndResumeLeaveNoStaleOrDoubleScalars) {
   std::string out;
   // Paused at step 7, then its checkpoint lost: the run resumes from step 5, metrics.jsonl is
   // cut back to its length there, and TensorBoard must drop steps 6-7 of the first session too.
-  ASSERT_EQ(run_cli(train_args(dataset_, run) + " --set checkpoint.every=5 --stop-after-step 7",
-                    &out),
-            0)
+  ASSERT_EQ(
+      run_cli(train_args(dataset_, run) + " --set checkpoint.every=5 --stop-after-step 7", &out), 0)
       << out;
   ASSERT_TRUE(fs::remove(run / "checkpoints" / "step_00000007.pt")) << out;
   ASSERT_EQ(run_cli(train_args(dataset_, run) + " --set checkpoint.every=5 --resume", &out), 0)
