@@ -52,13 +52,15 @@ Figure render_tune_figure(const TuneResult& r, const std::string& dir) {
   body += "set xrange [" + num(lr_lo / 1.5) + ":" + num(lr_hi * 1.5) + "]\n";
   body += log_loss_axis(loss_lo, loss_hi);
   body +=
-      "set key below box\nset title 'loss against lr, per model size'\n"
+      "set key below box\nset bmargin 7\nset title 'loss against lr, per model size'\n"
       "plot 'tune_parabolas.dat' using 1:2:3 with lines lw 2 lc palette title 'parabola in log "
       "lr', 'tune_points.dat' using ($4 > 0 ? $1 : NaN):2:3 with points pt 7 lc palette title "
       "'runs', 'tune_points.dat' using ($4 > 0 ? NaN : $1):2 with points pt 6 lc rgb '#999999' "
       "title 'refused (edge optimum)', 'tune_minima.dat' using 2:3 with points pt 3 ps 2 lw 2 lc "
       "rgb '#d62728' title 'lr_{opt}'\n";
-  body += "reset\nset grid\nset logscale xy\nset format x '10^{%T}'\nset key below box\n";
+  body +=
+      "reset\nset grid\nset logscale xy\nset format x '10^{%T}'\nset key below box\nset bmargin "
+      "7\n";
   body += "set xlabel 'parameters N (" + h.params_counted + ")'\nset ylabel 'lr_{opt}'\n";
   char title[160];
   std::snprintf(title, sizeof title, "lr_{opt}(N) = %.3g N^{-%.3f}", h.lr.c, h.lr.k);
