@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "core/hparams.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {
@@ -65,6 +66,25 @@ std::optional<Shape> best_width(const ModelConfig& base, int64_t n_layer, int64_
     if (n > 2 * target) break;  // counts grow with width; nothing further is closer
   }
   return best;
+}
+
+bool count_total(const Params& params, const char* key, const std::string& what,
+                 const std::string& fallback) {
+  const std::string count = params.count(key) ? params.at(key) : fallback;
+  if (count != "non_embedding" && count != "non-embedding" && count != "total")
+    throw std::runtime_error(what + "." + key + ": expected non_embedding or total, got '" + count +
+                             "'");
+  return count == "total";
+}
+
+double params_of(const ModelConfig& model, bool total) {
+  const ParamCounts c = count_params(model);
+  return double(total ? c.total : c.non_embedding);
+}
+
+int64_t warmup_steps_for(const Config& config, double tokens) {
+  const double step_tokens = double(config.train.batch_size) * double(config.model.block_size);
+  return std::max<int64_t>(1, std::llround(tokens / step_tokens));
 }
 
 }  // namespace
@@ -157,6 +177,66 @@ Assignments derive_tokens(const Config& config, const Params& params, const std:
           {"train.flops", "0"},
           {"train.tokens", format_number(std::round(tokens))},
           {"train.flop_convention", to_string(convention)}};
+}
+
+Assignments derive_warmup(const Config& config, const Params& params, const std::string& what) {
+  reject_unknown(params, {"tokens_per_param", "count"}, what);
+  const double ratio = number(params, "tokens_per_param", what, 1.0);
+  if (!(ratio > 0)) throw std::runtime_error(what + ".tokens_per_param: must be positive");
+  const double N = params_of(config.model, count_total(params, "count", what, "total"));
+  return {{"schedule.warmup_steps", std::to_string(warmup_steps_for(config, ratio * N))},
+          {"schedule.warmup_fraction", "0"}};
+}
+
+Assignments derive_lr(const Config& config, const Params& params, const std::string& what,
+                      double* lr_out) {
+  reject_unknown(params, {"file", "use", "extrapolate", "warmup"}, what);
+  if (!params.count("file") || params.at("file").empty())
+    throw std::runtime_error(what +
+                             ": missing parameter 'file' (the hparams.json of scalelab tune)");
+  const std::string path = expand_env(params.at("file"), what + ".file");
+  const Hparams h = read_hparams(path);
+  const std::string use = params.count("use") ? params.at("use") : "law";
+  const std::string warmup = params.count("warmup") ? params.at("warmup") : "tuned";
+  if (use != "law" && use != "size")
+    throw std::runtime_error(what + ".use: expected law or size, got '" + use + "'");
+  if (warmup != "tuned" && warmup != "keep")
+    throw std::runtime_error(what + ".warmup: expected tuned or keep, got '" + warmup + "'");
+  const double factor = number(params, "extrapolate", what, 10.0);
+  if (!(factor >= 1)) throw std::runtime_error(what + ".extrapolate: must be at least 1");
+
+  const double N = params_of(config.model, h.params_counted == "total");
+  const std::string n_text = "N = " + format_number(N) + " (" + h.params_counted + ")";
+  double lr = 0;
+  if (use == "size") {
+    for (const auto& s : h.sizes)
+      if (std::abs(s.N / N - 1) < 1e-6) lr = s.lr_opt;
+    if (lr == 0) {
+      std::string sizes;
+      for (const auto& s : h.sizes) sizes += (sizes.empty() ? "" : ", ") + format_number(s.N);
+      throw std::runtime_error(what + ": " + path + " has no tuned size " + n_text +
+                               " (its sizes: " + sizes + "); use: law evaluates the fitted law");
+    }
+  } else {
+    if (N > factor * h.n_max() * (1 + 1e-9) || N * factor * (1 + 1e-9) < h.n_min())
+      throw std::runtime_error(what + ": " + n_text + " is more than " + format_number(factor) +
+                               "x outside the sizes " + path + " was tuned on (" +
+                               format_number(h.n_min()) + " to " + format_number(h.n_max()) +
+                               "); tune that size too or raise extrapolate");
+    lr = h.lr(N);
+  }
+  if (lr_out) *lr_out = lr;
+  // The decay's floor keeps the run's own ratio to the peak (a floor above the peak is invalid).
+  const double ratio = config.optim.min_lr / config.optim.lr;
+  Assignments out = {{"optim.lr", format_number(lr)}, {"optim.min_lr", format_number(lr * ratio)}};
+  if (warmup == "tuned" && h.warmup_tokens_per_param > 0) {
+    out.emplace_back("schedule.warmup_steps",
+                     std::to_string(warmup_steps_for(
+                         config, h.warmup_tokens_per_param *
+                                     params_of(config.model, h.params_counted == "total"))));
+    out.emplace_back("schedule.warmup_fraction", "0");
+  }
+  return out;
 }
 
 }  // namespace scalelab::sweep

@@ -108,6 +108,24 @@ Run make_run(const Spec& spec, const Group& g, const Assignments& point, int ind
     run.config = parse(spec, overrides, where);
   }
 
+  // The warmup and the lr come last: both depend on the model's size and the batch.
+  if (g.derive.count("warmup_from_params")) {
+    const std::string what = where + ": derive.warmup_from_params";
+    auto params = resolve(g.derive.at("warmup_from_params"), with_config(run.config), what);
+    auto extra = derive_warmup(run.config, params, what);
+    overrides.insert(overrides.end(), extra.begin(), extra.end());
+    run.config = parse(spec, overrides, where);
+  }
+  if (g.derive.count("lr_from")) {
+    const std::string what = where + ": derive.lr_from";
+    auto params = resolve(g.derive.at("lr_from"), with_config(run.config), what);
+    // An explicit warmup_from_params wins over the tuned warmup.
+    if (g.derive.count("warmup_from_params") && !params.count("warmup")) params["warmup"] = "keep";
+    auto extra = derive_lr(run.config, params, what);
+    overrides.insert(overrides.end(), extra.begin(), extra.end());
+    run.config = parse(spec, overrides, where);
+  }
+
   const Config& c = run.config;
   run.params = count_params(c.model);
   try {

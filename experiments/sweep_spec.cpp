@@ -141,10 +141,15 @@ Group read_group(const YAML::Node& node, const std::string& origin, const std::s
     if (!derive.IsMap()) fail(origin, derive, "derive: expected a map of derivation: {parameters}");
     for (const auto& kv : derive) {
       const std::string name = kv.first.Scalar();
-      if (name != "tokens_from_flops" && name != "shape_from_params")
+      if (name != "tokens_from_flops" && name != "shape_from_params" &&
+          name != "warmup_from_params" && name != "lr_from")
         fail(origin, kv.first,
              "derive: unknown derivation '" + name +
-                 "' (known: tokens_from_flops, shape_from_params)");
+                 "' (known: tokens_from_flops, shape_from_params, warmup_from_params, lr_from)");
+      if (name == "lr_from" && kv.second.IsScalar()) {  // `lr_from: hparams.json`
+        g.derive[name]["file"] = kv.second.Scalar();
+        continue;
+      }
       for (const auto& [k, v] : scalar_map(kv.second, origin, "derive." + name))
         g.derive[name][k] = v;
     }

@@ -469,3 +469,60 @@ TEST(Cli, MultipowerFitsRunFoldersOfOneSize) {
       "model sizes");
   std::filesystem::remove_all(dir);
 }
+
+// plan prints the published hyperparameter laws' lr and batch at its N and D (values worked by
+// hand in test_laws.cpp), and a tuned hparams.json's; a bad hparams.json is one clear line.
+TEST(Cli, PlanPrintsHyperparameterLaws) {
+  std::string out;
+  ASSERT_EQ(run("plan --flops 1e21 --law chinchilla --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& hp = j["plans"]["chinchilla"]["hyperparameters"];
+  // DeepSeek at C = 1e21: lr = 0.3118 x 10^-2.625 = 7.394e-4, B = 0.2920 x 10^6.8691 = 2.160e6.
+  EXPECT_NEAR(hp["deepseek-2024"]["lr"].get<double>(), 7.394e-4, 0.001e-4);
+  EXPECT_NEAR(hp["deepseek-2024"]["batch_tokens"].get<double>(), 2.160e6, 0.001e6);
+  // Step Law at the plan's own N and D.
+  const double N = j["plans"]["chinchilla"]["params"], D = j["plans"]["chinchilla"]["tokens"];
+  EXPECT_DOUBLE_EQ(hp["step-law-2025"]["lr"].get<double>(),
+                   1.79 * std::pow(N, -0.713) * std::pow(D, 0.307));
+  const std::string hparams = write_temp(
+      "hparams.json",
+      R"({"version": 1, "params_counted": "total", "laws": {"lr_opt": {"c": 0.02, "k": 0.25}},
+          "sizes": [{"N": 1e4, "lr_opt": 2e-3}, {"N": 1e5, "lr_opt": 1.1e-3}]})");
+  ASSERT_EQ(run("plan --flops 1e21 --law chinchilla --hparams " + hparams + " --json", &out), 0)
+      << out;
+  j = nlohmann::json::parse(out);
+  EXPECT_DOUBLE_EQ(j["plans"]["chinchilla"]["hyperparameters"][hparams]["lr"].get<double>(),
+                   0.02 * std::pow(j["plans"]["chinchilla"]["params"].get<double>(), -0.25));
+  EXPECT_NE(j["hyperparameter_notes"][0].get<std::string>().find("is an extrapolation"),
+            std::string::npos);
+  ASSERT_EQ(run("plan --flops 1e21 --hparams " + hparams, &out), 0) << out;
+  EXPECT_NE(out.find("step-law-2025"), std::string::npos) << out;
+  expect_one_clear_line("plan --flops 1e21 --hparams /nonexistent/hparams.json",
+                        "/nonexistent/hparams.json: cannot read the file");
+}
+
+// A fits.json whose fit is not identified gives no plan (it once printed N_opt = 4), and says why.
+TEST(Cli, PlanRefusesADegenerateFit) {
+  scalelab::FitResult f;
+  f.law = "chinchilla_approach3";
+  f.params = {{"E", 1e-6, 0, 1.2},       {"A", 5, 1, 100},        {"B", 400, 10, 5000},
+              {"alpha", 0.9, 0.02, 1.9}, {"beta", 0.2, 0.1, 0.4}, {"a", 0.18, 0.05, 0.9}};
+  const std::string path = write_temp("degenerate_fits.json", "");
+  scalelab::write_fits_json(path, {f}, {});
+  std::string out;
+  EXPECT_EQ(run("plan --flops 1e18 --law " + path, &out), 1) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("no plan from this fit, it is not identified"), std::string::npos) << out;
+  EXPECT_NE(out.find("E = 1e-06, not above 0.001"), std::string::npos) << out;
+  EXPECT_NE(out.find("the 95% interval of alpha"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tokens/param"), std::string::npos) << out;  // no plan table was printed
+}
+
+// A tune grid of one learning rate: one clear line, before anything runs.
+TEST(Cli, TuneWithOneLearningRateIsOneClearLine) {
+  const std::string file =
+      write_temp("tune_one_lr.yaml",
+                 std::string("base: ") + SCALELAB_SOURCE_DIR +
+                     "/configs/debug.yaml\nout_root: /nonexistent/never\ntune: {lr: [3e-3]}\n");
+  expect_one_clear_line("tune " + file, "tune.lr: 1 distinct learning rate(s) (0.003)");
+}

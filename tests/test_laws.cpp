@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "analysis/fit_result.h"
+#include "analysis/hparam_laws.h"
 #include "analysis/laws.h"
 
 using namespace scalelab;
@@ -69,4 +70,24 @@ TEST(Laws, LawByNameReadsFitsJsonWrittenByFit) {
   write_fits_json(other, {}, {});
   EXPECT_THROW(law_by_name(other), std::runtime_error);
   std::filesystem::remove_all(dir);
+}
+
+// Hyperparameter laws against values worked by hand (log10 arithmetic, 4 significant digits).
+TEST(Laws, PublishedHyperparameterLawsEqualHandWorkedValues) {
+  // DeepSeek LLM 2024 at C = 1e21: C^-0.125 = 10^-2.625 = 2.3714e-3, so lr = 0.3118 x 2.3714e-3
+  // = 7.394e-4; C^0.3271 = 10^6.8691 = 7.3978e6, so B = 0.2920 x 7.3978e6 = 2.160e6 tokens.
+  const HparamPrediction ds = deepseek_hparams(1e21);
+  EXPECT_NEAR(ds.lr, 7.394e-4, 0.001e-4);
+  EXPECT_NEAR(ds.batch_tokens, 2.160e6, 0.001e6);
+  // Step Law 2025 at N = 1e9, D = 2e10: log10 lr = log10 1.79 - 9 x 0.713 + 10.30103 x 0.307
+  // = 0.25285 - 6.417 + 3.16242 = -3.00173, lr = 9.960e-4; log10 B = log10 0.58 + 10.30103 x
+  // 0.571 = -0.23657 + 5.88189 = 5.64532, B = 4.419e5 tokens.
+  const HparamPrediction st = step_law_hparams(1e9, 2e10);
+  EXPECT_NEAR(st.lr, 9.960e-4, 0.001e-4);
+  EXPECT_NEAR(st.batch_tokens, 4.419e5, 0.001e5);
+  // A tuned law lr = 0.02 N^-0.25 at N = 1e4: 0.02 / 10 = 2e-3; no batch law, no batch.
+  Hparams h;
+  h.lr = {0.02, 0.25};
+  EXPECT_DOUBLE_EQ(tuned_hparams(h, 1e4).lr, 2e-3);
+  EXPECT_TRUE(std::isnan(tuned_hparams(h, 1e4).batch_tokens));
 }
