@@ -43,9 +43,8 @@ Figure multipower_curves(const std::vector<LossCurve>& fitted,
     if (b) body += ", \\\n  ";
     body += "'multipower.dat' index " + index + " using 1:2 with points pt 7 ps 0.5 lc " + colour +
             " title '" + name + "' noenhanced";
-    body += ", '' index " + index + " using 1:3 with lines lw 2 dt " +
-            (is_held_out ? "2" : "1") + " lc " + colour + " title '" +
-            (is_held_out ? "predicted" : "fit") + "'";
+    body += ", '' index " + index + " using 1:3 with lines lw 2 dt " + (is_held_out ? "2" : "1") +
+            " lc " + colour + " title '" + (is_held_out ? "predicted" : "fit") + "'";
   }
   body += "\n";
   render(dir, "multipower_curves", body, 1200, 650);

@@ -99,7 +99,7 @@ TensorBoardWriter::TensorBoardWriter(const std::string& run_dir, int64_t purge_s
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
   const std::string steps = std::to_string(purge_step), tokens = std::to_string(purge_tokens);
-  const char* argv[] = {python.c_str(), "-c",          kWriterScript, log_dir.c_str(),
+  const char* argv[] = {python.c_str(), "-c",           kWriterScript, log_dir.c_str(),
                         steps.c_str(),  tokens.c_str(), nullptr};
   const int rc = posix_spawnp(&child_, python.c_str(), &actions, &attributes,
                               const_cast<char* const*>(argv), environ);
@@ -116,7 +116,9 @@ TensorBoardWriter::TensorBoardWriter(const std::string& run_dir, int64_t purge_s
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-TensorBoardWriter::~TensorBoardWriter() { close(); }
+TensorBoardWriter::~TensorBoardWriter() {
+  close();
+}
 
 void TensorBoardWriter::write(const nlohmann::json& line) {
   if (pipe_fd_ < 0) return;
@@ -126,8 +128,9 @@ void TensorBoardWriter::write(const nlohmann::json& line) {
     const ssize_t n = ::write(pipe_fd_, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      log::warn("[tensorboard] the event writer stopped; training goes on, metrics.jsonl has "
-                "every line");
+      log::warn(
+          "[tensorboard] the event writer stopped; training goes on, metrics.jsonl has "
+          "every line");
       close();
       return;
     }
