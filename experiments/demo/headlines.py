@@ -15,6 +15,23 @@ def fmt_ci(p):
     return f"{p['value']:.2f} (95% interval {lo:.2f} to {hi:.2f})"
 
 
+def agreement(laws):
+    """Whether approaches 1, 2 and 3 agree on a: their 95% intervals share a value."""
+    found = {name: laws[law]["params"]["a"] for name, law in
+             (("1", "chinchilla_approach1"), ("2", "chinchilla_approach2"),
+              ("3", "chinchilla_approach3")) if law in laws and "a" in laws[law]["params"]}
+    if len(found) < 2:
+        return "Approaches 1, 2, 3: fewer than two fitted; no comparison."
+    text = "; ".join(f"approach {k}: a = {fmt_ci(p) if p.get('ci95') else format(p['value'], '.2f')}"
+                     for k, p in found.items())
+    with_ci = [p["ci95"] for p in found.values() if p.get("ci95")]
+    if len(with_ci) < 2:
+        return text + " (no intervals to compare)."
+    overlap = max(lo for lo, _ in with_ci) <= min(hi for _, hi in with_ci)
+    return text + (". Their intervals overlap: they agree." if overlap
+                   else ". Their intervals do not all overlap: they disagree.")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("runs")
@@ -42,8 +59,12 @@ def main():
               f"(Chinchilla 0.50, Kaplan 0.73).")
         for b in used:
             print(f"   C = {b['budget']:.2g} FLOPs: best N = {b['N_opt']:.3g} parameters, loss {b['loss_opt']:.3f}")
+        refused = [b for b in budgets if not b["used"]]
+        for b in refused:
+            print(f"   C = {b['budget']:.2g} FLOPs: refused (no interior minimum)")
     else:
         print("1. IsoFLOP profiles: approach 2 could not be fitted (see the report's notes).")
+    print("   " + agreement(laws))
 
     kc = laws.get("kaplan_c")
     if kc:

@@ -21,8 +21,8 @@ else
   scale=quick
   sweep_args=(--jobs "$(nproc)")
 fi
-sweep="experiments/chinchilla/$scale.yaml"
-runs="runs/chinchilla/$scale"
+if [ "$scale" = gpu ]; then sweep=experiments/chinchilla/gpu.yaml; runs=runs/chinchilla/gpu
+else sweep=experiments/demo/quick.yaml; runs=runs/demo/quick; fi
 report="reports/demo-$scale"
 say "scale: $scale ($sweep), runs in $runs, report in $report"
 
@@ -40,6 +40,10 @@ if [ "$scale" = gpu ] && [ ! -f "$SCALELAB_DATA/mix-bpe/manifest.json" ]; then
     --out "$SCALELAB_DATA/mix-bpe" --tokenizer bpe --vocab-size 4096
 fi
 
+if [ "$scale" = quick ]; then
+  say "lr per size: the law in experiments/tune/quick_hparams.json, written by"
+  say "  \`scalelab tune experiments/tune/quick.yaml\` (rerun it to remeasure: runs/tune/quick/hparams.json)"
+fi
 say "2/4 training the IsoFLOP grid (progress below; rerun to resume)"
 "$BIN" sweep "$sweep" --out-root "$runs" "${sweep_args[@]}"
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The Porian et al. 2024 (Fig. 1) study at CPU scale, one command: the per-size lr tune, then the
+# same IsoFLOP grid under each of the five steps, an approach-2 fit of N_opt ~ C^a per step (95%
+# bootstrap interval), and a table beside Porian's published exponents. Idempotent: finished runs
+# are skipped, so a rerun only refits.
+#   bash experiments/porian/run.sh [BUILD_DIR] [JOBS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN="${1:-build}/scalelab"
+JOBS="${2:-2}"
+BOOTSTRAP="${BOOTSTRAP:-500}"
+export SCALELAB_DATA="${SCALELAB_DATA:-datasets}"
+out=reports/porian-quick
+mkdir -p "$out"
+say() { echo "[porian] $*" >&2; }
+start=$(date +%s)
+
+if [ ! -f "$SCALELAB_DATA/kjv-byte/manifest.json" ]; then
+  "$BIN" prepare --input "$(data/corpora/fetch.sh kjv | tail -1)" --out "$SCALELAB_DATA/kjv-byte" --tokenizer byte
+fi
+say "0/5 lr per size: scalelab tune experiments/tune/quick.yaml"
+"$BIN" tune experiments/tune/quick.yaml --jobs "$JOBS" > "$out/tune.txt"
+steps=(1_kaplan 2_flops 3_warmup 4_cosine 5_tuned)
+for step in "${steps[@]}"; do
+  say "step $step"
+  "$BIN" sweep "experiments/porian/$step.yaml" --jobs "$JOBS"
+  # Step 1 counts as Kaplan did: non-embedding N, C = 6ND. The others count the last layer.
+  if [ "$step" = 1_kaplan ]; then count=(--params non-embedding --flop-convention 6n)
+  else count=(--params total --flop-convention chinchilla); fi
+  "$BIN" fit "runs/porian/quick/$step" --law approach2 "${count[@]}" --bootstrap "$BOOTSTRAP" \
+    --seed 0 --out "$out/$step" > "$out/$step/fit.txt" 2>&1 || { cat "$out/$step/fit.txt" >&2; exit 1; }
+done
+elapsed=$(( $(date +%s) - start ))
+python3 experiments/porian/table.py "$out" "$elapsed" | tee "$out/table.md"
