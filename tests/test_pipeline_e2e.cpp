@@ -7,6 +7,8 @@
 #include <cmath>
 #include <regex>
 
+#include "data/manifest.h"
+#include "data/shard.h"
 #include "trainer_fixture.h"
 
 using namespace scalelab;
@@ -71,5 +73,43 @@ TEST(PipelineE2E, TextToFitsAndReport) {
   }
   EXPECT_GE(n_figures, 3);
   EXPECT_TRUE(fs::exists(report / "report.html"));
+  fs::remove_all(dir);
+}
+
+// nanoGPT's headerless train.bin / val.bin, brought in with `prepare --from-shards`, train the
+// very losses of the same tokens prepared by scalelab (the same rows in the same order).
+TEST(PipelineE2E, ImportedNanoGptFilesTrainTheLossesOfTheSameTokensPrepared) {
+  const fs::path dir = temp_dir("pipeline_import");
+  const std::string dataset = make_dataset(dir, 48, 300);
+  const data::Manifest m = data::read_manifest(dataset);
+  fs::create_directories(dir / "nanogpt");
+  for (const auto& [name, split] : {std::pair{"train.bin", &m.train}, {"val.bin", &m.val}}) {
+    std::string bytes;
+    for (const auto& s : split->shards)
+      for (uint32_t t :
+           data::Shard(dataset + "/" + s.file, data::raw_token_bytes(s.layout)).read_all())
+        bytes.append(reinterpret_cast<const char*>(&t), 2);  // little-endian uint16, as nanoGPT
+    std::ofstream(dir / "nanogpt" / name, std::ios::binary) << bytes;
+  }
+  std::string out;
+  ASSERT_EQ(run_cli("prepare --from-shards " + (dir / "nanogpt").string() + " --out " +
+                        (dir / "imported").string() + " --vocab-size 257 --eot-token 256",
+                    &out),
+            0)
+      << out;
+  auto train = [&](const std::string& data, const fs::path& run) {
+    ASSERT_EQ(run_cli("train " + std::string(SCALELAB_SOURCE_DIR) +
+                          "/configs/debug.yaml --set data.path=" + data + " --out " + run.string(),
+                      &out),
+              0)
+        << out;
+  };
+  train(dataset, dir / "prepared_run");
+  train((dir / "imported").string(), dir / "imported_run");
+  const auto prepared = losses_of(dir / "prepared_run"), imported = losses_of(dir / "imported_run");
+  ASSERT_FALSE(prepared.empty());
+  EXPECT_EQ(imported, prepared);
+  EXPECT_EQ(losses_of(dir / "imported_run", "val_loss"),
+            losses_of(dir / "prepared_run", "val_loss"));
   fs::remove_all(dir);
 }
