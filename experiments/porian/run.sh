@@ -24,6 +24,7 @@ steps=(1_kaplan 2_flops 3_warmup 4_cosine 5_tuned)
 for step in "${steps[@]}"; do
   say "step $step"
   "$BIN" sweep "experiments/porian/$step.yaml" --jobs "$JOBS"
+  mkdir -p "$out/$step"
   # Step 1 counts as Kaplan did: non-embedding N, C = 6ND. The others count the last layer.
   if [ "$step" = 1_kaplan ]; then count=(--params non-embedding --flop-convention 6n)
   else count=(--params total --flop-convention chinchilla); fi
