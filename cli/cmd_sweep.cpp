@@ -176,7 +176,8 @@ void add_sweep_command(CLI::App& app) {
                     runs.size(), so.out_root.c_str(), script.c_str());
         return;
       }
-      const sweep::Submission sub = sweep::submit_sweep(runs, script, so.out_root, o->slurm_opts);
+      const sweep::Submission sub =
+          sweep::submit_sweep(runs, script, so.out_root, o->slurm_opts, o->only);
       if (o->json) {
         nlohmann::json arrays = nlohmann::json::array();
         for (const auto& a : sub.arrays)

@@ -107,9 +107,11 @@ std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
       "set -e\n"
       "if [ \"$status\" -eq 138 ]; then\n"
       "  # Stopped by the time-limit warning: back into the queue, to resume from the checkpoint.\n"
-      "  echo \"scalelab: task $SLURM_ARRAY_TASK_ID paused by SIGUSR1; requeueing job "
-      "$SLURM_JOB_ID\"\n"
-      "  scontrol requeue \"$SLURM_JOB_ID\"\n"
+      "  # This task only: the array's first task has the array's own job id, which would\n"
+      "  # requeue every task of the array.\n"
+      "  task=\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"
+      "  echo \"scalelab: task $task paused by SIGUSR1; requeueing it\"\n"
+      "  scontrol requeue \"$task\"\n"
       "fi\n"
       "exit \"$status\"\n";
   return s;

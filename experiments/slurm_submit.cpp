@@ -1,5 +1,6 @@
 #include "experiments/slurm_submit.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -119,7 +120,11 @@ nlohmann::json read_slurm_jobs(const std::string& out_root) {
 }
 
 Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
-                        const std::string& out_root, const std::vector<std::string>& slurm_opts) {
+                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
+                        const std::vector<std::string>& only) {
+  for (const auto& name : only)
+    if (std::none_of(runs.begin(), runs.end(), [&](const Run& r) { return r.name == name; }))
+      throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
   if (find_in_path("sbatch").empty())
     throw std::runtime_error(
         "--submit: sbatch is not on PATH, so this machine cannot submit to Slurm (on a cluster, "
@@ -134,6 +139,7 @@ Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
     const FolderState state =
         inspect_run_folder((fs::path(out_root) / runs[i].name).string()).state;
     if (i == 0 || runs[i].level != runs[i - 1].level) levels.emplace_back();
+    if (!only.empty() && std::find(only.begin(), only.end(), runs[i].name) == only.end()) continue;
     if (state == FolderState::finished || state == FolderState::diverged)
       s.skipped.push_back(runs[i].name);
     else

@@ -21,11 +21,13 @@ struct Submission {
   std::vector<std::string> skipped;    // finished (or diverged) runs, left out of the arrays
 };
 
-// Submits `script` (written for `runs` into out_root). Throws one line naming the problem, with
+// Submits `script` (written for `runs` into out_root), only the runs named in `only` when it is
+// not empty. Throws one line naming the problem, with
 // nothing left queued, when sbatch is missing, a --partition in slurm_opts does not exist, or
 // sbatch refuses any level (the levels already submitted are cancelled again).
 Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
-                        const std::string& out_root, const std::vector<std::string>& slurm_opts);
+                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
+                        const std::vector<std::string>& only = {});
 
 // "0-2,5": Slurm's --array syntax for sorted indices.
 std::string array_ranges(const std::vector<size_t>& indices);

@@ -1,7 +1,8 @@
 // The Slurm path for real, on the one-node cluster of scripts/slurm_local.sh: a submitted sweep
 // equals the local one, a cancelled task finishes from its checkpoint after resubmission, a
-// requeued (preempted) task resumes on the uninterrupted trajectory, `srun --ntasks 2` follows one
-// process, and a bad partition submits nothing. Skipped, with the script's reason, only where the
+// requeued (preempted) task resumes on the uninterrupted trajectory, the time-limit warning pauses
+// a task that requeues itself and resumes, `srun --ntasks 2` follows one process, and a bad
+// partition submits nothing. Skipped, with the script's reason, only where the
 // cluster cannot start (no root, no apt, no slurmd).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -266,6 +267,37 @@ TEST_F(SlurmCluster, RequeuedTaskResumesOnTheUninterruptedTrajectory) {
     ASSERT_EQ(got.size(), expected.size()) << key;
     EXPECT_EQ(got, expected) << key;  // bit for bit: resume is exact on the CPU
   }
+}
+
+TEST_F(SlurmCluster, TimeLimitWarningPausesTheTaskWhichRequeuesItselfAndResumes) {
+  // A 1-minute limit with the warning 55 s before it: SIGUSR1 comes a few seconds in (Slurm checks
+  // its timers about every 15 s). The run is far longer than the test waits for it.
+  const auto file = sweep_file("warning", "grid: {train.seed: [7]}\n",
+                               ", train.steps: 100000, log.every: 50, eval.every: 100000, "
+                               "checkpoint.every: 100000");
+  const std::string job = submit(file, "--slurm-opt=--time=1 --slurm-warning 55");
+  ASSERT_FALSE(job.empty());
+  const std::string task = job + "_0";
+  const fs::path run = *dir_ / "warning" / "seed7",
+                 log = *dir_ / "warning" / ("slurm-" + task + ".out");
+  ASSERT_TRUE(wait_until([&] { return slurp(log).find("requeueing it") != std::string::npos; }, 90))
+      << slurp(log);
+  ASSERT_TRUE(wait_until([&] { return squeue_state(task) == "PENDING"; }, 60))
+      << squeue_state(task);
+  const auto paused = read_json(run / "summary.json");
+  ASSERT_EQ(paused["status"], "paused") << paused.dump();
+  EXPECT_EQ(paused["stop_signal"], SIGUSR1);
+  const int64_t stopped_at = paused["steps"];
+  EXPECT_TRUE(fs::exists(checkpoint_path(run.string(), stopped_at)));
+  // Started again (no hold, a longer limit so no second warning), it resumes at that step.
+  std::string out;
+  ASSERT_EQ(shell("scontrol update jobid=" + task + " StartTime=now TimeLimit=10", &out), 0) << out;
+  const std::string resumed = "at step " + std::to_string(stopped_at);
+  const bool resumes = wait_until(
+      [&] { return slurp(run / "train_output.txt").find(resumed) != std::string::npos; }, 90);
+  shell("scancel " + job);
+  ASSERT_TRUE(wait_until([&] { return job_gone(job); }, 60));
+  EXPECT_TRUE(resumes) << slurp(run / "train_output.txt") << slurp(log);
 }
 
 TEST_F(SlurmCluster, SrunOfTwoTasksFollowsOneProcess) {

@@ -260,10 +260,10 @@ TEST(SlurmSubmit, ArrayRangesAreSlurmsSyntax) {
 
 namespace {
 
-// Runs the script as Slurm would run array task 0 of job 99, with stand-ins for scalelab (waits
-// for a signal; 138 on SIGUSR1 as train and sweep exit, dies on SIGTERM) and scontrol (records its
-// arguments); sends `signal_number` to the batch shell once the stand-in runs. Returns the
-// script's exit status.
+// Runs the script as Slurm would run array task 0 of array job 99, with stand-ins for scalelab
+// (waits for a signal; 138 on SIGUSR1 as train and sweep exit, dies on SIGTERM) and scontrol
+// (records its arguments); sends `signal_number` to the batch shell once the stand-in runs. Returns
+// the script's exit status.
 int task_stopped_by(const fs::path& dir, const std::string& script, int signal_number) {
   const fs::path path = dir / "task.sbatch", bin = dir / "bin";
   fs::create_directories(bin);
@@ -280,7 +280,8 @@ int task_stopped_by(const fs::path& dir, const std::string& script, int signal_n
     setenv("SCALELAB", (bin / "scalelab").c_str(), 1);
     setenv("PATH", (bin.string() + ":" + getenv("PATH")).c_str(), 1);
     setenv("SLURM_ARRAY_TASK_ID", "0", 1);
-    setenv("SLURM_JOB_ID", "99", 1);
+    setenv("SLURM_ARRAY_JOB_ID", "99", 1);
+    setenv("SLURM_JOB_ID", "99", 1);  // the array's first task has the array's own id
     execl("/bin/bash", "bash", path.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -311,7 +312,7 @@ TEST_F(SweepTest, SlurmTaskPassesTheWarningOnAndRequeuesItself) {
   const std::string line(std::istreambuf_iterator<char>(args), {});
   EXPECT_NE(line.find("--threads-per-job 1 --only seed1"), std::string::npos) << line;
   std::ifstream calls(dir_ / "scontrol.txt");
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(calls), {}), "requeue 99\n");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(calls), {}), "requeue 99_0\n");
   // SIGTERM (scancel, or Slurm's own requeue) is passed on too, and requeues nothing itself.
   fs::remove(dir_ / "scontrol.txt");
   EXPECT_EQ(task_stopped_by(dir_, script, SIGTERM), 128 + SIGTERM);
