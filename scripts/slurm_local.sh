@@ -137,7 +137,8 @@ start() {
 stop() {
   if alive "$STATE/slurmctld.pid"; then
     # Jobs first, so that no slurmstepd and no training process outlives the cluster.
-    SLURM_CONF="$CONF" scancel --quiet --full --user="$(id -un)" 2>/dev/null || true
+    # Everyone's: this cluster is ours (a user submits as themselves, stop runs as root).
+    SLURM_CONF="$CONF" squeue -h -o %i 2>/dev/null | xargs -r env SLURM_CONF="$CONF" scancel --quiet --full 2>/dev/null || true
     for _ in $(seq 120); do
       [ -z "$(SLURM_CONF="$CONF" squeue -h -t running,completing,configuring -o %i 2>/dev/null)" ] && break
       sleep 0.5
