@@ -182,8 +182,10 @@ void add_sweep_command(CLI::App& app) {
         nlohmann::json arrays = nlohmann::json::array();
         for (const auto& a : sub.arrays)
           arrays.push_back({{"job_id", a.job_id}, {"array", sweep::array_ranges(a.indices)}});
-        std::printf("%s\n", nlohmann::json(
-                                {{"script", script}, {"arrays", arrays}, {"skipped", sub.skipped}})
+        std::printf("%s\n", nlohmann::json({{"script", script},
+                                            {"arrays", arrays},
+                                            {"skipped", sub.skipped},
+                                            {"queued", sub.queued}})
                                 .dump(2)
                                 .c_str());
         return;
@@ -192,8 +194,11 @@ void add_sweep_command(CLI::App& app) {
         std::printf("submitted job %s: array %s (%zu runs) of %s\n", a.job_id.c_str(),
                     sweep::array_ranges(a.indices).c_str(), a.indices.size(), script.c_str());
       if (!sub.skipped.empty()) std::printf("skipped %zu finished run(s)\n", sub.skipped.size());
+      if (!sub.queued.empty())
+        std::printf("left out %zu run(s) whose task is still pending or running\n",
+                    sub.queued.size());
       if (sub.arrays.empty())
-        std::printf("nothing to submit: every run has finished\n");
+        std::printf("nothing to submit: every run has finished or is in the queue\n");
       else
         std::printf("follow it with `scalelab sweep %s --status`\n", o->file.c_str());
       return;

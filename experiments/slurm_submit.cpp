@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "experiments/process.h"
+#include "experiments/sweep_status.h"
 #include "runfolder/folder.h"
 
 namespace scalelab::sweep {
@@ -132,6 +133,15 @@ Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
         "scripts/slurm_local.sh start); nothing was submitted");
   require_partitions(slurm_opts);
 
+  // Runs whose earlier task is still queued or running: a second task would only wait for it.
+  std::string note;
+  std::set<std::string> in_queue;
+  for (const auto& row : sweep_standing(runs, out_root, &note))
+    if (row.slurm_state == "pending" || row.slurm_state == "running" ||
+        row.slurm_state == "configuring" || row.slurm_state == "suspended" ||
+        row.slurm_state == "requeued")
+      in_queue.insert(row.name);
+
   // One array per dependency level (runs come sorted by level), finished runs left out.
   Submission s;
   std::vector<std::vector<size_t>> levels;
@@ -142,6 +152,8 @@ Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
     if (!only.empty() && std::find(only.begin(), only.end(), runs[i].name) == only.end()) continue;
     if (state == FolderState::finished || state == FolderState::diverged)
       s.skipped.push_back(runs[i].name);
+    else if (in_queue.count(runs[i].name))
+      s.queued.push_back(runs[i].name);
     else
       levels.back().push_back(i);
   }

@@ -19,6 +19,7 @@ struct SubmittedArray {
 struct Submission {
   std::vector<SubmittedArray> arrays;  // one per dependency level that had runs left
   std::vector<std::string> skipped;    // finished (or diverged) runs, left out of the arrays
+  std::vector<std::string> queued;     // runs whose task from before is still pending or running
 };
 
 // Submits `script` (written for `runs` into out_root), only the runs named in `only` when it is

@@ -113,8 +113,10 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
                                             "--jobs=" + ids, "--format=JobID,State"});
     if (acct.exit_code == 0) read_states(acct.output, &states);
   }
-  if (queue.exit_code != 0 && states.empty())
-    *slurm_note = "squeue: " + queue.output.substr(0, queue.output.find('\n'));
+  if (queue.exit_code != 0 && states.empty())  // ended longer ago than the cluster's MinJobAge
+    *slurm_note = "Slurm no longer knows job(s) " + ids +
+                  " (squeue: " + queue.output.substr(0, queue.output.find('\n')) +
+                  "): states from the run folders only";
   for (auto& row : rows)
     if (auto it = states.find(row.job); it != states.end()) row.slurm_state = it->second;
   return rows;

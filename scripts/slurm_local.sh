@@ -116,7 +116,8 @@ start() {
   install_packages
   start_munge
   write_conf
-  alive "$STATE/slurmctld.pid" || slurmctld -f "$CONF" || die "slurmctld did not start (see $STATE/log/slurmctld.log)"
+  # -c: a fresh queue; jobs left from an earlier session must not start again on their own.
+  alive "$STATE/slurmctld.pid" || slurmctld -c -f "$CONF" || die "slurmctld did not start (see $STATE/log/slurmctld.log)"
   alive "$STATE/slurmd.pid" || slurmd -f "$CONF" || die "slurmd did not start (see $STATE/log/slurmd.log)"
   local state=""
   for _ in $(seq 120); do

@@ -184,7 +184,9 @@ TEST_F(SlurmCluster, FourRunSweepEqualsTheLocalSweep) {
   }
   // Resubmitting a finished sweep submits nothing.
   ASSERT_EQ(run_cli("sweep " + file + " --submit", &out), 0) << out;
-  EXPECT_NE(out.find("nothing to submit: every run has finished"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing to submit: every run has finished or is in the queue"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(out.find("submitted job"), std::string::npos) << out;
 }
 
@@ -192,6 +194,12 @@ TEST_F(SlurmCluster, CancelledTaskFinishesFromItsCheckpointWhenResubmitted) {
   const auto file = sweep_file("cancel", "grid: {train.seed: [1, 2]}\n", kLongRun);
   const std::string job = submit(file);
   ASSERT_FALSE(job.empty());
+  std::string out;
+  // Submitted twice while queued or running: the second submission leaves both runs out.
+  ASSERT_EQ(run_cli("sweep " + file + " --submit", &out), 0) << out;
+  EXPECT_NE(out.find("left out 2 run(s) whose task is still pending or running"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("submitted job"), std::string::npos) << out;
   const fs::path run = *dir_ / "cancel" / "seed2";
   ASSERT_TRUE(wait_until([&] { return n_lines(run / "metrics.jsonl") >= 5; }, 120))
       << slurp(*dir_ / "cancel" / ("slurm-" + job + "_1.out"));
@@ -208,7 +216,6 @@ TEST_F(SlurmCluster, CancelledTaskFinishesFromItsCheckpointWhenResubmitted) {
   EXPECT_TRUE(fs::exists(checkpoint_path(run.string(), stopped_at)));
   EXPECT_EQ(read_json(*dir_ / "cancel" / "seed1" / "summary.json")["status"], "finished");
 
-  std::string out;
   ASSERT_EQ(run_cli("sweep " + file + " --status", &out), 0) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("seed2 +resumable"))) << out;
 
@@ -336,13 +343,13 @@ TEST_F(SlurmCluster, SrunOfTwoTasksFollowsOneProcess) {
 
 TEST_F(SlurmCluster, ABadPartitionIsOneLineAndSubmitsNothing) {
   const auto file = sweep_file("bad_partition", "grid: {train.seed: [1, 2]}\n");
-  std::string before, out, after;
-  shell("squeue --noheader --format=%i", &before);
+  std::string out, jobs;
   EXPECT_EQ(run_cli("sweep " + file + " --submit --slurm-opt=--partition=nosuchpart", &out), 1);
   EXPECT_EQ(out,
             "scalelab: error: --slurm-opt: partition 'nosuchpart' does not exist on this cluster "
             "(partitions: debug); nothing was submitted\n");
-  shell("squeue --noheader --format=%i", &after);
-  EXPECT_EQ(after, before);
+  // No job of this sweep, queued or ended (the job name ends in the sweep file's stem).
+  ASSERT_EQ(shell("squeue --noheader --states=all --format=%j", &jobs), 0) << jobs;
+  EXPECT_EQ(jobs.find("bad_partition"), std::string::npos) << jobs;
   EXPECT_FALSE(fs::exists(*dir_ / "bad_partition" / "slurm_jobs.json"));
 }
