@@ -130,6 +130,17 @@ class SlurmCluster : public ::testing::Test {
     shell("squeue --noheader --array --states=all --jobs=" + task + " --format=%T", &out);
     return last_line(out);
   }
+  // Slurm holds a requeued task for the credential lifetime (10 s on the local cluster, 120 s by
+  // default; a real queue would simply wait). Released at once it would be refused by slurmd:
+  // the new credential, made in the second the old one was revoked, counts as revoked too. So
+  // the release waits a few seconds after the task is back in the queue.
+  static void release_requeued(const std::string& task, const std::string& more = "") {
+    ASSERT_TRUE(wait_until([&] { return squeue_state(task) == "PENDING"; }, 60))
+        << squeue_state(task);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::string out;
+    ASSERT_EQ(shell("scontrol update jobid=" + task + " StartTime=now " + more, &out), 0) << out;
+  }
   static bool job_gone(const std::string& job) {
     std::string out;
     shell("squeue --noheader --array --jobs=" + job + " --format=%i", &out);
@@ -254,14 +265,11 @@ TEST_F(SlurmCluster, RequeuedTaskResumesOnTheUninterruptedTrajectory) {
 
   // Preemption as Slurm does it: the running task is stopped (SIGTERM) and put back in the queue.
   ASSERT_EQ(shell("scontrol requeue " + task, &out), 0) << out;
-  ASSERT_TRUE(wait_until([&] { return squeue_state(task) == "PENDING"; }, 60))
-      << squeue_state(task);
+  ASSERT_NO_FATAL_FAILURE(release_requeued(task));
   const auto paused = read_json(run / "summary.json");
   EXPECT_EQ(paused["status"], "paused") << paused.dump();
   const int64_t stopped_at = paused["steps"];
   EXPECT_LT(stopped_at, 3000);
-  // Slurm holds a requeued job for its credential lifetime; a real queue would simply wait.
-  ASSERT_EQ(shell("scontrol update jobid=" + task + " StartTime=now", &out), 0) << out;
   ASSERT_TRUE(wait_until([&] { return job_gone(job); }, 180)) << squeue_state(task);
 
   EXPECT_EQ(read_json(run / "summary.json")["status"], "finished");
@@ -289,16 +297,13 @@ TEST_F(SlurmCluster, TimeLimitWarningPausesTheTaskWhichRequeuesItselfAndResumes)
                  log = *dir_ / "warning" / ("slurm-" + task + ".out");
   ASSERT_TRUE(wait_until([&] { return slurp(log).find("requeueing it") != std::string::npos; }, 90))
       << slurp(log);
-  ASSERT_TRUE(wait_until([&] { return squeue_state(task) == "PENDING"; }, 60))
-      << squeue_state(task);
+  // Started again with a longer limit (no second warning), it resumes at the signal's step.
+  ASSERT_NO_FATAL_FAILURE(release_requeued(task, "TimeLimit=10"));
   const auto paused = read_json(run / "summary.json");
   ASSERT_EQ(paused["status"], "paused") << paused.dump();
   EXPECT_EQ(paused["stop_signal"], SIGUSR1);
   const int64_t stopped_at = paused["steps"];
   EXPECT_TRUE(fs::exists(checkpoint_path(run.string(), stopped_at)));
-  // Started again (no hold, a longer limit so no second warning), it resumes at that step.
-  std::string out;
-  ASSERT_EQ(shell("scontrol update jobid=" + task + " StartTime=now TimeLimit=10", &out), 0) << out;
   const std::string resumed = "at step " + std::to_string(stopped_at);
   const bool resumes = wait_until(
       [&] { return slurp(run / "train_output.txt").find(resumed) != std::string::npos; }, 90);
