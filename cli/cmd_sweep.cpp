@@ -152,6 +152,7 @@ void add_sweep_command(CLI::App& app) {
     }
 
     if (!o->slurm.empty() || o->submit) {
+      if (o->submit) sweep::require_submittable(o->slurm_opts);  // before writing anything
       sweep::SlurmOptions so;
       so.sweep_path = fs::absolute(o->file).lexically_normal().string();
       so.out_root = fs::absolute(out_root).lexically_normal().string();

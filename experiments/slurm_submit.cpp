@@ -120,18 +120,22 @@ nlohmann::json read_slurm_jobs(const std::string& out_root) {
                            ": not a record of submitted jobs (delete it to start a new one)");
 }
 
-Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
-                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
-                        const std::vector<std::string>& only) {
-  for (const auto& name : only)
-    if (std::none_of(runs.begin(), runs.end(), [&](const Run& r) { return r.name == name; }))
-      throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
+void require_submittable(const std::vector<std::string>& slurm_opts) {
   if (find_in_path("sbatch").empty())
     throw std::runtime_error(
         "--submit: sbatch is not on PATH, so this machine cannot submit to Slurm (on a cluster, "
         "run it on a login node; to try it here, start a one-node cluster with "
         "scripts/slurm_local.sh start); nothing was submitted");
   require_partitions(slurm_opts);
+}
+
+Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
+                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
+                        const std::vector<std::string>& only) {
+  for (const auto& name : only)
+    if (std::none_of(runs.begin(), runs.end(), [&](const Run& r) { return r.name == name; }))
+      throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
+  require_submittable(slurm_opts);
 
   // Runs whose earlier task is still queued or running: a second task would only wait for it.
   std::string note;

@@ -22,6 +22,10 @@ struct Submission {
   std::vector<std::string> queued;     // runs whose task from before is still pending or running
 };
 
+// Throws one line when this machine cannot submit: sbatch missing, or a --partition in
+// slurm_opts that the cluster does not have. Called before anything is written.
+void require_submittable(const std::vector<std::string>& slurm_opts);
+
 // Submits `script` (written for `runs` into out_root), only the runs named in `only` when it is
 // not empty. Throws one line naming the problem, with
 // nothing left queued, when sbatch is missing, a --partition in slurm_opts does not exist, or

@@ -356,5 +356,5 @@ TEST_F(SlurmCluster, ABadPartitionIsOneLineAndSubmitsNothing) {
   // No job of this sweep, queued or ended (the job name ends in the sweep file's stem).
   ASSERT_EQ(shell("squeue --noheader --states=all --format=%j", &jobs), 0) << jobs;
   EXPECT_EQ(jobs.find("bad_partition"), std::string::npos) << jobs;
-  EXPECT_FALSE(fs::exists(*dir_ / "bad_partition" / "slurm_jobs.json"));
+  EXPECT_FALSE(fs::exists(*dir_ / "bad_partition")) << "nothing written, not even the script";
 }

@@ -296,7 +296,7 @@ TEST_F(SweepE2E, SubmitWithoutSlurmIsOneLineAndStatusReadsTheFolders) {
   EXPECT_EQ(run_cli_with("PATH=/nonexistent", "sweep " + file + " --submit", &out), 1);
   EXPECT_EQ(count_of(out, "\n"), 1) << out;
   EXPECT_NE(out.find("scalelab: error: --submit: sbatch is not on PATH"), std::string::npos) << out;
-  EXPECT_FALSE(fs::exists(root("no_slurm") / "slurm_jobs.json"));
+  EXPECT_FALSE(fs::exists(root("no_slurm"))) << "nothing written, not even the script";
 
   ASSERT_EQ(run_cli("sweep " + file + " --only seed1", &out), 0) << out;
   ASSERT_EQ(run_cli("sweep " + file + " --status", &out), 0) << out;
