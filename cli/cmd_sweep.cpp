@@ -1,4 +1,5 @@
-// scalelab sweep FILE [--jobs N | --gpus LIST] [--dry-run] [--slurm OUT.sbatch] [--out-root DIR]
+// scalelab sweep FILE [--jobs N | --gpus LIST] [--dry-run] [--slurm OUT.sbatch] [--submit]
+//                     [--status] [--out-root DIR]
 // ...
 #include <sys/stat.h>
 
@@ -16,6 +17,8 @@
 #include "experiments/runner.h"
 #include "experiments/gpus.h"
 #include "experiments/slurm.h"
+#include "experiments/slurm_submit.h"
+#include "experiments/sweep_status.h"
 #include "experiments/sweep.h"
 
 namespace scalelab::cli {
@@ -63,9 +66,9 @@ void add_sweep_command(CLI::App& app) {
   struct Options {
     std::string file, out_root, gpus, slurm, torchrun;
     std::vector<std::string> only, slurm_opts, sets;
-    int jobs = 1, threads_per_job = 0;
+    int jobs = 1, threads_per_job = 0, slurm_warning_s = 300;
     double tokens_per_s = 0, measure_timeout_s = 120;
-    bool dry_run = false, no_measure = false, json = false;
+    bool dry_run = false, no_measure = false, json = false, submit = false, status = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -100,6 +103,16 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--slurm", o->slurm, "Write a Slurm job-array script here instead of running");
   cmd->add_option("--slurm-opt", o->slurm_opts,
                   "Extra #SBATCH option for --slurm, e.g. --partition=gpu (repeatable)");
+  cmd->add_flag("--submit", o->submit,
+                "Submit the Slurm array with sbatch (script: --slurm FILE, else "
+                "OUT_ROOT/slurm.sbatch); finished runs are left out; prints the job id");
+  cmd->add_option("--slurm-warning", o->slurm_warning_s,
+                  "Seconds before the time limit at which Slurm sends SIGUSR1: the run "
+                  "checkpoints and the task requeues itself")
+      ->check(FinitePositive)
+      ->capture_default_str();
+  cmd->add_flag("--status", o->status,
+                "Each run's state from its folder and, when submitted, from squeue/sacct");
   cmd->add_option(
       "--torchrun", o->torchrun,
       "torchrun for runs with sweep.gpus_per_run > 1 (default: next to the venv's python)");
@@ -123,7 +136,23 @@ void add_sweep_command(CLI::App& app) {
     if (!o->gpus.empty() && o->jobs != 1)
       throw std::runtime_error("--jobs and --gpus: give one (--gpus runs one per GPU)");
 
-    if (!o->slurm.empty()) {
+    if (o->status) {
+      std::string note;
+      const auto rows = sweep::sweep_standing(runs, out_root, &note);
+      if (o->json)
+        std::printf("%s\n", nlohmann::json({{"out_root", out_root},
+                                            {"slurm_note", note},
+                                            {"runs", sweep::standing_json(rows)}})
+                                .dump(2)
+                                .c_str());
+      else
+        std::printf("%s%s", sweep::standing_table(rows).c_str(),
+                    note.empty() ? "" : ("slurm: " + note + "\n").c_str());
+      return;
+    }
+
+    if (!o->slurm.empty() || o->submit) {
+      if (o->submit) sweep::require_submittable(o->slurm_opts);  // before writing anything
       sweep::SlurmOptions so;
       so.sweep_path = fs::absolute(o->file).lexically_normal().string();
       so.out_root = fs::absolute(out_root).lexically_normal().string();
@@ -133,14 +162,46 @@ void add_sweep_command(CLI::App& app) {
                     fs::path(o->file).stem().string();
       so.extra = o->slurm_opts;
       so.sets = o->sets;
-      std::ofstream out(o->slurm);
-      if (!(out << sweep::slurm_script(runs, so)) || !out.flush())
-        throw std::runtime_error(o->slurm + ": cannot write the Slurm script");
-      out.close();
-      ::chmod(o->slurm.c_str(), 0755);
+      so.threads_per_task = o->threads_per_job;
+      so.warning_s = o->slurm_warning_s;
+      const std::string script =
+          o->slurm.empty() ? (fs::path(so.out_root) / "slurm.sbatch").string() : o->slurm;
       fs::create_directories(so.out_root);  // Slurm writes the tasks' output there from the start
-      std::printf("wrote %s: %zu runs into %s; submit with `bash %s`\n", o->slurm.c_str(),
-                  runs.size(), so.out_root.c_str(), o->slurm.c_str());
+      std::ofstream out(script);
+      if (!(out << sweep::slurm_script(runs, so)) || !out.flush())
+        throw std::runtime_error(script + ": cannot write the Slurm script");
+      out.close();
+      ::chmod(script.c_str(), 0755);
+      if (!o->submit) {
+        std::printf("wrote %s: %zu runs into %s; submit with `bash %s`\n", script.c_str(),
+                    runs.size(), so.out_root.c_str(), script.c_str());
+        return;
+      }
+      const sweep::Submission sub =
+          sweep::submit_sweep(runs, script, so.out_root, o->slurm_opts, o->only);
+      if (o->json) {
+        nlohmann::json arrays = nlohmann::json::array();
+        for (const auto& a : sub.arrays)
+          arrays.push_back({{"job_id", a.job_id}, {"array", sweep::array_ranges(a.indices)}});
+        std::printf("%s\n", nlohmann::json({{"script", script},
+                                            {"arrays", arrays},
+                                            {"skipped", sub.skipped},
+                                            {"queued", sub.queued}})
+                                .dump(2)
+                                .c_str());
+        return;
+      }
+      for (const auto& a : sub.arrays)
+        std::printf("submitted job %s: array %s (%zu runs) of %s\n", a.job_id.c_str(),
+                    sweep::array_ranges(a.indices).c_str(), a.indices.size(), script.c_str());
+      if (!sub.skipped.empty()) std::printf("skipped %zu finished run(s)\n", sub.skipped.size());
+      if (!sub.queued.empty())
+        std::printf("left out %zu run(s) whose task is still pending or running\n",
+                    sub.queued.size());
+      if (sub.arrays.empty())
+        std::printf("nothing to submit: every run has finished or is in the queue\n");
+      else
+        std::printf("follow it with `scalelab sweep %s --status`\n", o->file.c_str());
       return;
     }
 
@@ -178,11 +239,16 @@ void add_sweep_command(CLI::App& app) {
     sweep::require_gpus(ro.gpus);
     if (const std::string s = sweep::savings_text(sweep::compute_savings(runs)); !s.empty())
       std::fprintf(stderr, "[sweep] %s", s.c_str());
-    const auto outcomes = sweep::run_all(runs, ro);
+    int stop_signal = 0;
+    const auto outcomes = sweep::run_all(runs, ro, &stop_signal);
     if (o->json)
       std::printf("%s\n", sweep::outcome_json(outcomes, ro).dump(2).c_str());
     else
       std::printf("\n%s", sweep::outcome_table(runs, outcomes).c_str());
+    if (stop_signal != 0)  // 128 + signal, as `scalelab train` exits: a Slurm task can tell
+      throw ExitCode(128 + stop_signal,
+                     "[sweep] stopped by signal " + std::to_string(stop_signal) +
+                         ": the runs it stopped checkpointed; run the sweep again to resume them");
     int bad = 0;
     for (const auto& x : outcomes)
       bad += x.status == sweep::OutcomeStatus::failed ||

@@ -23,14 +23,16 @@ function(scalelab_library name)
   target_compile_options(${name} PRIVATE -Wall -Wextra)
 endfunction()
 
-# scalelab_test(name LIBS...): tests/<name>.cpp as one GoogleTest executable under CTest.
+# scalelab_test(name LIBS... [PROPERTIES prop value ...]): tests/<name>.cpp as one GoogleTest
+# executable under CTest; PROPERTIES are set on each of its tests.
 include(GoogleTest)
 function(scalelab_test name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "PROPERTIES")
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/${name}.cpp)
-  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${arg_UNPARSED_ARGUMENTS} GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SCALELAB_BINARY_DIR="${PROJECT_BINARY_DIR}"
     SCALELAB_PYTHON="${SCALELAB_PYTHON}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-    WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR} PROPERTIES ${arg_PROPERTIES})
 endfunction()

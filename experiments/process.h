@@ -32,6 +32,16 @@ ExitStatus decode_wait_status(int status);
 std::string shell_quote(const std::string& word);
 std::string shell_join(const std::vector<std::string>& argv);
 
+// A short command run to its end (sbatch, squeue, scancel): exit code and stdout + stderr.
+struct CommandResult {
+  int exit_code = -1;  // 127: could not be started
+  std::string output;
+};
+CommandResult run_command(const std::vector<std::string>& argv);
+
+// The full path of `name` in PATH, "" when it is not there.
+std::string find_in_path(const std::string& name);
+
 // Path of the running executable (/proc/self/exe).
 std::string self_executable();
 

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
+#include "experiments/signal_relay.h"
 #include "runfolder/checkpoints.h"
 #include "experiments/template.h"
 
@@ -99,7 +100,8 @@ int threads_per_job(const RunnerOptions& o) {
   return std::max(1, cores / std::max(1, o.jobs));
 }
 
-std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& o) {
+std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& o,
+                             int* stopped_by_signal) {
   std::map<std::string, size_t> slot_of;
   std::vector<Slot> slots;
   for (const auto& r : runs) {
@@ -249,12 +251,13 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     const double took = std::chrono::duration<double>(Clock::now() - c.start).count();
     s.outcome.final_val_loss = info.final_val_loss;
     s.outcome.wall_time_s = info.wall_time_s > 0 ? info.wall_time_s : took;
+    // A run stopped by a signal checkpointed and says so in its summary: paused, whatever its exit.
     const bool paused = info.status == RunStatus::paused;
     if (exit.ok && info.state == FolderState::finished) {
       end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : "");
       log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
                             s.outcome.final_val_loss, seconds_text(took).c_str()));
-    } else if (exit.ok && paused) {
+    } else if (paused) {
       end_slot(s, OutcomeStatus::paused,
                "paused at step " + std::to_string(info.steps) + "; rerun the sweep to continue");
       log::info("[sweep] paused " + s.run->name + " at step " + std::to_string(info.steps));
@@ -279,8 +282,19 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       o.gpus.empty() ? log::format("%d at a time, %d thread(s) each", o.jobs, threads).c_str()
                      : log::format("one per GPU on %zu GPUs", o.gpus.size()).c_str()));
   save_state();
+  const SignalRelay relay;
+  bool relayed = false;
   while (n_ended < slots.size()) {
+    if (relay.received() && !relayed) {
+      // Each training process checkpoints its step and stops; nothing new starts.
+      log::info(log::format("[sweep] got signal %d: passing it to %zu training process(es)",
+                            relay.received(), children.size()));
+      for (const auto& [pid, child] : children) ::kill(pid, relay.received());
+      relayed = true;
+    }
+    if (relay.received() && children.empty()) break;
     for (size_t i : order) {
+      if (relay.received()) break;
       Slot& s = slots[i];
       if (s.ended || s.running) continue;
       std::string why;
@@ -301,10 +315,15 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_s));
       continue;
     }
+    // Polled, so that a signal arriving just before the wait is still passed on at once.
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid > 0 && children.count(pid)) finish(pid, status);
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid > 0 && children.count(pid))
+      finish(pid, status);
+    else if (pid == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (stopped_by_signal) *stopped_by_signal = relay.received();
   save_state();
   log::info("[sweep] finished in " +
             seconds_text(std::chrono::duration<double>(Clock::now() - sweep_start).count()));

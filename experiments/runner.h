@@ -44,8 +44,11 @@ std::vector<std::string> train_arguments(const Run& run, const std::string& out_
 int threads_per_job(const RunnerOptions& options);
 
 // Trains the runs; returns one outcome per selected run. Throws (before starting anything) when
-// the options cannot serve the sweep, e.g. a run that needs more GPUs than --gpus lists.
-std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& options);
+// the options cannot serve the sweep, e.g. a run that needs more GPUs than --gpus lists. SIGINT,
+// SIGTERM or SIGUSR1 is passed on to the training processes (they checkpoint and stop) and ends
+// the sweep once they have; *stopped_by_signal gets its number (0 when none came).
+std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& options,
+                             int* stopped_by_signal = nullptr);
 
 // The final table for people, and the same as JSON (also written to out_root/sweep_state.json).
 std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcome>& outcomes);

@@ -6,6 +6,13 @@
 
 namespace scalelab::sweep {
 
+int slurm_cpus_per_task(const std::vector<Run>& runs, const SlurmOptions& o) {
+  if (o.threads_per_task > 0) return o.threads_per_task;
+  int cpus = 1;
+  for (const auto& r : runs) cpus = std::max(cpus, int(r.config.train.threads));
+  return cpus;
+}
+
 std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
   // Index ranges of the dependency levels (runs arrive sorted by level).
   std::vector<std::string> ranges;
@@ -38,7 +45,13 @@ std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
        "# (<run>/error.txt); resubmitting the script is safe.\n";
   s += "#SBATCH --job-name=" + o.job_name + "\n";
   s += "#SBATCH --array=" + ranges.front() + "\n";
+  const int cpus = slurm_cpus_per_task(runs, o);
   s += "#SBATCH --ntasks=1\n";
+  s += "#SBATCH --cpus-per-task=" + std::to_string(cpus) + "\n";
+  // Preemption: SIGUSR1 to this shell warning_s before the time limit; requeueing allowed.
+  s += "#SBATCH --signal=B:USR1@" + std::to_string(o.warning_s) + "\n";
+  s += "#SBATCH --requeue\n";
+  s += "#SBATCH --open-mode=append\n";
   if (any_gpu) s += "#SBATCH --gres=gpu:" + std::to_string(std::max(1, max_gpus)) + "\n";
   s += "#SBATCH --output=" + o.out_root + "/slurm-%A_%a.out\n";
   for (const auto& e : o.extra) s += "#SBATCH " + e + "\n";
@@ -73,9 +86,34 @@ std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
   s += "cd " + shell_quote(o.workdir) + "\n";
   std::string sets;
   for (const auto& a : o.sets) sets += " --set " + shell_quote(a);
-  s += "exec \"$SCALELAB\" sweep \"$SWEEP\"" + sets +
-       " --out-root \"$OUT_ROOT\" --only "
-       "\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"\n";
+  s += "\"$SCALELAB\" sweep \"$SWEEP\"" + sets +
+       " --out-root \"$OUT_ROOT\" --threads-per-job \"${SLURM_CPUS_PER_TASK:-" +
+       std::to_string(cpus) + "}\" --only \"${RUNS[$SLURM_ARRAY_TASK_ID]}\" &\n";
+  s +=
+      "runner=$!\n"
+      "# Slurm's warning (--signal=B:...) reaches only this shell: pass it on; the runner passes "
+      "it\n"
+      "# to `scalelab train`, which checkpoints the step it is in and exits 128 + signal.\n"
+      "trap 'kill -USR1 \"$runner\" 2>/dev/null' USR1\n"
+      "trap 'kill -TERM \"$runner\" 2>/dev/null' TERM\n"
+      "set +e\n"
+      "while :; do\n"
+      "  wait \"$runner\"\n"
+      "  status=$?\n"
+      "  kill -0 \"$runner\" 2>/dev/null || break  # else a trapped signal ended the wait\n"
+      "done\n"
+      "wait \"$runner\"  # bash keeps the ended runner's status: this is its exit, not a trap's\n"
+      "status=$?\n"
+      "set -e\n"
+      "if [ \"$status\" -eq 138 ]; then\n"
+      "  # Stopped by the time-limit warning: back into the queue, to resume from the checkpoint.\n"
+      "  # This task only: the array's first task has the array's own job id, which would\n"
+      "  # requeue every task of the array.\n"
+      "  task=\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"
+      "  echo \"scalelab: task $task paused by SIGUSR1; requeueing it\"\n"
+      "  scontrol requeue \"$task\"\n"
+      "fi\n"
+      "exit \"$status\"\n";
   return s;
 }
 

@@ -218,8 +218,9 @@ class DataParallelE2E : public ::testing::Test {
     const int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  static void expect_same_trajectory(const fs::path& run, const char* what) {
-    for (const char* key : {"loss", "val_loss"}) {
+  static void expect_same_trajectory(const fs::path& run, const char* what,
+                                     std::vector<std::string> keys = {"loss", "val_loss"}) {
+    for (const auto& key : keys) {
       auto expected = losses_of(*dir_ / "single", key), got = losses_of(run, key);
       ASSERT_EQ(got.size(), expected.size()) << what << ", " << key;
       for (size_t i = 0; i < got.size(); ++i)
@@ -251,6 +252,58 @@ TEST_F(DataParallelE2E, TwoRanksUnderTorchrunFollowOneProcess) {
   ASSERT_EQ(torchrun2(debug("--set train.micro_batch_size=2 --out " + micro.string()), &out), 0)
       << out;
   expect_same_trajectory(micro, "2 ranks x 2 micro-steps");
+}
+
+TEST_F(DataParallelE2E, TwoTorchrunAgentsAsTwoNodesFollowOneProcess) {
+  // Two nodes of one process each, as on two machines (here both on this host): one torchrun
+  // agent per node, meeting at node 0's c10d rendezvous endpoint.
+  const fs::path torchrun = fs::path(SCALELAB_PYTHON).parent_path() / "torchrun";
+  ASSERT_TRUE(fs::exists(torchrun)) << torchrun << " not found";
+  const auto run = *dir_ / "two_nodes";
+  const std::string endpoint = "127.0.0.1:" + std::to_string(free_port());
+  std::vector<pid_t> agents;
+  for (int node = 0; node < 2; ++node) {
+    agents.push_back(spawn({torchrun.string(),
+                            "--nnodes",
+                            "2",
+                            "--node-rank",
+                            std::to_string(node),
+                            "--nproc-per-node",
+                            "1",
+                            "--rdzv-backend",
+                            "c10d",
+                            "--rdzv-endpoint",
+                            endpoint,
+                            "--rdzv-id",
+                            "scalelab-two-nodes",
+                            "--rdzv-conf",
+                            node == 0 ? "is_host=1" : "is_host=0",
+                            "--no-python",
+                            std::string(SCALELAB_BINARY_DIR) + "/scalelab",
+                            "train",
+                            std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml",
+                            "--set",
+                            "data.path=" + *dataset_,
+                            "--out",
+                            run.string()},
+                           {}, *dir_ / ("node" + std::to_string(node) + ".log")));
+    ASSERT_GT(agents.back(), 0);
+  }
+  for (int node = 0; node < 2; ++node) {
+    const auto status = wait_for(agents[node], std::chrono::seconds(180));
+    if (!status) {
+      for (pid_t pid : agents) kill(pid, SIGKILL);
+      for (pid_t pid : agents) waitpid(pid, nullptr, WNOHANG);
+    }
+    const std::string log = slurp(*dir_ / ("node" + std::to_string(node) + ".log"));
+    ASSERT_TRUE(status.has_value()) << "node " << node << " still running\n" << log;
+    EXPECT_EQ(*status, 0) << "node " << node << "\n" << log;
+  }
+  const std::string logs = slurp(*dir_ / "node0.log") + slurp(*dir_ / "node1.log");
+  EXPECT_NE(logs.find("[dist] rank 0 of 2 joined the gloo group"), std::string::npos) << logs;
+  EXPECT_EQ(read_json(run / "summary.json")["world_size"], 2);
+  EXPECT_EQ(losses_of(run).size(), 20u);
+  expect_same_trajectory(run, "2 nodes", {"loss", "grad_norm", "val_loss"});
 }
 
 TEST_F(DataParallelE2E, CheckpointFromTwoRanksResumesOnOne) {

@@ -76,6 +76,17 @@ pid_t start_cli(const std::vector<std::string>& args, const fs::path& log) {
   return pid;
 }
 
+// run_cli with shell assignments before the command, e.g. "PATH=/nonexistent".
+int run_cli_with(const std::string& env, const std::string& args, std::string* output) {
+  const std::string cmd = env + " " + SCALELAB_BINARY_DIR + "/scalelab " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  output->clear();
+  while (size_t n = fread(buf, 1, sizeof buf, p)) output->append(buf, n);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
@@ -277,4 +288,42 @@ TEST_F(SweepE2E, SlurmScriptAndDryRun) {
   EXPECT_EQ(j["runs"][0]["state"], "new");
   EXPECT_EQ(j["runs"][2]["state"], "done");  // trained by the array task above
   EXPECT_GT(j["estimated_total_s"].get<double>(), 0);
+}
+
+TEST_F(SweepE2E, SubmitWithoutSlurmIsOneLineAndStatusReadsTheFolders) {
+  const auto file = sweep_file("no_slurm", "grid: {train.seed: [1, 2]}\n");
+  std::string out;
+  EXPECT_EQ(run_cli_with("PATH=/nonexistent", "sweep " + file + " --submit", &out), 1);
+  EXPECT_EQ(count_of(out, "\n"), 1) << out;
+  EXPECT_NE(out.find("scalelab: error: --submit: sbatch is not on PATH"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(root("no_slurm"))) << "nothing written, not even the script";
+
+  ASSERT_EQ(run_cli("sweep " + file + " --only seed1", &out), 0) << out;
+  ASSERT_EQ(run_cli("sweep " + file + " --status", &out), 0) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("seed1 +done +- +- +20/20"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("seed2 +new "))) << out;
+  EXPECT_NE(out.find("slurm: not submitted to Slurm"), std::string::npos) << out;
+}
+
+TEST_F(SweepE2E, ARefusedLevelCancelsTheLevelsSubmittedBeforeIt) {
+  // Two dependency levels; the stand-in sbatch takes the first and refuses the second.
+  const auto file =
+      sweep_file("half", "groups:\n  - {name: pre}\n  - {name: ft, init_from: pre}\n");
+  const fs::path bin = *dir_ / "half_bin";
+  fs::create_directories(bin);
+  std::ofstream(bin / "sbatch")
+      << "#!/bin/sh\ncase \"$*\" in *dependency*) echo 'sbatch: error: Batch job submission "
+         "failed: Invalid account or account/partition combination specified' >&2; exit 1;; "
+         "esac\necho 77\n";
+  std::ofstream(bin / "scancel") << "#!/bin/sh\necho \"$@\" >> " << (*dir_ / "scancel.txt").string()
+                                 << "\n";
+  for (auto name : {"sbatch", "scancel"}) fs::permissions(bin / name, fs::perms::owner_all);
+  std::string out;
+  EXPECT_EQ(run_cli_with("PATH=" + bin.string() + ":$PATH", "sweep " + file + " --submit", &out),
+            1);
+  EXPECT_EQ(out,
+            "scalelab: error: --submit: sbatch refused the array: Invalid account or "
+            "account/partition combination specified; nothing was left queued\n");
+  EXPECT_EQ(slurp(*dir_ / "scancel.txt"), "77\n");
+  EXPECT_FALSE(fs::exists(root("half") / "slurm_jobs.json"));
 }

@@ -1,0 +1,160 @@
+#include "experiments/sweep_status.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "common/log.h"
+#include "experiments/process.h"
+#include "experiments/slurm_submit.h"
+#include "runfolder/checkpoints.h"
+#include "runfolder/folder.h"
+
+namespace scalelab::sweep {
+namespace fs = std::filesystem;
+namespace {
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A runner (here or on a node) holds the run's lock while it trains.
+bool locked_by_a_runner(const fs::path& dir) {
+  if (!fs::exists(dir / ".lock")) return false;
+  const int fd = try_lock_file((dir / ".lock").string());
+  if (fd < 0) return true;
+  ::close(fd);
+  return false;
+}
+
+std::string folder_standing(const fs::path& dir, const FolderInfo& info) {
+  if (locked_by_a_runner(dir)) return "running";
+  switch (info.state) {
+    case FolderState::finished:
+      return "done";
+    case FolderState::diverged:
+      return "diverged";
+    case FolderState::resumable:
+      return fs::exists(dir / "error.txt") ? "failed" : "resumable";
+    case FolderState::empty:
+      break;
+  }
+  return fs::exists(dir / "error.txt") ? "failed" : "new";
+}
+
+// "ID_TASK|STATE" lines of squeue (-r: one line per array task) or sacct (-P) into `states`.
+void read_states(const std::string& output, std::map<std::string, std::string>* states) {
+  size_t start = 0;
+  while (start < output.size()) {
+    const size_t end = std::min(output.find('\n', start), output.size());
+    const std::string line = output.substr(start, end - start);
+    start = end + 1;
+    const size_t bar = line.find('|');
+    if (bar == std::string::npos) continue;
+    std::string state = lowercase(line.substr(bar + 1));
+    state = state.substr(0, state.find(' '));  // sacct: "cancelled by 0"
+    states->emplace(line.substr(0, bar), state);
+  }
+}
+
+}  // namespace
+
+std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std::string& out_root,
+                                        std::string* slurm_note) {
+  std::vector<RunStanding> rows;
+  std::map<std::string, size_t> row_of;
+  for (const auto& r : runs) {
+    const fs::path dir = fs::path(out_root) / r.name;
+    const FolderInfo info = inspect_run_folder(dir.string());
+    RunStanding s;
+    s.name = r.name;
+    s.folder = folder_standing(dir, info);
+    s.final_val_loss = info.state == FolderState::finished ? info.final_val_loss : std::nan("");
+    s.steps = info.steps;
+    if (s.steps == 0 && info.has_checkpoint)  // no summary yet: as far as the newest checkpoint
+      if (const auto newest = newest_checkpoint(dir.string())) s.steps = checkpoint_step(*newest);
+    s.total_steps = r.steps;
+    row_of[r.name] = rows.size();
+    rows.push_back(s);
+  }
+  // The newest submission of each run names its array task.
+  const nlohmann::json jobs = read_slurm_jobs(out_root);
+  std::string ids;
+  for (const auto& job : jobs["jobs"]) {
+    const std::string id = job.value("job_id", "");
+    ids += (ids.empty() ? "" : ",") + id;
+    for (const auto& [index, name] : job["tasks"].items())
+      if (auto it = row_of.find(name.get<std::string>()); it != row_of.end())
+        rows[it->second].job = id + "_" + index;
+  }
+  *slurm_note = "";
+  if (ids.empty()) {
+    *slurm_note =
+        "not submitted to Slurm (no " + (fs::path(out_root) / "slurm_jobs.json").string() + ")";
+    return rows;
+  }
+  if (find_in_path("squeue").empty()) {
+    *slurm_note = "squeue is not on PATH: states from the run folders only";
+    return rows;
+  }
+  std::map<std::string, std::string> states;
+  // squeue knows queued and running tasks (and ended ones for MinJobAge); sacct, where
+  // accounting is on, knows the ended ones too. squeue wins: it is the current state.
+  const CommandResult queue = run_command(
+      {"squeue", "--noheader", "--array", "--states=all", "--jobs=" + ids, "--format=%i|%T"});
+  if (queue.exit_code == 0) read_states(queue.output, &states);
+  if (!find_in_path("sacct").empty()) {
+    const CommandResult acct = run_command({"sacct", "--noheader", "--parsable2", "--allocations",
+                                            "--jobs=" + ids, "--format=JobID,State"});
+    if (acct.exit_code == 0) read_states(acct.output, &states);
+  }
+  if (queue.exit_code != 0 && states.empty())  // ended longer ago than the cluster's MinJobAge
+    *slurm_note = "Slurm no longer knows job(s) " + ids +
+                  " (squeue: " + queue.output.substr(0, queue.output.find('\n')) +
+                  "): states from the run folders only";
+  for (auto& row : rows)
+    if (auto it = states.find(row.job); it != states.end()) row.slurm_state = it->second;
+  return rows;
+}
+
+std::string standing_table(const std::vector<RunStanding>& rows) {
+  size_t width = 3;
+  for (const auto& r : rows) width = std::max(width, r.name.size());
+  std::string t = log::format("%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), "run", "folder",
+                              "slurm job", "slurm", "steps", "val_loss");
+  std::map<std::string, int> counts;
+  for (const auto& r : rows) {
+    counts[r.folder] += 1;
+    t += log::format(
+        "%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), r.name.c_str(), r.folder.c_str(),
+        r.job.empty() ? "-" : r.job.c_str(), r.slurm_state.empty() ? "-" : r.slurm_state.c_str(),
+        log::format("%ld/%ld", (long)r.steps, (long)r.total_steps).c_str(),
+        std::isfinite(r.final_val_loss) ? log::format("%.4f", r.final_val_loss).c_str() : "-");
+  }
+  std::string line;
+  for (const auto& [state, n] : counts)
+    line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  return t + line + "\n";
+}
+
+nlohmann::json standing_json(const std::vector<RunStanding>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rows)
+    out.push_back(
+        {{"name", r.name},
+         {"folder", r.folder},
+         {"slurm_job", r.job},
+         {"slurm_state", r.slurm_state},
+         {"steps", r.steps},
+         {"total_steps", r.total_steps},
+         {"final_val_loss",
+          std::isfinite(r.final_val_loss) ? nlohmann::json(r.final_val_loss) : nlohmann::json()}});
+  return out;
+}
+
+}  // namespace scalelab::sweep
