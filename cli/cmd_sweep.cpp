@@ -152,7 +152,10 @@ void add_sweep_command(CLI::App& app) {
     }
 
     if (!o->slurm.empty() || o->submit) {
-      if (o->submit) sweep::require_submittable(o->slurm_opts);  // before writing anything
+      if (o->submit) {  // before writing anything
+        sweep::require_known_runs(runs, o->only);
+        sweep::require_submittable(o->slurm_opts);
+      }
       sweep::SlurmOptions so;
       so.sweep_path = fs::absolute(o->file).lexically_normal().string();
       so.out_root = fs::absolute(out_root).lexically_normal().string();

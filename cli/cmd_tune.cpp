@@ -10,6 +10,8 @@
 
 #include "analysis/tune.h"
 #include "cli/commands.h"
+#include "runfolder/checked_io.h"
+#include "experiments/signal_relay.h"
 #include "experiments/process.h"
 #include "experiments/tune_spec.h"
 
@@ -33,9 +35,15 @@ int run_child(const std::vector<std::string>& argv, bool stdout_to_stderr) {
     std::perror("scalelab tune: exec");
     ::_exit(127);
   }
+  // SIGTERM or SIGUSR1 for tune (kill, scancel) goes on to the sweep, which checkpoints its runs
+  // and exits 128 + signal; tune then exits with that code, leaving nothing running. (Ctrl-C's
+  // SIGINT reaches the sweep itself, from the terminal.)
+  sweep::SignalRelay relay;
+  bool passed_on = false;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    if (relay.received() && relay.received() != SIGINT && !passed_on)
+      ::kill(pid, relay.received()), passed_on = true;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -105,11 +113,7 @@ void add_tune_command(CLI::App& app) {
     if (out_root.empty()) out_root = "runs/" + fs::path(o->file).stem().string();
     fs::create_directories(out_root);
     const std::string sweep_file = (fs::path(out_root) / "tune_sweep.yaml").string();
-    {
-      std::ofstream out(sweep_file);
-      if (!(out << spec.sweep_yaml) || !out.flush())
-        throw std::runtime_error(sweep_file + ": cannot write the tune's sweep file");
-    }
+    write_file_atomic(sweep_file, spec.sweep_yaml);
 
     if (!o->analyse_only) {
       std::vector<std::string> argv = {sweep::self_executable(), "sweep", sweep_file, "--out-root",
@@ -165,7 +169,7 @@ void add_tune_command(CLI::App& app) {
                         {"lr_opt", c.lr_opt},
                         {"refusal", c.refusal}});
     const nlohmann::json extra = {
-        {"source", fs::absolute(out_root).lexically_normal().string()},
+        {"source", fs::path(out_root).lexically_normal().string()},
         {"tune_file", o->file},
         {"procedure",
          {{"optimum",

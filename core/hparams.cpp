@@ -1,5 +1,6 @@
 #include "core/hparams.h"
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -100,9 +101,17 @@ void write_hparams(const std::string& path, const Hparams& h, const json& extra)
                           {"runs", s.runs}});
   if (extra.is_object())
     for (const auto& [k, v] : extra.items()) j[k] = v;
-  std::ofstream out(path);
-  if (!(out << j.dump(2) << "\n") || !out.flush())
-    throw std::runtime_error(path + ": cannot write hparams.json");
+  // A temporary file renamed over the old one: sweeps read this file through lr_from, so an
+  // interrupted write must leave the previous law, never half of one.
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!(out << j.dump(2) << "\n") || !out.flush())
+      throw std::runtime_error(path + ": cannot write hparams.json");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path + ": cannot write hparams.json (" + ec.message() + ")");
 }
 
 }  // namespace scalelab

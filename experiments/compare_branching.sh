@@ -35,8 +35,13 @@ run_sweep() {  # run_sweep KIND FILE: trains one grid, writes its wall seconds t
   awk "BEGIN { print $end - $start }" >"$root/$1.wall"
 }
 run_sweep independent experiments/$study/quick.yaml &
+independent_pid=$!
 run_sweep branched experiments/$study/quick_branched.yaml &
-wait
+branched_pid=$!
+failed=""
+wait "$independent_pid" || failed="$failed $root/independent.log"
+wait "$branched_pid" || failed="$failed $root/branched.log"
+if [ -n "$failed" ]; then echo "compare_branching: a sweep failed; see$failed" >&2; exit 1; fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for kind in independent branched; do
   "$BIN" fit "$root/$kind" --law $law --bootstrap 200 --out "$root/$kind-fit" >"$root/$kind-fit.log" 2>&1 || true

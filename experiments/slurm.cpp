@@ -86,16 +86,23 @@ std::string slurm_script(const std::vector<Run>& runs, const SlurmOptions& o) {
   s += "cd " + shell_quote(o.workdir) + "\n";
   std::string sets;
   for (const auto& a : o.sets) sets += " --set " + shell_quote(a);
+  // The traps come before the runner starts (a signal before a trap would kill this shell
+  // outright), and one that arrives before $runner is known is passed on once it is.
+  s += "# Slurm's warning (--signal=B:...) reaches only this shell: pass it on; the runner passes "
+       "it\n"
+       "# to `scalelab train`, which checkpoints the step it is in and exits 128 + signal.\n"
+       "runner=\n"
+       "pending=\n"
+       "pass_on() { if [ -n \"$runner\" ]; then kill -\"$1\" \"$runner\" 2>/dev/null; else "
+       "pending=$1; fi; }\n"
+       "trap 'pass_on USR1' USR1\n"
+       "trap 'pass_on TERM' TERM\n";
   s += "\"$SCALELAB\" sweep \"$SWEEP\"" + sets +
        " --out-root \"$OUT_ROOT\" --threads-per-job \"${SLURM_CPUS_PER_TASK:-" +
        std::to_string(cpus) + "}\" --only \"${RUNS[$SLURM_ARRAY_TASK_ID]}\" &\n";
   s +=
       "runner=$!\n"
-      "# Slurm's warning (--signal=B:...) reaches only this shell: pass it on; the runner passes "
-      "it\n"
-      "# to `scalelab train`, which checkpoints the step it is in and exits 128 + signal.\n"
-      "trap 'kill -USR1 \"$runner\" 2>/dev/null' USR1\n"
-      "trap 'kill -TERM \"$runner\" 2>/dev/null' TERM\n"
+      "[ -z \"$pending\" ] || kill -\"$pending\" \"$runner\" 2>/dev/null\n"
       "set +e\n"
       "while :; do\n"
       "  wait \"$runner\"\n"

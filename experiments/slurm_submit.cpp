@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -129,41 +130,60 @@ void require_submittable(const std::vector<std::string>& slurm_opts) {
   require_partitions(slurm_opts);
 }
 
-Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
-                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
-                        const std::vector<std::string>& only) {
+void require_known_runs(const std::vector<Run>& runs, const std::vector<std::string>& only) {
   for (const auto& name : only)
     if (std::none_of(runs.begin(), runs.end(), [&](const Run& r) { return r.name == name; }))
       throw std::runtime_error("--only " + name + ": no run of the sweep has that name");
+}
+
+Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
+                        const std::string& out_root, const std::vector<std::string>& slurm_opts,
+                        const std::vector<std::string>& only) {
+  require_known_runs(runs, only);
   require_submittable(slurm_opts);
 
   // Runs whose earlier task is still queued or running: a second task would only wait for it.
+  // Every state but the terminal ones counts as queued (held, requeued, completing...).
+  static const std::set<std::string> kEnded = {"completed", "failed",    "cancelled",
+                                               "timeout",   "node_fail", "out_of_memory",
+                                               "preempted", "boot_fail", "deadline"};
   std::string note;
-  std::set<std::string> in_queue;
+  std::map<std::string, std::string> in_queue;  // run name -> its queued task "JOBID_TASK"
   for (const auto& row : sweep_standing(runs, out_root, &note))
-    if (row.slurm_state == "pending" || row.slurm_state == "running" ||
-        row.slurm_state == "configuring" || row.slurm_state == "suspended" ||
-        row.slurm_state == "requeued")
-      in_queue.insert(row.name);
+    if (!row.slurm_state.empty() && !kEnded.count(row.slurm_state) && !row.job.empty())
+      in_queue[row.name] = row.job;
 
   // One array per dependency level (runs come sorted by level), finished runs left out.
   Submission s;
   std::vector<std::vector<size_t>> levels;
+  // Per level, the tasks of it still queued from an earlier submission: the next levels wait for
+  // them too, or a branch would start before its trunk.
+  std::vector<std::vector<std::string>> queued_jobs;
   for (size_t i = 0; i < runs.size(); ++i) {
     const FolderState state =
         inspect_run_folder((fs::path(out_root) / runs[i].name).string()).state;
-    if (i == 0 || runs[i].level != runs[i - 1].level) levels.emplace_back();
+    if (i == 0 || runs[i].level != runs[i - 1].level)
+      levels.emplace_back(), queued_jobs.emplace_back();
     if (!only.empty() && std::find(only.begin(), only.end(), runs[i].name) == only.end()) continue;
-    if (state == FolderState::finished || state == FolderState::diverged)
+    if (state == FolderState::finished || state == FolderState::diverged) {
       s.skipped.push_back(runs[i].name);
-    else if (in_queue.count(runs[i].name))
+    } else if (const auto q = in_queue.find(runs[i].name); q != in_queue.end()) {
       s.queued.push_back(runs[i].name);
-    else
+      queued_jobs.back().push_back(q->second);
+    } else {
       levels.back().push_back(i);
+    }
   }
-  std::string dependency;
-  for (const auto& indices : levels) {
-    if (indices.empty()) continue;
+  std::string dependency;  // every earlier level's array and queued tasks, ':'-separated
+  auto depend_on = [&](const std::string& job) {
+    dependency += (dependency.empty() ? "" : ":") + job;
+  };
+  for (size_t level = 0; level < levels.size(); ++level) {
+    const auto& indices = levels[level];
+    if (indices.empty()) {
+      for (const auto& job : queued_jobs[level]) depend_on(job);
+      continue;
+    }
     std::vector<std::string> argv = {"sbatch", "--parsable"};
     if (!dependency.empty()) argv.push_back("--dependency=afterany:" + dependency);
     argv.push_back("--array=" + array_ranges(indices));
@@ -177,7 +197,8 @@ Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
                                "; nothing was left queued");
     }
     s.arrays.push_back({id, indices});
-    dependency = id;
+    depend_on(id);
+    for (const auto& job : queued_jobs[level]) depend_on(job);
   }
   if (!s.arrays.empty()) append_record(out_root, runs, script, s);
   return s;

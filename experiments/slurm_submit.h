@@ -26,6 +26,9 @@ struct Submission {
 // slurm_opts that the cluster does not have. Called before anything is written.
 void require_submittable(const std::vector<std::string>& slurm_opts);
 
+// Throws naming the first --only name that is not a run of the sweep.
+void require_known_runs(const std::vector<Run>& runs, const std::vector<std::string>& only);
+
 // Submits `script` (written for `runs` into out_root), only the runs named in `only` when it is
 // not empty. Throws one line naming the problem, with
 // nothing left queued, when sbatch is missing, a --partition in slurm_opts does not exist, or

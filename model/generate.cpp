@@ -9,7 +9,9 @@ namespace {
 // The next id from the last position's logits (1-D, vocab_size long).
 int64_t pick_next(torch::Tensor logits, const GenerateOptions& options, at::Generator& rng) {
   if (options.temperature == 0) return logits.argmax().item<int64_t>();
-  logits = logits / options.temperature;
+  // Shifted so the largest logit is 0: a tiny temperature then gives -inf for the others, never
+  // inf - inf = NaN.
+  logits = (logits - logits.max()) / options.temperature;
   if (options.top_k > 0 && options.top_k < logits.size(0)) {
     // Everything below the k-th largest logit gets probability zero.
     const auto kth = std::get<0>(logits.topk(options.top_k)).index({-1});

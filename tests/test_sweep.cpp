@@ -291,7 +291,8 @@ int task_stopped_by(const fs::path& dir, const std::string& script, int signal_n
     if (!ec && size > 0) break;
     usleep(25000);
   }
-  usleep(100000);  // the traps are set right after the runner starts
+  // No sleep: the script sets its traps before it starts the runner, and passes on a signal
+  // that comes before it knows the runner's pid.
   kill(pid, signal_number);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -86,8 +86,8 @@ TensorBoardWriter::TensorBoardWriter(const std::string& run_dir, int64_t purge_s
   const std::string log_dir = (std::filesystem::path(run_dir) / "tensorboard").string();
   std::filesystem::create_directories(log_dir);
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("log.tensorboard: cannot create a pipe");
-  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  // Close-on-exec on both ends: no other child inherits them (the writer's stdin is a dup2).
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("log.tensorboard: cannot create a pipe");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);

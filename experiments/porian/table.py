@@ -18,11 +18,12 @@ def main():
     print("| step | setup | a (95% interval) | Porian et al. | budgets with an interior minimum |")
     print("|---|---|---|---|---|")
     for step, published in PUBLISHED.items():
-        with open(os.path.join(out, step, "fits.json")) as f:
-            laws = json.load(f)["laws"]
-        fit = laws.get("chinchilla_approach2")
+        path = os.path.join(out, step, "fits.json")
+        fit = json.load(open(path))["laws"].get("chinchilla_approach2") if os.path.exists(path) else None
         if not fit:
-            print(f"| {step} | {LABEL[step]} | not fitted (see {out}/{step}/fit.txt) | {published} | - |")
+            with open(os.path.join(out, step, "fit.txt")) as f:
+                why = f.read().strip().splitlines()[-1].replace("scalelab: error: ", "")
+            print(f"| {step} | {LABEL[step]} | not fitted: {why} | {published} | - |")
             continue
         a = fit["params"]["a"]
         ci = a.get("ci95")
