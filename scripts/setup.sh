@@ -32,4 +32,11 @@ if ! torch_ok; then
   "$VENV/bin/pip" install -q "torch==$TORCH_VERSION" numpy >&2
   torch_ok || { log "torch==$TORCH_VERSION did not install into $VENV"; exit 1; }
 fi
+# What the tests check the exports and logs with (transformers, tensorboard...), and what a user
+# loads them with: small next to torch, installed once.
+PY_PACKAGES=(transformers safetensors sentencepiece protobuf tensorboard)
+if ! "$VENV/bin/python" -c 'import transformers, safetensors, sentencepiece, google.protobuf, tensorboard' 2>/dev/null; then
+  log "installing into $VENV: ${PY_PACKAGES[*]}"
+  "$VENV/bin/pip" install -q "${PY_PACKAGES[@]}" >&2
+fi
 echo "$VENV"
