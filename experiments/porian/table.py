@@ -7,7 +7,7 @@ import sys
 
 PUBLISHED = {"1_kaplan": 0.835, "2_flops": 0.706, "3_warmup": 0.602, "4_cosine": 0.571,
              "5_tuned": 0.497}
-LABEL = {"1_kaplan": "Kaplan-style (non-embedding N, 6ND, 300-step warmup, constant lr)",
+LABEL = {"1_kaplan": "Kaplan-style (non-embedding N, 6ND, long fixed warmup, constant lr)",
          "2_flops": "+ last layer counted (all N, Chinchilla App. F FLOPs)",
          "3_warmup": "+ warmup tokens = N", "4_cosine": "+ cosine to each run's budget",
          "5_tuned": "+ lr tuned per size"}
