@@ -8,7 +8,7 @@
 # Markdown table is printed last.
 # Usage: bash experiments/compare_branching.sh [BUILD_DIR] [STUDY]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 build=${1:-build}
 study=${2:-chinchilla}
 law=approach2; [ "$study" = kaplan ] && law=kaplan

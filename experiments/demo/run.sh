@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job (`make demo`): a real scaling study end to end. Fetches the King James Bible from
-# Debian's packages, prepares it byte-level, trains the Chinchilla IsoFLOP sweep (CPU: the quick
-# grid; a GPU machine: the gpu grid), fits every law with bootstrap intervals, writes the report,
-# and prints where it is and its three headline findings.
+# Debian's packages, prepares it byte-level, trains an IsoFLOP grid (CPU: experiments/demo/quick.yaml,
+# five budgets over 33x, branched, lr per size from the committed tune law; a GPU machine:
+# experiments/chinchilla/gpu.yaml), fits every law with bootstrap intervals, writes the report,
+# and prints where it is and its headline findings.
 # Interrupted and rerun, it picks up where it stopped: finished runs are skipped, interrupted ones
 # resume from their checkpoints, the dataset is kept.
 set -euo pipefail
