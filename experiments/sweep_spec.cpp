@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "configs/config_enums.h"
+#include "runfolder/checked_io.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
 
@@ -273,11 +274,7 @@ void apply_sets(Spec& spec, const std::vector<std::string>& sets) {
 }
 
 Spec load_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot read sweep file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_spec(text.str(), path, fs::path(path).parent_path().string());
+  return parse_spec(read_text_file(path), path, fs::path(path).parent_path().string());
 }
 
 }  // namespace scalelab::sweep

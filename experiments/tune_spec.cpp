@@ -1,3 +1,4 @@
+#include "runfolder/checked_io.h"
 #include "experiments/tune_spec.h"
 
 #include <yaml-cpp/yaml.h>
@@ -187,11 +188,7 @@ TuneSpec parse_tune(const std::string& yaml_text, const std::string& origin,
 }
 
 TuneSpec load_tune(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot read tune file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_tune(text.str(), path, fs::path(path).parent_path().string());
+  return parse_tune(read_text_file(path), path, fs::path(path).parent_path().string());
 }
 
 }  // namespace scalelab::sweep

@@ -4,9 +4,9 @@
 // exported tokenizers encode text to our ids; prompts the tokenizer cannot encode are refused.
 // Python work is in tests/hf_pipeline.py.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "data/tokenizer.h"
+#include "python_env.h"
 #include "test_data_util.h"
 #include "trainer_fixture.h"
 
@@ -20,30 +20,6 @@ const char* const kPrompt = "the lord shall";
 // Texts whose ids both tokenizers must agree on: spaces, newlines, tabs, non-ASCII.
 const std::vector<std::string> kTexts = {"the lord shall", " leading space", "a\n\nb  \tc",
                                          "unto thee, é ☃"};
-
-int shell(const std::string& cmd, std::string* output = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// transformers (and sentencepiece + protobuf, which its SentencePiece conversion needs) from
-// PyPI when the venv lacks them.
-std::string ensure_python_packages() {
-  const std::string py = SCALELAB_PYTHON;
-  const std::string probe =
-      py + " -c 'import transformers, safetensors, sentencepiece, google.protobuf'";
-  std::string out;
-  if (shell(probe) == 0) return "";
-  if (shell(py + " -m pip install -q transformers safetensors sentencepiece protobuf", &out) != 0 ||
-      shell(probe) != 0)
-    return "could not install transformers, sentencepiece and protobuf into " + py + ": " + out;
-  return "";
-}
 
 // Trains configs/debug.yaml (context 64) on `dataset` for 150 steps: enough that greedy decoding
 // is not one repeated byte, so a wrong tokenizer or a wrong order shows.
@@ -74,7 +50,10 @@ class Sample : public ::testing::Test {
 
   static void SetUpTestSuite() {
     dir_ = temp_dir("sample");
-    setup_error_ = ensure_python_packages();
+    // sentencepiece and protobuf: transformers' conversion of the SentencePiece model needs them.
+    setup_error_ =
+        ensure_python_packages("transformers, safetensors, sentencepiece, google.protobuf",
+                               "transformers safetensors sentencepiece protobuf");
     if (!setup_error_.empty()) return;
     const std::string byte_dataset = make_dataset(dir_ / "byte", 32, 300);
     data::PrepareOptions bpe;

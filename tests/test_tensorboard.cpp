@@ -2,35 +2,14 @@
 // same scalars as metrics.jsonl (against the step and against the tokens), also after a pause and
 // resume; a Python without the package is one clear error before training starts.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
+#include "python_env.h"
 #include "trainer_fixture.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
 
 namespace {
-
-int shell(const std::string& cmd, std::string* output = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// The tensorboard package from PyPI when the venv lacks it.
-std::string ensure_tensorboard() {
-  const std::string py = SCALELAB_PYTHON;
-  const std::string probe = py + " -c 'import tensorboard'";
-  std::string out;
-  if (shell(probe) == 0) return "";
-  if (shell(py + " -m pip install -q tensorboard", &out) != 0 || shell(probe) != 0)
-    return "could not install tensorboard into " + py + ": " + out;
-  return "";
-}
 
 std::string train_args(const std::string& dataset, const fs::path& run) {
   return std::string("train ") + SCALELAB_SOURCE_DIR +
@@ -93,7 +72,7 @@ class TensorBoardLog : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = temp_dir("tensorboard");
-    setup_error_ = ensure_tensorboard();
+    setup_error_ = ensure_python_packages("tensorboard", "tensorboard");
     if (setup_error_.empty()) dataset_ = make_dataset(dir_, 16, 200);
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
