@@ -10,7 +10,9 @@ seed standard deviation with its 95% interval under normality (chi-square with n
 freedom) and a robust one (1.4826 x the median absolute deviation), which the heavy tail of bad
 trunks pulls apart. Per size: the correlation of a trunk's two branches (Fisher-z interval).
 Pooled: the root mean of the cells' variances, its interval by resampling whole seeds (a seed's
-trunk and branches together), since branches of one trunk are not independent draws.
+trunk and branches together), since branches of one trunk are not independent draws; that
+percentile interval sits low for a few seeds, so a chi-square one is given too, counting a trunk's
+branches as one draw (sizes x (seeds - 1) degrees of freedom: conservative).
 Standard library only (python3), like experiments/demo/headlines.py.
 """
 import argparse
@@ -123,6 +125,43 @@ def trunk_correlations(runs, key):
     return out
 
 
+def tail(runs, key):
+    """Each run's loss standardised within its cell, pooled: the sample kurtosis m4 / m2^2, whose
+    mean over normal samples of n is 3 (n - 1) / (n + 1) (Joanes and Gill 1998), and the largest
+    |z|, which bad trunks set (at most (n - 1) / sqrt(n))."""
+    cells = defaultdict(list)
+    for r in runs:
+        cells[(r["N"], r["budget"])].append(r[key])
+    z = [(x - st.mean(xs)) / st.stdev(xs) for xs in cells.values() for x in xs]
+    n = min(len(xs) for xs in cells.values())
+    return {"kurtosis": st.mean(v ** 4 for v in z) / st.mean(v ** 2 for v in z) ** 2,
+            "kurtosis_if_normal": 3 * (n - 1) / (n + 1), "max_abs_z": max(abs(v) for v in z),
+            "seeds_per_cell": n}
+
+
+def trend(runs, key, resamples=2000, seed=0):
+    """ln sd = a + b ln(tokens per parameter) over the cells (least squares); b's 95% interval
+    from resampling whole seeds. b = 0: no trend the cells resolve."""
+    cells = defaultdict(dict)
+    tpp = {}
+    for r in runs:
+        cells[(r["N"], r["budget"])][(r["seed"], r["data_seed"])] = r[key]
+        tpp[(r["N"], r["budget"])] = r["tokens_per_param"]
+    trunks = sorted({t for c in cells.values() for t in c})
+
+    def fit(draw):
+        x = [math.log(tpp[k]) for k in cells]
+        y = [math.log(st.stdev([cells[k][t] for t in draw if t in cells[k]])) for k in cells]
+        slope, intercept = st.linear_regression(x, y)
+        return slope, intercept
+
+    rng = random.Random(seed)
+    slopes = sorted(fit([rng.choice(trunks) for _ in trunks])[0] for _ in range(resamples))
+    b, a = fit(trunks)
+    return {"form": "sd = exp(a) * (D/N)^b", "a": a, "b": b,
+            "b_ci95": [slopes[int(0.025 * resamples)], slopes[int(0.975 * resamples)]]}
+
+
 def pooled_correlation(correlations):
     """Fisher-z mean over sizes, each weighted by n - 3 (its z's inverse variance)."""
     usable = [c for c in correlations if c["n_trunks"] > 3 and abs(c["r"]) < 1]
@@ -151,8 +190,12 @@ def pooled(runs, key, resamples=2000, seed=0):
 
     rng = random.Random(seed)
     boot = sorted(value([rng.choice(trunks) for _ in trunks]) for _ in range(resamples))
+    # Conservative chi-square: a trunk's branches counted as one draw, (seeds - 1) per size.
+    sizes = {n for n, _ in cells}
+    df = len(sizes) * (len(trunks) - 1)
     return {"sd": value(trunks), "ci95": [boot[int(0.025 * resamples)], boot[int(0.975 * resamples)]],
-            "cells": len(cells), "interval": f"percentile, {resamples} resamples of whole seeds"}
+            "cells": len(cells), "interval": f"percentile, {resamples} resamples of whole seeds",
+            "ci95_chi2": sd_interval(value(trunks), df + 1), "chi2_df": df}
 
 
 def main():
@@ -180,6 +223,8 @@ def main():
         "trunk_correlation": trunk_correlations(runs, "loss"),
         "trunk_correlation_pooled": None,
         "pooled_sd": pooled(runs, "loss"),
+        "tail": tail(runs, "loss"),
+        "trend": trend(runs, "loss"),
         "runs": runs,
     }
     result["trunk_correlation_pooled"] = pooled_correlation(result["trunk_correlation"])
@@ -195,7 +240,13 @@ def main():
         print(f"{c['N']:>7} {c['budget']:>8.2g} {c['tokens_per_param']:>6.0f} {l['n']:>3} {l['mean']:>7.4f}"
               f" {l['sd']:>7.4f} [{l['sd_ci95'][0]:.4f}, {l['sd_ci95'][1]:.4f}] {l['sd_robust']:>7.4f} {sd_all}")
     p = result["pooled_sd"]
-    print(f"pooled sd {p['sd']:.4f} [{p['ci95'][0]:.4f}, {p['ci95'][1]:.4f}]", end="")
+    t = result["trend"]
+    print(f"trend: sd = {math.exp(t['a']):.3f} (D/N)^{t['b']:.2f} (b: [{t['b_ci95'][0]:.2f}, {t['b_ci95'][1]:.2f}])")
+    t = result["tail"]
+    print(f"kurtosis of the within-cell z {t['kurtosis']:.2f} (normal samples of {t['seeds_per_cell']}: "
+          f"{t['kurtosis_if_normal']:.2f}), largest |z| {t['max_abs_z']:.2f}")
+    print(f"pooled sd {p['sd']:.4f} [{p['ci95'][0]:.4f}, {p['ci95'][1]:.4f}] (chi-square, {p['chi2_df']} df:"
+          f" [{p['ci95_chi2'][0]:.4f}, {p['ci95_chi2'][1]:.4f}])", end="")
     if have_all:
         q = result["pooled_sd_all"]
         print(f"; on all windows {q['sd']:.4f} [{q['ci95'][0]:.4f}, {q['ci95'][1]:.4f}]", end="")
