@@ -123,8 +123,9 @@ struct TrainConfig {
   double tokens = 0;             // D
   double flops = 0;              // C, counted under flop_convention
   FlopConvention flop_convention = FlopConvention::six_n;
-  int64_t seed = 1337;
-  std::string device = "auto";             // auto | cpu | cuda | cuda:K
+  int64_t seed = 1337;          // initial weights, and the data order unless data_seed is set
+  int64_t data_seed = 0;        // data order alone (which windows each step trains on); 0 = seed
+  std::string device = "auto";  // auto | cpu | cuda | cuda:K
   Precision precision = Precision::auto_;  // auto = bf16 autocast on CUDA, fp32 on CPU
   int64_t threads = 0;                     // CPU intra-op threads; 0 = LibTorch's default
   template <class V>
@@ -136,6 +137,7 @@ struct TrainConfig {
     v("flops", flops);
     v("flop_convention", flop_convention);
     v("seed", seed);
+    v("data_seed", data_seed);
     v("device", device);
     v("precision", precision);
     v("threads", threads);
@@ -200,6 +202,13 @@ struct Config {
     v.section("log", log);
   }
 };
+
+// The seed of the training data's order: train.data_seed, or train.seed when that is 0, so a
+// config without data_seed trains exactly as before it existed. Separate seeds let a pilot tell
+// the loss noise of the initial weights from that of the data order (experiments/demo/NOISE.md).
+inline int64_t data_order_seed(const TrainConfig& train) {
+  return train.data_seed != 0 ? train.data_seed : train.seed;
+}
 
 // Names of enum values as written in YAML.
 std::string to_string(Norm);

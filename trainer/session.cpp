@@ -53,7 +53,8 @@ void check_memory(const Config& config, const DeviceChoice& dev) {
         double(count_params(config.model).total), need / 1e9, kTrainingBytesPerParam, have / 1e9));
 }
 
-// The seed is set before the model is built, so a run's initial weights depend on it alone.
+// The seed is set before the model is built, so a run's initial weights depend on it alone
+// (the data order follows train.data_seed when that is set: data_order_seed).
 GPT seeded_model(const Config& config, const TrainOptions& options, const DeviceChoice& dev,
                  const std::string& config_yaml) {
   check_memory(config, dev);
@@ -87,7 +88,7 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
       config_yaml(to_yaml(c)),
       layout(batch_layout(c, o.world_size)),
       total_steps(budget_steps(c)),
-      loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed),
+      loader(c.data.path, c.model.block_size, static_cast<uint64_t>(data_order_seed(c.train)),
              c.train.batch_size, std::llround(c.data.unique_tokens)),
       val_loader(vocab_checked_path(c, loader), c.model.block_size, eval_windows(c)),
       dev(device_for(c)),
