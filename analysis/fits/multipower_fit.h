@@ -37,7 +37,10 @@ struct MultiPowerFit {
   MultiPowerLaw law;
   double objective = 0;
   size_t n_starts = 0;
+  int evaluations = 0;  // of the objective, every start together
 };
+// L-BFGS from the data-derived starts (MultiPowerProblem::starts), screened: each start runs a
+// few iterations, the lowest two go on to convergence (fits.json procedure.screening).
 MultiPowerFit fit_multipower_law(const std::vector<LossCurve>& curves, int n_threads = 0);
 
 // fits.json entry "multipower"; the bootstrap resamples points within each curve (stratified by

@@ -36,16 +36,18 @@ struct MultiPowerLaw {
 };
 
 // How LD is summed. Only steps whose lr changes contribute (lr_{k-1} = lr_k gives 0), so a
-// constant or step schedule costs O(changes) per evaluated step. For smooth decays the terms more
-// than `exact_window` steps before t are merged in aligned blocks of `block` steps: each block of
+// constant or step schedule costs O(changes) per evaluated step. For smooth decays the changes
+// more than `exact_window` steps before t are merged in aligned blocks of `block` steps, a block
+// doubling in size each time its distance from t doubles (block / distance stays below block /
+// exact_window, and a step sums O(exact_window + log t) terms instead of O(t)): each block of
 // same-signed changes becomes one term at the change-weighted mean of lr and of S_k(t) (a midpoint
-// rule in the measure lr_{k-1} - lr_k; blocks whose changes differ in sign, or whose lr moves by
-// more than 10%, stay exact). The error is second order in block / distance: below 1e-6 relative
-// on the published curves (tests/test_multipower.cpp). exact_window < 0 = every change summed
-// exactly.
+// rule in the measure lr_{k-1} - lr_k); a block whose changes differ in sign, or whose lr moves by
+// more than 10%, is summed as its two halves (down to exact terms). The error is second order in
+// block / distance: below 1e-6 relative on the published curves (tests/test_multipower.cpp).
+// exact_window < 0 = every change summed exactly.
 struct MultiPowerSum {
-  int64_t exact_window = 512;
-  int64_t block = 32;
+  int64_t exact_window = 64;
+  int64_t block = 4;
   static MultiPowerSum exact() { return {-1, 1}; }
 };
 
@@ -61,16 +63,21 @@ class MultiPowerCurve {
                 std::vector<std::array<double, MultiPowerLaw::kParams>>* grad = nullptr) const;
   std::vector<double> predict(const MultiPowerLaw& law) const;
   const std::vector<int64_t>& steps() const { return steps_; }
-  size_t n_terms() const;  // LD terms summed per evaluation, all steps together
+  size_t n_terms() const { return uses_.size(); }  // LD terms per evaluation, all steps
 
  private:
   struct Term {
-    double w, log_lr, P;  // w G(exp(-gamma log_lr) (P_t - P))
+    double w, log_lr;  // w G(C exp(-gamma log_lr) S): one change of the lr, or a merged block
+  };
+  struct Use {
+    double S;       // S_k(t) of the term at this step
+    uint32_t term;  // into terms_
   };
   std::vector<int64_t> steps_;
-  std::vector<double> Z_, P_;  // per step: S1(t) + S_W, and P_t = S1(t)
-  std::vector<Term> terms_;
-  std::vector<std::pair<size_t, size_t>> block_range_, exact_range_;  // per step, into terms_
+  std::vector<double> Z_;          // per step: S1(t) + S_W
+  std::vector<Term> terms_;        // every term some step sums (multipower_sum.cpp)
+  std::vector<Use> uses_;          // step j sums uses_[first_use_[j] .. first_use_[j + 1])
+  std::vector<size_t> first_use_;  // size steps + 1
 };
 
 // The direct O(t^2) sum, for tests: L at step s exactly as the formula reads.

@@ -15,12 +15,14 @@ namespace {
 struct Instance {
   const Objective* f;
   std::vector<double> x, g;
+  int evaluations = 0;
 };
 
 lbfgsfloatval_t evaluate(void* inst, const lbfgsfloatval_t* x, lbfgsfloatval_t* g, const int n,
                          const lbfgsfloatval_t) {
   auto* in = static_cast<Instance*>(inst);
   std::copy(x, x + n, in->x.begin());
+  ++in->evaluations;
   double fx = (*in->f)(in->x, in->g);
   std::copy(in->g.begin(), in->g.end(), g);
   return fx;
@@ -28,7 +30,7 @@ lbfgsfloatval_t evaluate(void* inst, const lbfgsfloatval_t* x, lbfgsfloatval_t* 
 
 }  // namespace
 
-Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0) {
+Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0, int max_iterations) {
   const int n = static_cast<int>(x0.size());
   Instance inst{&f, x0, std::vector<double>(x0.size())};
   lbfgs_parameter_t param;
@@ -36,7 +38,7 @@ Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0) {
   param.epsilon = 1e-10;  // gradient test; the delta test below usually stops first
   param.past = 3;
   param.delta = 1e-12;
-  param.max_iterations = 2000;
+  param.max_iterations = max_iterations;
   lbfgsfloatval_t* x = lbfgs_malloc(n);
   std::copy(x0.begin(), x0.end(), x);
   lbfgsfloatval_t fx = 0;
@@ -49,31 +51,74 @@ Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0) {
   std::vector<double> g(x0.size());
   m.f = f(m.x, g);
   m.status = status;
+  m.evaluations = inst.evaluations + 1;
   return m;
 }
 
-Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<double>>& starts,
-                            int n_threads) {
-  if (starts.empty()) throw std::runtime_error("minimize_multistart: no starting points");
+namespace {
+
+// L-BFGS from every start, the starts split over n_threads threads (0 = hardware concurrency).
+std::vector<Minimum> each_start(const Objective& f, const std::vector<std::vector<double>>& starts,
+                                int n_threads, int max_iterations) {
   if (n_threads <= 0) n_threads = std::max(1u, std::thread::hardware_concurrency());
   n_threads = std::min<int>(n_threads, static_cast<int>(starts.size()));
   std::vector<Minimum> results(starts.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < starts.size();) results[i] = minimize_lbfgs(f, starts[i]);
+    for (size_t i; (i = next++) < starts.size();)
+      results[i] = minimize_lbfgs(f, starts[i], max_iterations);
   };
   std::vector<std::thread> pool;
   for (int t = 1; t < n_threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  // Lowest objective, ties to the earliest start, so the answer is independent of scheduling.
-  size_t best = starts.size();
+  return results;
+}
+
+// Lowest objective, ties to the earliest start, so the answer is independent of scheduling.
+Minimum lowest(const std::vector<Minimum>& results) {
+  size_t best = results.size();
   for (size_t i = 0; i < results.size(); ++i)
-    if (std::isfinite(results[i].f) && (best == starts.size() || results[i].f < results[best].f))
+    if (std::isfinite(results[i].f) && (best == results.size() || results[i].f < results[best].f))
       best = i;
-  if (best == starts.size())
+  if (best == results.size())
     throw std::runtime_error("every L-BFGS start gave a non-finite objective");
   return results[best];
+}
+
+int total_evaluations(const std::vector<Minimum>& results) {
+  int n = 0;
+  for (const auto& r : results) n += r.evaluations;
+  return n;
+}
+
+}  // namespace
+
+Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<double>>& starts,
+                            int n_threads, int max_iterations) {
+  if (starts.empty()) throw std::runtime_error("minimize_multistart: no starting points");
+  return lowest(each_start(f, starts, n_threads, max_iterations));
+}
+
+Minimum minimize_screened(const Objective& f, const std::vector<std::vector<double>>& starts,
+                          int screen_iterations, size_t keep, int n_threads) {
+  if (starts.empty()) throw std::runtime_error("minimize_screened: no starting points");
+  const std::vector<Minimum> screened = each_start(f, starts, n_threads, screen_iterations);
+  std::vector<size_t> order(screened.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto lower = [&](size_t a, size_t b) {
+    const bool fa = std::isfinite(screened[a].f), fb = std::isfinite(screened[b].f);
+    return fa != fb ? fa : fa && screened[a].f < screened[b].f;
+  };
+  std::stable_sort(order.begin(), order.end(), lower);
+  order.resize(std::min(keep, order.size()));
+  std::sort(order.begin(), order.end());  // the kept starts in their original order
+  std::vector<std::vector<double>> best;
+  for (size_t i : order) best.push_back(screened[i].x);
+  const std::vector<Minimum> polished = each_start(f, best, n_threads, kMaxLbfgsIterations);
+  Minimum m = lowest(polished);
+  m.evaluations = total_evaluations(screened) + total_evaluations(polished);
+  return m;
 }
 
 std::vector<std::vector<double>> grid(const std::vector<std::vector<double>>& axes) {

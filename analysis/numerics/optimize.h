@@ -15,17 +15,28 @@ using Objective = std::function<double(const std::vector<double>& x, std::vector
 struct Minimum {
   std::vector<double> x;
   double f = 0;
-  int status = 0;  // liblbfgs return code of the kept start
+  int status = 0;       // liblbfgs return code of the kept start
+  int evaluations = 0;  // of f, by the kept start
 };
 
-// One L-BFGS run (liblbfgs, More-Thuente line search) from x0. Tolerances are tight because the
-// summed Huber objective of approach 3 is ~1e-3 at its minimum and its valleys are long.
-Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0);
+// One L-BFGS run (liblbfgs, More-Thuente line search) from x0, of at most max_iterations
+// iterations. Tolerances are tight because the summed Huber objective of approach 3 is ~1e-3 at
+// its minimum and its valleys are long.
+inline constexpr int kMaxLbfgsIterations = 2000;
+Minimum minimize_lbfgs(const Objective& f, std::vector<double> x0,
+                       int max_iterations = kMaxLbfgsIterations);
 
 // L-BFGS from every start; keeps the lowest finite objective. Starts are split over n_threads
 // threads (0 = hardware concurrency); the result does not depend on the thread count.
 Minimum minimize_multistart(const Objective& f, const std::vector<std::vector<double>>& starts,
-                            int n_threads = 0);
+                            int n_threads = 0, int max_iterations = kMaxLbfgsIterations);
+
+// Screened multistart, for objectives whose evaluations are costly and whose starts mostly reach
+// the same minimum: L-BFGS from every start for at most screen_iterations iterations, then from the
+// `keep` lowest of those points on to convergence; keeps the lowest finite objective (ties to the
+// earliest start, so the result does not depend on n_threads). evaluations counts every start's.
+Minimum minimize_screened(const Objective& f, const std::vector<std::vector<double>>& starts,
+                          int screen_iterations, size_t keep, int n_threads = 0);
 
 // Huber_delta(r) and its derivative: r^2/2 inside delta, delta (|r| - delta/2) outside. The loss
 // of every log-space fit here (approach 3, Kaplan, data-constrained, Multi-Power), as Besiroglu et
