@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/inputs/points.h"
@@ -123,13 +124,13 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts) {
 
 namespace {
 
-// tags.unique_tokens: a positive number (or a string holding one, "25e9").
+// tags.unique_tokens: a positive number (or a string holding one, "25e9"); 0 when absent.
 double unique_tokens_tag(const Run& r) {
-  const double v = *tag_number(r, "unique_tokens");
-  if (!(v > 0))
+  const std::optional<double> v = tag_number(r, "unique_tokens");
+  if (v && !(*v > 0))
     throw std::runtime_error("run " + r.name + ": tags.unique_tokens = " +
-                             r.tags.at("unique_tokens").dump() + " must be a positive number");
-  return v;
+                             tag_text(r, "unique_tokens") + " must be a positive number");
+  return v.value_or(0);
 }
 
 }  // namespace
@@ -139,7 +140,7 @@ std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count) {
   for (const auto& r : runs) {
     if (!is_complete(r.status)) continue;
     Point p{run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name, r.budget};
-    if (r.tags.contains("unique_tokens")) p.U = unique_tokens_tag(r);
+    p.U = unique_tokens_tag(r);
     if (!(p.N > 0) || !(p.D > 0) || !(p.C > 0) || !(p.loss > 0))
       throw std::runtime_error("run " + r.name + ": N, D, C and final_val_loss must be positive");
     out.push_back(p);
