@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "analysis/approach3.h"
+#include "analysis/fits/approach3.h"
 
 using namespace scalelab;
 using clk = std::chrono::steady_clock;

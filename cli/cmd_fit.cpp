@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "analysis/fit_laws.h"
+#include "analysis/fits/fit_laws.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "analysis/laws.h"
+#include "analysis/laws/laws.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/hardware.h"

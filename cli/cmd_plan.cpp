@@ -7,10 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "analysis/data_constrained.h"
-#include "analysis/hparam_laws.h"
-#include "analysis/laws.h"
-#include "analysis/report.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/hparam_laws.h"
+#include "analysis/laws/laws.h"
+#include "analysis/report/report.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 
@@ -18,12 +19,12 @@ namespace scalelab::cli {
 namespace {
 
 // A plan from a fits.json is only as good as its fit: the same identification checks as the
-// report's advice (analysis/report.h recommend(): intervals narrower than the values, physical
-// constants, N_opt above 1e3), else one line with every reason. Published laws pass.
+// report's advice (analysis/report/report.h recommend(): intervals narrower than the values,
+// physical constants, N_opt above 1e3), else one line with every reason. Published laws pass.
 void require_identified(const std::string& name, double C) {
   if (find_enum<PublishedLaw>(name) || name == "data-constrained" || !std::ifstream(name)) return;
   for (const auto& f : read_fits_json(name)) {
-    if (f.law != "chinchilla_approach3") continue;  // the fit law_by_name plans with
+    if (f.law != LawId::chinchilla_approach3) continue;  // the fit law_by_name plans with
     const Recommendation r = recommend(FitInput{}, f, C);
     if (r.identified) return;
     std::string why;

@@ -4,8 +4,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "analysis/data_constrained.h"
-#include "analysis/laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/laws.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
 #include "cli/output.h"

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "analysis/fit_laws.h"
-#include "analysis/report.h"
+#include "analysis/fits/fit_laws.h"
+#include "analysis/report/report.h"
 #include "cli/commands.h"
 
 namespace scalelab::cli {

@@ -8,7 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "analysis/tune.h"
+#include "analysis/figures/figures.h"
+#include "analysis/fits/tune.h"
 #include "cli/commands.h"
 #include "runfolder/checked_io.h"
 #include "experiments/signal_relay.h"

@@ -5,9 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "analysis/fit_laws.h"
-#include "analysis/multipower.h"
-#include "analysis/plots.h"
+#include "analysis/figures/figures.h"
+#include "analysis/fits/fit_laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/fits/multipower_fit.h"
+#include "analysis/inputs/loss_curves.h"
+#include "analysis/inputs/lr_schedule.h"
 #include "cli/validators.h"
 #include "configs/config_enums.h"
 #include "core/budget.h"
@@ -43,7 +46,7 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
   write_fits_json(path, {fit}, source);
   const auto figures = (std::filesystem::path(out) / "figures").string();
   std::filesystem::create_directories(figures);
-  plot_detail::multipower_curves(curves, held_out, law, figures);
+  render_multipower_figure(curves, held_out, law, figures);
   if (json) {
     std::FILE* f = std::fopen(path.c_str(), "r");
     for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);
@@ -98,10 +101,8 @@ void predict_multipower(const MultiPowerPredictOptions& o, const std::vector<std
     throw std::runtime_error("--law " + path +
                              ": the multi-power law needs a fits.json from `scalelab fit --law "
                              "multipower`");
-  const FitResult* fit = nullptr;
   const auto fits = read_fits_json(path);
-  for (const auto& f : fits)
-    if (f.law == "multipower") fit = &f;
+  const FitResult* fit = find_fit(fits, LawId::multipower);
   if (!fit)
     throw std::runtime_error(
         path + ": holds no multipower fit; run `scalelab fit --law multipower` first");

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/allocation.h"
-#include "analysis/laws.h"
+#include "analysis/fits/approach1.h"
+#include "analysis/fits/approach2.h"
+#include "analysis/laws/laws.h"
 #include "tests/synthetic_runs.h"
 
 using namespace scalelab;

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/bootstrap.h"
-#include "analysis/optimize.h"
+#include "analysis/numerics/bootstrap.h"
+#include "analysis/numerics/optimize.h"
 
 using namespace scalelab;
 

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "analysis/data_constrained.h"
-
-#include "analysis/multipower.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/inputs/loss_curves.h"
+#include "analysis/inputs/lr_schedule.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/multipower_law.h"
 #include "configs/config_enums.h"
 
 namespace {
@@ -208,7 +210,7 @@ TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
       std::filesystem::temp_directory_path() / ("scalelab_cli_dc_" + std::to_string(getpid()));
   // The fresh-data constants from a fits.json (here the truth's, as a chinchilla fit).
   scalelab::FitResult base;
-  base.law = "chinchilla_approach3";
+  base.law = scalelab::LawId::chinchilla_approach3;
   base.params = {{"E", truth.base.E},
                  {"A", truth.base.A},
                  {"B", truth.base.B},
@@ -504,7 +506,7 @@ TEST(Cli, PlanPrintsHyperparameterLaws) {
 // A fits.json whose fit is not identified gives no plan (it once printed N_opt = 4), and says why.
 TEST(Cli, PlanRefusesADegenerateFit) {
   scalelab::FitResult f;
-  f.law = "chinchilla_approach3";
+  f.law = scalelab::LawId::chinchilla_approach3;
   f.params = {{"E", 1e-6, 0, 1.2},       {"A", 5, 1, 100},        {"B", 400, 10, 5000},
               {"alpha", 0.9, 0.02, 1.9}, {"beta", 0.2, 0.1, 0.4}, {"a", 0.18, 0.05, 0.9}};
   const std::string path = write_temp("degenerate_fits.json", "");

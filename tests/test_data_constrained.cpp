@@ -8,8 +8,10 @@
 #include <fstream>
 #include <random>
 
-#include "analysis/data_constrained.h"
-#include "analysis/fit_laws.h"
+#include "analysis/fits/data_constrained_fit.h"
+#include "analysis/fits/fit_laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/data_constrained_law.h"
 #include "tests/synthetic_runs.h"
 
 using namespace scalelab;
@@ -135,7 +137,7 @@ TEST(DataConstrained, LawByNameReadsPublishedAndFitsJson) {
   const auto dir = std::filesystem::temp_directory_path() / "scalelab_test_dc";
   std::filesystem::create_directories(dir);
   FitResult f;
-  f.law = "data_constrained";
+  f.law = LawId::data_constrained;
   f.params = {{"R_D_star", 10}, {"R_N_star", 4}, {"E", 1.9},    {"A", 500},
               {"B", 2000},      {"alpha", 0.35}, {"beta", 0.36}};
   const auto path = (dir / "fits.json").string();

@@ -8,7 +8,7 @@
 #include <functional>
 #include <random>
 
-#include "analysis/approach3.h"
+#include "analysis/fits/approach3.h"
 
 using namespace scalelab;
 

@@ -5,8 +5,8 @@
 #include <functional>
 #include <random>
 
-#include "analysis/kaplan_fit.h"
-#include "analysis/laws.h"
+#include "analysis/fits/kaplan_fit.h"
+#include "analysis/laws/laws.h"
 
 using namespace scalelab;
 

@@ -5,9 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "analysis/fit_result.h"
-#include "analysis/hparam_laws.h"
-#include "analysis/laws.h"
+#include "analysis/fits/fit_result.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/hparam_laws.h"
+#include "analysis/laws/laws.h"
 
 using namespace scalelab;
 
@@ -47,7 +48,7 @@ TEST(Laws, LawByNameReadsFitsJsonWrittenByFit) {
   const auto dir = std::filesystem::temp_directory_path() / "scalelab_test_laws";
   std::filesystem::create_directories(dir);
   FitResult c;
-  c.law = "chinchilla_approach3";
+  c.law = LawId::chinchilla_approach3;
   c.params = {{"E", 1.9}, {"A", 500}, {"B", 2000}, {"alpha", 0.35}, {"beta", 0.36}, {"a", 0.507}};
   const auto chin = (dir / "chin.json").string();
   write_fits_json(chin, {c}, {});
@@ -58,7 +59,7 @@ TEST(Laws, LawByNameReadsFitsJsonWrittenByFit) {
   EXPECT_GT(plan_compute(law, 1e21).params, 0);
 
   FitResult k;
-  k.law = "kaplan_nd";
+  k.law = LawId::kaplan_nd;
   k.params = {{"Nc", 1e14}, {"alpha_N", 0.07}, {"Dc", 6e13}, {"alpha_D", 0.1}};
   const auto kap = (dir / "kap.json").string();
   write_fits_json(kap, {k}, {});

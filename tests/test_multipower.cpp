@@ -9,8 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "analysis/multipower.h"
+#include "analysis/fits/multipower_fit.h"
+#include "analysis/inputs/loss_curves.h"
+#include "analysis/inputs/lr_schedule.h"
+#include "analysis/laws/multipower_law.h"
 #include "core/schedule.h"
+#include "tests/luo_schedules.h"
 
 using namespace scalelab;
 

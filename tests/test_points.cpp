@@ -4,8 +4,8 @@
 
 #include <fstream>
 
-#include "analysis/distinct.h"
-#include "analysis/points.h"
+#include "analysis/inputs/distinct.h"
+#include "analysis/inputs/points.h"
 #include "tests/synthetic_runs.h"
 
 using namespace scalelab;

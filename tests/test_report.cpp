@@ -8,11 +8,15 @@
 #include <regex>
 #include <sstream>
 
-#include "analysis/data_constrained.h"
-#include "analysis/laws.h"
-#include "analysis/multipower.h"
-#include "analysis/plots.h"
-#include "analysis/report.h"
+#include "analysis/figures/figure_set.h"
+#include "analysis/figures/figures.h"
+#include "analysis/fits/fit_laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/inputs/loss_curves.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/laws.h"
+#include "analysis/laws/multipower_law.h"
+#include "analysis/report/report.h"
 #include "tests/synthetic_runs.h"
 
 using namespace scalelab;
@@ -346,7 +350,7 @@ TEST(Report, FlopConventionIsTheFitsThenTheSweeps) {
   EXPECT_EQ(*conv, FlopConvention::chinchilla);
   EXPECT_NE(why.find("sweep's budgets"), std::string::npos) << why;
   FitResult f;
-  f.law = "chinchilla_approach3";
+  f.law = LawId::chinchilla_approach3;
   f.data["flop_convention"] = "6n_total";
   conv = report_flop_convention(in, {f}, &why);
   ASSERT_TRUE(conv.has_value());
@@ -378,7 +382,7 @@ TEST(Report, DrawsLossAgainstEpochsWithTheFittedDataConstrainedLaw) {
   ASSERT_TRUE(has_figure(r, "data_constrained_epochs"));
   expect_figures_linked(r, out);
   // 6 (N, U) groups, each: 7 measured points, then 61 points of the fitted law along N and U.
-  const FitResult* fit = plot_detail::find(fits, "data_constrained");
+  const FitResult* fit = find_fit(fits, LawId::data_constrained);
   ASSERT_NE(fit, nullptr);
   const DataConstrainedLaw law = data_constrained_from_fit(*fit);
   const auto rows = dat_rows(out / "figures" / "data_constrained.dat");
@@ -395,11 +399,11 @@ TEST(Report, DrawsLossAgainstEpochsWithTheFittedDataConstrainedLaw) {
 TEST(Report, KaplanFigureWithOneLawHasOnePanel) {
   // L(D) skipped: the figure is L(N) alone, no empty half.
   FitResult n;
-  n.law = "kaplan_n";
+  n.law = LawId::kaplan_n;
   n.params = {{"Nc", 8.8e13}, {"alpha_N", 0.076}};
   n.data = {{"x", {1e5, 1e6, 1e7}}, {"loss", {4.0, 3.4, 2.9}}};
   auto dir = synth::fresh_dir("report_kaplan_one");
-  const Figure f = plot_detail::kaplan_1d(&n, nullptr, dir.string());
+  const Figure f = figures::kaplan_1d(&n, nullptr, dir.string());
   const std::string gp = slurp((dir / "kaplan_power_laws.gp").string());
   EXPECT_EQ(gp.find("multiplot"), std::string::npos) << gp;
   EXPECT_NE(gp.find("L(N)"), std::string::npos);
@@ -414,7 +418,7 @@ TEST(Report, MultiPowerFigureDrawsFittedAndPredictedCurvesOverTheData) {
   const LossCurve held_out = read_multipower_csv(data + "wsdcon_3.csv");
   const MultiPowerLaw law = MultiPowerLaw::published_100m();
   auto dir = synth::fresh_dir("report_multipower");
-  plot_detail::multipower_curves({fitted}, {held_out}, law, dir.string());
+  render_multipower_figure({fitted}, {held_out}, law, dir.string());
   EXPECT_TRUE(fs::exists(dir / "multipower_curves.png"));
   const std::string gp = slurp((dir / "multipower_curves.gp").string());
   EXPECT_NE(gp.find("title 'cosine_24000' noenhanced"), std::string::npos) << gp;

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "analysis/transfer.h"
+#include "analysis/fits/transfer.h"
 #include "tests/synthetic_runs.h"
 
 using namespace scalelab;

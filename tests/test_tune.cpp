@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <random>
 
-#include "analysis/tune.h"
+#include "analysis/fits/tune.h"
 #include "core/counts.h"
 #include "experiments/sweep.h"
 #include "experiments/tune_spec.h"
