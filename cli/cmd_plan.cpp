@@ -12,7 +12,7 @@
 #include "analysis/laws.h"
 #include "analysis/report.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "analysis/laws.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
 

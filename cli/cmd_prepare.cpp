@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 #include "data/import_shards.h"
 #include "data/prepare.h"
 

@@ -10,8 +10,8 @@
 
 #include "analysis/tune.h"
 #include "cli/commands.h"
-#include "runfolder/checked_io.h"
-#include "experiments/signal_relay.h"
+#include "common/checked_io.h"
+#include "common/stop_signals.h"
 #include "experiments/process.h"
 #include "experiments/tune_spec.h"
 
@@ -38,7 +38,7 @@ int run_child(const std::vector<std::string>& argv, bool stdout_to_stderr) {
   // SIGTERM or SIGUSR1 for tune (kill, scancel) goes on to the sweep, which checkpoints its runs
   // and exits 128 + signal; tune then exits with that code, leaving nothing running. (Ctrl-C's
   // SIGINT reaches the sweep itself, from the terminal.)
-  sweep::SignalRelay relay;
+  StopSignals relay;
   bool passed_on = false;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)

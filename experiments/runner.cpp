@@ -15,12 +15,14 @@
 #include <memory>
 #include <thread>
 
+#include "common/checked_io.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
+#include "common/text.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
-#include "experiments/signal_relay.h"
-#include "runfolder/checkpoints.h"
 #include "experiments/template.h"
+#include "runfolder/checkpoints.h"
 
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
@@ -49,24 +51,12 @@ bool on_cpu(const Run& run, const RunnerOptions& o) {
   return run.config.train.device == "cpu" || (o.gpus.empty() && run.config.train.device == "auto");
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!(out << text) || !out.flush()) throw std::runtime_error(path.string() + ": cannot write");
-}
-
 std::string last_nonempty_line(const std::string& text) {
   auto end = text.find_last_not_of("\n ");
   if (end == std::string::npos) return "";
   auto begin = text.rfind('\n', end);
   return text.substr(begin == std::string::npos ? 0 : begin + 1,
                      end - (begin == std::string::npos ? 0 : begin + 1) + 1);
-}
-
-std::string seconds_text(double s) {
-  if (!(s >= 0)) return "-";
-  if (s < 60) return log::format("%.0fs", s);
-  if (s < 3600) return log::format("%.0fm%02.0fs", std::floor(s / 60), std::fmod(s, 60));
-  return log::format("%.0fh%02.0fm", std::floor(s / 3600), std::fmod(s / 60, 60));
 }
 
 }  // namespace
@@ -134,7 +124,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       throw std::runtime_error(
           "run " + s.run->name + " needs " + std::to_string(s.run->gpus_per_run) +
           " GPUs (sweep.gpus_per_run) but --gpus lists " + std::to_string(o.gpus.size()));
-  fs::create_directories(o.out_root);
+  make_directories(o.out_root);
   const int threads = threads_per_job(o);
   std::deque<int> free_gpus(o.gpus.begin(), o.gpus.end());
   std::map<pid_t, Child> children;
@@ -148,11 +138,9 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       if (!s.ended) out.status = s.running ? OutcomeStatus::running : OutcomeStatus::pending;
       now.push_back(out);
     }
-    // Two runners may share a grid: each writes its own temporary file, then renames it over.
-    const fs::path path = fs::path(o.out_root) / "sweep_state.json";
-    const fs::path tmp = path.string() + "." + std::to_string(::getpid()) + ".tmp";
-    write_text(tmp, outcome_json(now, o).dump(2) + "\n");
-    fs::rename(tmp, path);
+    // Two runners may share a grid: the atomic write's temporary file is this process's own.
+    write_file_atomic((fs::path(o.out_root) / "sweep_state.json").string(),
+                      outcome_json(now, o).dump(2) + "\n");
   };
   auto end_slot = [&](Slot& s, OutcomeStatus status, const std::string& note) {
     s.ended = true;
@@ -201,7 +189,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     }
     const bool resume = info.state == FolderState::resumable;
     fs::remove(dir / "error.txt");
-    write_text(dir / "sweep_config.yaml", to_yaml(r.config));
+    write_file_atomic((dir / "sweep_config.yaml").string(), to_yaml(r.config));
     Child c;
     c.slot = size_t(&s - slots.data());
     c.resumed = resume;
@@ -256,7 +244,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     if (exit.ok && info.state == FolderState::finished) {
       end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : "");
       log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
-                            s.outcome.final_val_loss, seconds_text(took).c_str()));
+                            s.outcome.final_val_loss, duration_text(took).c_str()));
     } else if (paused) {
       end_slot(s, OutcomeStatus::paused,
                "paused at step " + std::to_string(info.steps) + "; rerun the sweep to continue");
@@ -264,9 +252,10 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
     } else {
       const std::string output = last_lines((dir / "train_output.txt").string(), 40);
       const std::string why = exit.ok ? "exited without writing summary.json" : exit.text;
-      write_text(dir / "error.txt", "command: " + shell_join(c.argv) + "\nresult: " + why +
-                                        "\n--- last lines of " +
-                                        (dir / "train_output.txt").string() + " ---\n" + output);
+      write_file_atomic((dir / "error.txt").string(),
+                        "command: " + shell_join(c.argv) + "\nresult: " + why +
+                            "\n--- last lines of " + (dir / "train_output.txt").string() +
+                            " ---\n" + output);
       const bool diverged = info.state == FolderState::diverged;
       end_slot(s, diverged ? OutcomeStatus::diverged : OutcomeStatus::failed,
                why + ": " + last_nonempty_line(output));
@@ -282,7 +271,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
       o.gpus.empty() ? log::format("%d at a time, %d thread(s) each", o.jobs, threads).c_str()
                      : log::format("one per GPU on %zu GPUs", o.gpus.size()).c_str()));
   save_state();
-  const SignalRelay relay;
+  const StopSignals relay;
   bool relayed = false;
   while (n_ended < slots.size()) {
     if (relay.received() && !relayed) {
@@ -326,7 +315,7 @@ std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& 
   if (stopped_by_signal) *stopped_by_signal = relay.received();
   save_state();
   log::info("[sweep] finished in " +
-            seconds_text(std::chrono::duration<double>(Clock::now() - sweep_start).count()));
+            duration_text(std::chrono::duration<double>(Clock::now() - sweep_start).count()));
   std::vector<Outcome> out;
   for (const auto& s : slots) out.push_back(s.outcome);
   return out;
@@ -348,7 +337,7 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
         enum_name(o.status).c_str(), r ? format_number(double(r->params.total)).c_str() : "-",
         r ? log::format("%.3g", r->tokens).c_str() : "-",
         std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
-        seconds_text(o.wall_time_s > 0 ? o.wall_time_s : -1).c_str(), o.note.c_str());
+        (o.wall_time_s > 0 ? duration_text(o.wall_time_s) : "-").c_str(), o.note.c_str());
   }
   std::string line;
   for (const auto& [status, n] : counts)

@@ -1,4 +1,4 @@
-#include "trainer/stop_signals.h"
+#include "common/stop_signals.h"
 
 #include <cstring>
 
@@ -7,6 +7,7 @@ namespace {
 
 constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGUSR1};
 volatile std::sig_atomic_t g_received = 0;
+int g_depth = 0;  // StopSignals objects alive (made and destroyed on the main thread)
 
 extern "C" void record_signal(int signal_number) {
   if (g_received == 0) g_received = signal_number;
@@ -15,16 +16,20 @@ extern "C" void record_signal(int signal_number) {
 }  // namespace
 
 StopSignals::StopSignals() {
+  outermost_ = g_depth++ == 0;
+  if (!outermost_) return;
   g_received = 0;
   struct sigaction action;
   std::memset(&action, 0, sizeof action);
-  action.sa_handler = record_signal;
+  action.sa_handler = record_signal;  // no SA_RESTART: a sleeping or waiting process wakes up
   sigemptyset(&action.sa_mask);
   for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &action, &previous_[i]);
 }
 
 StopSignals::~StopSignals() {
-  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  --g_depth;
+  if (outermost_)
+    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous_[i], nullptr);
 }
 
 int StopSignals::received() const {
