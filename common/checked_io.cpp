@@ -63,6 +63,8 @@ std::string filesystem_error_text(const fs::filesystem_error& e) {
   const std::string reason = e.code().message();
   if (const size_t at = operation.find(": " + reason); at != std::string::npos) operation.erase(at);
   if (operation.rfind("cannot ", 0) == 0) operation.erase(0, 7);
+  if (operation == "create directories" || operation == "create directory")
+    operation = "create the folder";  // make_directories' words
   std::string where = e.path1().string();
   if (!e.path2().empty()) where += " -> " + e.path2().string();
   if (where.empty()) return "cannot " + operation + " (" + reason + ")";

@@ -11,8 +11,8 @@ namespace scalelab {
 std::string io_error(const std::string& path, const std::string& operation, int error_number);
 
 // The same one line for a std::filesystem error ("filesystem error: cannot create directories:
-// Read-only file system [/proc/x]" becomes "/proc/x: cannot create directories (Read-only file
-// system)"), so that no command prints the library's own wording.
+// Read-only file system [/x]" becomes "/x: cannot create the folder (Read-only file system)"), so
+// that no command prints the library's own wording.
 std::string filesystem_error_text(const std::filesystem::filesystem_error& e);
 
 // create_directories that throws the one-line wording, e.g. "out/: cannot create the folder

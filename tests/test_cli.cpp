@@ -255,6 +255,17 @@ TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
 // First contact with data: one text file prepares (split by position, said in the output); an
 // empty file, a binary file, shards with ids beyond the vocabulary and a sweep's unknown --set
 // key are one clear line each.
+// An output folder that cannot be made (here in /proc; a read-only file system reads alike) is one
+// line naming it and the reason, in the same words for every command.
+TEST(Cli, AFolderThatCannotBeMadeIsOneLineNamingIt) {
+  const std::string csv = write_temp("kaplan.csv",
+                                     "N,D,loss\n1e6,2e7,3.1\n2e6,4e7,2.9\n4e6,8e7,2.7\n"
+                                     "8e6,1.6e8,2.55\n1e6,8e7,2.95\n4e6,2e7,2.85\n");
+  expect_one_clear_line(
+      "fit " + csv + " --law kaplan --bootstrap 0 --out /proc/scalelab_no_such/fits",
+      "/proc/scalelab_no_such/fits: cannot create the folder (No such file");
+}
+
 TEST(Cli, PrepareOneFileAndBadDataInput) {
   namespace fs = std::filesystem;
   const fs::path dir =

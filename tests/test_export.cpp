@@ -368,6 +368,14 @@ TEST(ExportRefusal, CliRefusesAlibiRunsAndNonEmptyOutputFolders) {
       << out;
   EXPECT_TRUE(fs::exists(dir / "o2" / "model.safetensors"));
   EXPECT_TRUE(fs::exists(dir / "o2" / "notes.txt"));  // --force replaces only the exported files
+  // An output folder that cannot be made (here in /proc; a read-only file system reads alike).
+  EXPECT_EQ(run_cli("export --hf " + (dir / "ok").string() + " /proc/scalelab_no_such/hf", &out),
+            1);
+  EXPECT_NE(out.find("\nscalelab: error: /proc/scalelab_no_such/hf: cannot create the folder (No "
+                     "such file or directory)\n"),
+            std::string::npos)
+      << out;  // after the warning that the run's dataset (none) has no tokenizer to export
+  EXPECT_EQ(out.find("filesystem error"), std::string::npos) << out;
 
   fs::create_directories(dir / "empty_run");
   std::ofstream(dir / "empty_run" / "config.yaml") << to_yaml(Config{});

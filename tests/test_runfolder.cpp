@@ -1,5 +1,5 @@
 // The run-folder contract (runfolder/): summary schema for every status, checkpoint names, metric
-// lines, folder states, claims and checked writes.
+// lines, folder states, claims and the train lock.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -206,18 +206,6 @@ TEST(RunFolder, ResumeCutsMetricsBackAndRefusesAShortenedFile) {
   const auto msg = error_of([&] { MetricsWriter::resumed(dir.string(), at_checkpoint); });
   EXPECT_NE(msg.find("shorter than"), std::string::npos) << msg;
   EXPECT_EQ(int64_t(fs::file_size(metrics_path(dir.string()))), at_checkpoint - 3);  // not padded
-}
-
-TEST(RunFolder, CheckedWritesNameTheFileAndTheReason) {
-  const auto dir = fresh("io");
-  write_file_atomic((dir / "a.txt").string(), "hello");
-  EXPECT_EQ(read_text_file((dir / "a.txt").string()), "hello");
-  for (const auto& e : fs::directory_iterator(dir))  // no temporary file is left
-    EXPECT_EQ(e.path().filename(), "a.txt");
-  auto msg = error_of([&] { write_file_atomic((dir / "missing/a.txt").string(), "x"); });
-  EXPECT_NE(msg.find("missing/a.txt"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("No such file"), std::string::npos) << msg;
-  EXPECT_NE(io_error("f", "write", ENOSPC).find("No space left on device"), std::string::npos);
 }
 
 TEST(RunFolder, ASecondTrainerOnTheFolderIsRefused) {

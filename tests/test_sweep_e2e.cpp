@@ -228,6 +228,26 @@ TEST_F(SweepE2E, BadInputFailsBeforeAnyRunStarts) {
 
 // `--gpus 0` on a machine without that GPU is refused before anything starts, rather than
 // training on the CPU while the log says "on GPU 0".
+// An out root that cannot be made (here in /proc; a read-only file system reads alike) is one line
+// naming it, for the sweep and for the tune that runs one.
+TEST_F(SweepE2E, AnOutRootThatCannotBeMadeIsOneLineNamingIt) {
+  const auto file = sweep_file("no_root", "grid: {train.seed: [1]}\n");
+  std::string out;
+  EXPECT_EQ(run_cli("sweep " + file + " --out-root /proc/scalelab_no_such/runs", &out), 1) << out;
+  EXPECT_EQ(out,
+            "scalelab: error: /proc/scalelab_no_such/runs: cannot create the folder (No such "
+            "file or directory)\n");
+  const fs::path tune = *dir_ / "tune.yaml";
+  std::ofstream(tune) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
+                      << "set: {data.path: " << *dataset_ << "}\n"
+                      << "tune: {lr: [0.01, 0.1, 1]}\n";
+  EXPECT_EQ(run_cli("tune " + tune.string() + " --out-root /proc/scalelab_no_such/tune", &out), 1)
+      << out;
+  EXPECT_EQ(out,
+            "scalelab: error: /proc/scalelab_no_such/tune: cannot create the folder (No such "
+            "file or directory)\n");
+}
+
 TEST_F(SweepE2E, GpusThatDoNotExistAreRefused) {
   const int n = sweep::count_cuda_devices();
   std::string out;
