@@ -5,7 +5,7 @@
 #include "data/bpe_train.h"
 #include "data/documents.h"
 #include "data/tokenizer.h"
-#include "tests/test_data_util.h"
+#include "tests/support/data_util.h"
 
 namespace scalelab::data {
 namespace {

@@ -13,7 +13,7 @@
 #include "data/loader.h"
 #include "data/prepare.h"
 #include "data/shard.h"
-#include "tests/test_data_util.h"
+#include "tests/support/data_util.h"
 
 namespace scalelab::data {
 namespace {

@@ -3,8 +3,8 @@
 // resume; a Python without the package is one clear error before training starts.
 #include <gtest/gtest.h>
 
-#include "python_env.h"
-#include "trainer_fixture.h"
+#include "tests/support/run.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -21,7 +21,7 @@ nlohmann::json read_back(const fs::path& run) {
   std::string out;
   const fs::path json = run / "tensorboard.json";
   EXPECT_EQ(shell(std::string(SCALELAB_PYTHON) + " " + SCALELAB_SOURCE_DIR +
-                      "/tests/tensorboard_scalars.py " + run.string() + " " + json.string(),
+                      "/tests/support/tensorboard_scalars.py " + run.string() + " " + json.string(),
                   &out),
             0)
       << out;

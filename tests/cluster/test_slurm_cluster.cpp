@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "runfolder/checkpoints.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -26,28 +26,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Runs a shell command; returns its exit status and fills output with stdout + stderr.
-int shell(const std::string& cmd, std::string* output = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::string last_line(const std::string& text) {
   const size_t end = text.find_last_not_of("\n");
   if (end == std::string::npos) return "";
   const size_t begin = text.rfind('\n', end);
   return text.substr(begin == std::string::npos ? 0 : begin + 1,
                      end - (begin == std::string::npos ? 0 : begin + 1) + 1);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // The cluster for the whole test program: up already (ctest's SlurmCluster.Start fixture, or a

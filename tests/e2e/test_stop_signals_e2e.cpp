@@ -15,7 +15,7 @@
 
 #include "experiments/run_state.h"
 #include "runfolder/checkpoints.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -23,29 +23,6 @@ using namespace scalelab::test_util;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Starts `scalelab ARGS...` with stdout and stderr in `log`; returns its pid.
-pid_t start_cli(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "w");
-    dup2(fileno(f), 1);
-    dup2(fileno(f), 2);
-    std::vector<std::string> argv = {std::string(SCALELAB_BINARY_DIR) + "/scalelab"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> p;
-    for (auto& a : argv) p.push_back(a.data());
-    p.push_back(nullptr);
-    execv(p[0], p.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // Each run's metrics.jsonl size (0 when it has none).
 std::map<std::string, uintmax_t> metrics_sizes(const fs::path& root) {
@@ -69,21 +46,6 @@ int n_training(const fs::path& root, const std::map<std::string, uintmax_t>& bef
         !fs::exists(root / name / "summary.json") && size > (was == before.end() ? 0 : was->second);
   }
   return n;
-}
-
-// The exit code of pid, or -1 when it has not ended within `limit`.
-int wait_exit_within(pid_t pid, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 class StopSignalE2E : public ::testing::TestWithParam<std::string> {

@@ -7,7 +7,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/fused_adamw.h"
 #include "core/schedule.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 

@@ -6,7 +6,7 @@
 
 #include "analysis/distinct.h"
 #include "analysis/points.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 
 #include "data/manifest.h"
 #include "data/shard.h"
-#include "tests/test_data_util.h"
+#include "tests/support/data_util.h"
 
 namespace scalelab::data {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "data/manifest.h"
 #include "data/shard.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;

@@ -15,7 +15,7 @@
 
 #include "data/loader.h"
 #include "runfolder/checkpoints.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -54,7 +54,7 @@ TEST_F(TrainE2E, DebugLossTraceMatchesTheCheckedInOne) {
   const fs::path trace = fs::path(SCALELAB_SOURCE_DIR) / "tests/data/debug_trace.json";
   if (std::getenv("SCALELAB_REGEN_TRACE")) {
     std::ofstream(trace) << nlohmann::json({{"config", "configs/debug.yaml"},
-                                            {"dataset", "tests/trainer_fixture.h make_dataset()"},
+                                            {"dataset", "tests/support/datasets.h make_dataset()"},
                                             {"losses", losses}})
                                 .dump(1)
                          << "\n";
@@ -171,13 +171,10 @@ TEST(TrainKjv, LearnsBelowTheUnigramEntropy) {
   auto dir = temp_dir("kjv");
   std::string out;
   std::string corpus;
-  {
-    FILE* p = popen(("bash " SCALELAB_SOURCE_DIR "/data/corpora/fetch.sh kjv 2>&1 | tail -1"), "r");
-    char buf[4096];
-    while (fgets(buf, sizeof buf, p)) corpus += buf;
-    ASSERT_EQ(pclose(p), 0) << corpus;
-    while (!corpus.empty() && corpus.back() == '\n') corpus.pop_back();
-  }
+  ASSERT_EQ(shell("bash " SCALELAB_SOURCE_DIR "/data/corpora/fetch.sh kjv 2>&1 | tail -1", &corpus),
+            0)
+      << corpus;
+  while (!corpus.empty() && corpus.back() == '\n') corpus.pop_back();
   const std::string dataset = (dir / "kjv").string();
   ASSERT_EQ(run_cli("prepare --input " + corpus + " --out " + dataset + " --tokenizer byte", &out),
             0)
@@ -395,16 +392,11 @@ TEST_F(TrainE2E, AFailedCheckpointWriteIsOneLineAndKeepsThePreviousOne) {
   ASSERT_EQ(run_cli("train " + args + " --stop-after-step 5", &out), 0) << out;
   const auto kept = checkpoint_path(run.string(), 5);
   const auto limit_kb = std::max<uintmax_t>(8, fs::file_size(kept) / 1024 / 2);
-  const std::string cmd = "sh -c \"ulimit -f " + std::to_string(limit_kb) +
-                          "; trap '' XFSZ; exec " + std::string(SCALELAB_BINARY_DIR) +
-                          "/scalelab train " + args + " --resume\" 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  out.clear();
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  const int code = shell("sh -c \"ulimit -f " + std::to_string(limit_kb) + "; trap '' XFSZ; exec " +
+                             scalelab_binary() + " train " + args + " --resume\"",
+                         &out);
+  ASSERT_LT(code, 128) << out;  // exited, not killed
+  EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("scalelab: error: "), std::string::npos) << out;
   EXPECT_NE(out.find("cannot write the checkpoint (File too large)"), std::string::npos) << out;
   EXPECT_EQ(out.find("terminate called"), std::string::npos) << out;

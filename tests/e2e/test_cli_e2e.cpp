@@ -12,18 +12,11 @@
 
 #include "analysis/multipower.h"
 #include "configs/config_enums.h"
+#include "tests/support/run.h"
+
+using namespace scalelab::test_util;
 
 namespace {
-
-int run(const std::string& args, std::string* output) {
-  std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  output->clear();
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) output->append(buf, n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 std::string write_temp(const std::string& name, const std::string& text) {
   auto path = std::filesystem::temp_directory_path() /
@@ -34,7 +27,7 @@ std::string write_temp(const std::string& name, const std::string& text) {
 
 void expect_one_clear_line(const std::string& args, const std::string& expected) {
   std::string out;
-  EXPECT_EQ(run(args, &out), 1) << args << "\n" << out;
+  EXPECT_EQ(run_cli(args, &out), 1) << args << "\n" << out;
   EXPECT_EQ(out.rfind("scalelab: error: ", 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   EXPECT_NE(out.find(expected), std::string::npos) << "expected '" << expected << "' in: " << out;
@@ -44,10 +37,10 @@ void expect_one_clear_line(const std::string& args, const std::string& expected)
 
 TEST(Cli, HelpListsEverySubcommand) {
   std::string out;
-  ASSERT_EQ(run("--help", &out), 0);
+  ASSERT_EQ(run_cli("--help", &out), 0);
   for (auto cmd : {"train", "prepare", "fit", "report", "flops", "predict", "plan", "gpu-time"})
     EXPECT_NE(out.find(cmd), std::string::npos) << cmd;
-  EXPECT_NE(run("", &out), 0);  // a subcommand is required
+  EXPECT_NE(run_cli("", &out), 0);  // a subcommand is required
 }
 
 TEST(Cli, BadConfigsGiveOneClearLine) {
@@ -66,20 +59,22 @@ TEST(Cli, BadConfigsGiveOneClearLine) {
 
 TEST(Cli, CalculatorsPrintThePublishedNumbers) {
   std::string out;
-  ASSERT_EQ(run("predict --params 70e9 --tokens 15e12 --json", &out), 0) << out;
+  ASSERT_EQ(run_cli("predict --params 70e9 --tokens 15e12 --json", &out), 0) << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_NEAR(j["loss"]["kaplan"].get<double>(), 1.72, 0.005);
   EXPECT_NEAR(j["loss"]["chinchilla"].get<double>(), 1.86, 0.005);
-  ASSERT_EQ(run("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 "
-                "--sparse --json",
-                &out),
-            0)
+  ASSERT_EQ(
+      run_cli("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 "
+              "--sparse --json",
+              &out),
+      0)
       << out;
   EXPECT_NEAR(nlohmann::json::parse(out)["days"].get<double>(), 98.7, 0.5);
-  ASSERT_EQ(run("predict --params 1e9 --tokens 1e9", &out), 0);
+  ASSERT_EQ(run_cli("predict --params 1e9 --tokens 1e9", &out), 0);
   EXPECT_NE(out.find("expect overfitting"), std::string::npos) << out;
-  ASSERT_EQ(run("flops --config " SCALELAB_SOURCE_DIR "/configs/ladder/gpt-124m.yaml --json", &out),
-            0)
+  ASSERT_EQ(
+      run_cli("flops --config " SCALELAB_SOURCE_DIR "/configs/ladder/gpt-124m.yaml --json", &out),
+      0)
       << out;
   EXPECT_EQ(nlohmann::json::parse(out)["params"]["total"], 123587328);
   expect_one_clear_line("gpu-time --flops 1e20 --gpu tpu", "--gpu tpu: unknown accelerator");
@@ -97,7 +92,7 @@ TEST(Cli, NonFiniteNumbersAreRefusedByName) {
            {"train " SCALELAB_SOURCE_DIR "/configs/debug.yaml --stop-after-step -1",
             "--stop-after-step"}}) {
     std::string out;
-    EXPECT_NE(run(args, &out), 0) << args << "\n" << out;
+    EXPECT_NE(run_cli(args, &out), 0) << args << "\n" << out;
     EXPECT_NE(out.find(option), std::string::npos) << args << "\n" << out;
     EXPECT_TRUE(out.find("not a finite number") != std::string::npos ||
                 out.find("not a non-negative number") != std::string::npos)
@@ -117,18 +112,19 @@ TEST(Cli, CountsThatOverflowAreRefused) {
 // Data-constrained law (Muennighoff et al. 2023): predict, plan, fit and their bad input.
 TEST(Cli, PredictWithUniqueTokensGivesTheWorkedValue) {
   std::string out;
-  ASSERT_EQ(run("predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9 --json", &out), 0)
+  ASSERT_EQ(run_cli("predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9 --json", &out), 0)
       << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_NEAR(j["loss"]["data-constrained"].get<double>() / 2.2269634075087867, 1.0, 1e-9);
   EXPECT_NEAR(j["epochs"].get<double>(), 178.0 / 25.0, 1e-12);
   EXPECT_TRUE(j["loss"].contains("chinchilla"));  // the fresh-data answer next to it
-  ASSERT_EQ(run("predict --params 6.34e9 --tokens 242e9 --unique-tokens 25e9", &out), 0) << out;
+  ASSERT_EQ(run_cli("predict --params 6.34e9 --tokens 242e9 --unique-tokens 25e9", &out), 0) << out;
   EXPECT_NE(out.find("2.2256"), std::string::npos) << out;
   EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;  // the sentence on R_D*
   EXPECT_NE(out.find("assumes fresh data"), std::string::npos) << out;
   // D <= U: nothing repeats, not an error; the law is then Chinchilla's form with its constants.
-  ASSERT_EQ(run("predict --params 1e8 --tokens 1e10 --unique-tokens 25e9 --json", &out), 0) << out;
+  ASSERT_EQ(run_cli("predict --params 1e8 --tokens 1e10 --unique-tokens 25e9 --json", &out), 0)
+      << out;
   j = nlohmann::json::parse(out);
   EXPECT_EQ(j["repetitions"].get<double>(), 0.0);
   EXPECT_NEAR(j["data_constrained"]["data-constrained"]["effective_tokens"].get<double>(), 1e10,
@@ -140,7 +136,7 @@ TEST(Cli, PredictWithUniqueTokensGivesTheWorkedValue) {
 TEST(Cli, PlanWithUniqueTokensForTheIssuesExample) {
   std::string out;
   // C = 6 x 8.67e9 x 178e9, U = 25e9 (issue 17).
-  ASSERT_EQ(run("plan --flops 9.25956e21 --unique-tokens 25e9 --json", &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 9.25956e21 --unique-tokens 25e9 --json", &out), 0) << out;
   auto j = nlohmann::json::parse(out);
   const auto& p = j["plans"]["data-constrained"];
   EXPECT_NEAR(p["params"].get<double>(), 6.803e9, 0.002e9);
@@ -152,12 +148,12 @@ TEST(Cli, PlanWithUniqueTokensForTheIssuesExample) {
   EXPECT_NEAR(c["epochs"].get<double>(), c["tokens"].get<double>() / 25e9, 1e-9);
   EXPECT_GT(c["loss_with_u"].get<double>(), p["loss"].get<double>());
   EXPECT_TRUE(j["warnings"].empty());
-  ASSERT_EQ(run("plan --flops 9.25956e21 --unique-tokens 25e9", &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 9.25956e21 --unique-tokens 25e9", &out), 0) << out;
   EXPECT_NE(out.find("9.07"), std::string::npos) << out;
   EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;
   EXPECT_EQ(out.find("warning"), std::string::npos) << out;
   // 1e22 FLOPs on 1e9 unique tokens: the plan repeats them ~300 times.
-  ASSERT_EQ(run("plan --flops 1e22 --unique-tokens 1e9", &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 1e22 --unique-tokens 1e9", &out), 0) << out;
   EXPECT_NE(out.find("warning: data-constrained: the plan repeats the 1B unique tokens"),
             std::string::npos)
       << out;
@@ -171,7 +167,7 @@ TEST(Cli, UniqueTokensBadInputIsRefused) {
         "predict --params 1e9 --tokens 2e10 --unique-tokens inf",
         "plan --flops inf --unique-tokens 1e9"}) {
     std::string out;
-    EXPECT_NE(run(args, &out), 0) << args << "\n" << out;
+    EXPECT_NE(run_cli(args, &out), 0) << args << "\n" << out;
     EXPECT_TRUE(out.find("--unique-tokens") != std::string::npos ||
                 out.find("--flops") != std::string::npos)
         << args << "\n"
@@ -218,10 +214,11 @@ TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
   const auto base_path = (out_dir / "fresh.json").string();
   scalelab::write_fits_json(base_path, {base}, {});
   std::string out;
-  ASSERT_EQ(run("fit " + path + " --law data-constrained --u-col unique --fresh-fit " + base_path +
-                    " --bootstrap 100 --threads 1 --out " + out_dir.string() + " --json",
-                &out),
-            0)
+  ASSERT_EQ(
+      run_cli("fit " + path + " --law data-constrained --u-col unique --fresh-fit " + base_path +
+                  " --bootstrap 100 --threads 1 --out " + out_dir.string() + " --json",
+              &out),
+      0)
       << out;
   auto j = nlohmann::json::parse(out)["laws"]["data_constrained"];
   EXPECT_NE(j["procedure"]["fitted"].get<std::string>().find("fixed from the fresh-data fit"),
@@ -231,14 +228,15 @@ TEST(Cli, FitDataConstrainedOnACsvWithAUColumn) {
   EXPECT_GE(ci[1].get<double>(), 5.0);
   // The fitted law feeds predict and plan.
   const auto fits = (out_dir / "fits.json").string();
-  ASSERT_EQ(run("predict --params 1e7 --tokens 1e9 --unique-tokens 1e8 --law " + fits, &out), 0)
+  ASSERT_EQ(run_cli("predict --params 1e7 --tokens 1e9 --unique-tokens 1e8 --law " + fits, &out), 0)
       << out;
   EXPECT_NE(out.find("L(N, D, U)"), std::string::npos) << out;
-  ASSERT_EQ(run("plan --flops 1e18 --unique-tokens 1e8 --law " + fits + " --json", &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 1e18 --unique-tokens 1e8 --law " + fits + " --json", &out), 0)
+      << out;
   // Jointly, from the CSV alone; `all` includes it when there is a U column.
-  ASSERT_EQ(run("fit " + path + " --law data-constrained --u-col unique --threads 1 --out " +
-                    out_dir.string() + " --json",
-                &out),
+  ASSERT_EQ(run_cli("fit " + path + " --law data-constrained --u-col unique --threads 1 --out " +
+                        out_dir.string() + " --json",
+                    &out),
             0)
       << out;
   j = nlohmann::json::parse(out)["laws"]["data_constrained"];
@@ -276,9 +274,9 @@ TEST(Cli, PrepareOneFileAndBadDataInput) {
   for (int i = 0; i < 200; ++i) text += "line " + std::to_string(i) + " of the only document\n";
   std::ofstream(dir / "input.txt") << text;
   std::string out;
-  ASSERT_EQ(run("prepare --input " + (dir / "input.txt").string() + " --out " +
-                    (dir / "ds").string() + " --val-fraction 0.1",
-                &out),
+  ASSERT_EQ(run_cli("prepare --input " + (dir / "input.txt").string() + " --out " +
+                        (dir / "ds").string() + " --val-fraction 0.1",
+                    &out),
             0)
       << out;
   EXPECT_NE(out.find("split by position"), std::string::npos) << out;
@@ -306,9 +304,9 @@ TEST(Cli, PrepareOneFileAndBadDataInput) {
   expect_one_clear_line("prepare --from-shards " + (dir / "shards").string() + " --out " +
                             (dir / "o3").string() + " --vocab-size 1000 --eot-token 0",
                         "--vocab-size");
-  ASSERT_EQ(run("prepare --from-shards " + (dir / "shards").string() + " --out " +
-                    (dir / "gpt2").string(),
-                &out),
+  ASSERT_EQ(run_cli("prepare --from-shards " + (dir / "shards").string() + " --out " +
+                        (dir / "gpt2").string(),
+                    &out),
             0)
       << out;
   EXPECT_NE(out.find("llm.c token files"), std::string::npos) << out;
@@ -374,9 +372,9 @@ TEST(Cli, MultipowerFitsCsvCurvesAndPredictsAnotherSchedule) {
   }
   std::string out;
   const auto fits = (dir / "fit").string();
-  ASSERT_EQ(run("fit " + (dir / "curves").string() +
-                    " --law multipower --bootstrap 4 --threads 2 --out " + fits,
-                &out),
+  ASSERT_EQ(run_cli("fit " + (dir / "curves").string() +
+                        " --law multipower --bootstrap 4 --threads 2 --out " + fits,
+                    &out),
             0)
       << out;
   EXPECT_NE(out.find("3 curves"), std::string::npos) << out;
@@ -389,23 +387,24 @@ TEST(Cli, MultipowerFitsCsvCurvesAndPredictsAnotherSchedule) {
   Sched wsd = mp_schedules()[2];
   wsd.s.decay_shape = scalelab::DecayShape::one_minus_sqrt;
   const double truth = mp_truth(wsd, 3000, nullptr).second.back();
-  ASSERT_EQ(run("predict --law " + fits +
-                    "/fits.json --schedule wsd --decay-shape 1-sqrt --steps 3000 --lr 1e-3 "
-                    "--min-lr 1e-4 --warmup 100 --json",
-                &out),
+  ASSERT_EQ(run_cli("predict --law " + fits +
+                        "/fits.json --schedule wsd --decay-shape 1-sqrt --steps 3000 --lr 1e-3 "
+                        "--min-lr 1e-4 --warmup 100 --json",
+                    &out),
             0)
       << out;
   const double predicted = nlohmann::json::parse(out)["final_loss"].get<double>();
   EXPECT_NEAR(predicted / truth, 1.0, 0.003) << predicted << " vs " << truth;
-  ASSERT_EQ(
-      run("predict --law " + fits + "/fits.json --schedule cosine --steps 3000 --lr 1e-3", &out), 0)
+  ASSERT_EQ(run_cli("predict --law " + fits + "/fits.json --schedule cosine --steps 3000 --lr 1e-3",
+                    &out),
+            0)
       << out;
   EXPECT_NE(out.find("final loss (step 3000)"), std::string::npos) << out;
   // Several files work as well as a folder.
-  ASSERT_EQ(run("fit " + (dir / "curves/cosine.csv").string() + " " +
-                    (dir / "curves/constant.csv").string() + " --law multipower --out " +
-                    (dir / "fit2").string(),
-                &out),
+  ASSERT_EQ(run_cli("fit " + (dir / "curves/cosine.csv").string() + " " +
+                        (dir / "curves/constant.csv").string() + " --law multipower --out " +
+                        (dir / "fit2").string(),
+                    &out),
             0)
       << out;
   // Refusals: one clear line each.
@@ -459,9 +458,9 @@ TEST(Cli, MultipowerFitsRunFoldersOfOneSize) {
   };
   for (const auto& c : mp_schedules()) write("one", c, 25e6);
   std::string out;
-  ASSERT_EQ(run("fit " + (dir / "one").string() + " --law multipower --threads 2 --out " +
-                    (dir / "fit").string(),
-                &out),
+  ASSERT_EQ(run_cli("fit " + (dir / "one").string() + " --law multipower --threads 2 --out " +
+                        (dir / "fit").string(),
+                    &out),
             0)
       << out;
   EXPECT_NE(out.find("point(s) in the warmup"), std::string::npos) << out;
@@ -485,7 +484,7 @@ TEST(Cli, MultipowerFitsRunFoldersOfOneSize) {
 // hand in test_laws.cpp), and a tuned hparams.json's; a bad hparams.json is one clear line.
 TEST(Cli, PlanPrintsHyperparameterLaws) {
   std::string out;
-  ASSERT_EQ(run("plan --flops 1e21 --law chinchilla --json", &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law chinchilla --json", &out), 0) << out;
   auto j = nlohmann::json::parse(out);
   const auto& hp = j["plans"]["chinchilla"]["hyperparameters"];
   // DeepSeek at C = 1e21: lr = 0.3118 x 10^-2.625 = 7.394e-4, B = 0.2920 x 10^6.8691 = 2.160e6.
@@ -499,14 +498,14 @@ TEST(Cli, PlanPrintsHyperparameterLaws) {
       "hparams.json",
       R"({"version": 1, "params_counted": "total", "laws": {"lr_opt": {"c": 0.02, "k": 0.25}},
           "sizes": [{"N": 1e4, "lr_opt": 2e-3}, {"N": 1e5, "lr_opt": 1.1e-3}]})");
-  ASSERT_EQ(run("plan --flops 1e21 --law chinchilla --hparams " + hparams + " --json", &out), 0)
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law chinchilla --hparams " + hparams + " --json", &out), 0)
       << out;
   j = nlohmann::json::parse(out);
   EXPECT_DOUBLE_EQ(j["plans"]["chinchilla"]["hyperparameters"][hparams]["lr"].get<double>(),
                    0.02 * std::pow(j["plans"]["chinchilla"]["params"].get<double>(), -0.25));
   EXPECT_NE(j["hyperparameter_notes"][0].get<std::string>().find("is an extrapolation"),
             std::string::npos);
-  ASSERT_EQ(run("plan --flops 1e21 --hparams " + hparams, &out), 0) << out;
+  ASSERT_EQ(run_cli("plan --flops 1e21 --hparams " + hparams, &out), 0) << out;
   EXPECT_NE(out.find("step-law-2025"), std::string::npos) << out;
   expect_one_clear_line("plan --flops 1e21 --hparams /nonexistent/hparams.json",
                         "/nonexistent/hparams.json: cannot read the file");
@@ -521,7 +520,7 @@ TEST(Cli, PlanRefusesADegenerateFit) {
   const std::string path = write_temp("degenerate_fits.json", "");
   scalelab::write_fits_json(path, {f}, {});
   std::string out;
-  EXPECT_EQ(run("plan --flops 1e18 --law " + path, &out), 1) << out;
+  EXPECT_EQ(run_cli("plan --flops 1e18 --law " + path, &out), 1) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   EXPECT_NE(out.find("no plan from this fit, it is not identified"), std::string::npos) << out;
   EXPECT_NE(out.find("E = 1e-06, not above 0.001"), std::string::npos) << out;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "trainer/train.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;

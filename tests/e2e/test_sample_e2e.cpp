@@ -2,13 +2,13 @@
 // deterministic and equals transformers' greedy decode (model.generate and
 // pipeline("text-generation")) of the exported folder, for the byte and the BPE tokenizer; the
 // exported tokenizers encode text to our ids; prompts the tokenizer cannot encode are refused.
-// Python work is in tests/hf_pipeline.py.
+// Python work is in tests/support/hf_pipeline.py.
 #include <gtest/gtest.h>
 
 #include "data/tokenizer.h"
-#include "python_env.h"
-#include "test_data_util.h"
-#include "trainer_fixture.h"
+#include "tests/support/run.h"
+#include "tests/support/data_util.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -83,10 +83,10 @@ class Sample : public ::testing::Test {
     std::ofstream(dir_ / "cases.json") << nlohmann::json({{"cases", cases}}).dump();
     std::string out;
     if (shell(std::string(SCALELAB_PYTHON) + " " + SCALELAB_SOURCE_DIR +
-                  "/tests/hf_pipeline.py --cases " + (dir_ / "cases.json").string() + " --out " +
-                  (dir_ / "result.json").string(),
+                  "/tests/support/hf_pipeline.py --cases " + (dir_ / "cases.json").string() +
+                  " --out " + (dir_ / "result.json").string(),
               &out) != 0) {
-      setup_error_ = "tests/hf_pipeline.py failed: " + out;
+      setup_error_ = "tests/support/hf_pipeline.py failed: " + out;
       return;
     }
     const auto result = read_json(dir_ / "result.json");

@@ -15,7 +15,7 @@
 #include "data/prepare.h"
 #include "data/shard.h"
 #include "data/tokenizer.h"
-#include "tests/test_data_util.h"
+#include "tests/support/data_util.h"
 
 namespace scalelab::data {
 namespace {

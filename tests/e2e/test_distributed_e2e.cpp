@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "trainer/launch_env.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 extern char** environ;
 
@@ -178,11 +178,6 @@ size_t n_lines(const fs::path& p) {
   return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class DataParallelE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -210,13 +205,8 @@ class DataParallelE2E : public ::testing::Test {
     }
     const std::string cmd = torchrun.string() + " --nproc-per-node 2 --master-port " +
                             std::to_string(free_port()) + " --no-python " + SCALELAB_BINARY_DIR +
-                            "/scalelab train " + train_args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    char buf[4096];
-    out->clear();
-    while (size_t n = fread(buf, 1, sizeof buf, p)) out->append(buf, n);
-    const int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                            "/scalelab train " + train_args;
+    return shell(cmd, out);
   }
   static void expect_same_trajectory(const fs::path& run, const char* what,
                                      std::vector<std::string> keys = {"loss", "val_loss"}) {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "experiments/gpus.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -47,50 +47,10 @@ class SweepE2E : public ::testing::Test {
 fs::path* SweepE2E::dir_ = nullptr;
 std::string* SweepE2E::dataset_ = nullptr;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 int count_of(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-// Starts `scalelab ARGS...` with its output in `log`; returns the pid.
-pid_t start_cli(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "w");
-    dup2(fileno(f), 1);
-    dup2(fileno(f), 2);
-    std::vector<std::string> argv = {std::string(SCALELAB_BINARY_DIR) + "/scalelab"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> p;
-    for (auto& a : argv) p.push_back(a.data());
-    p.push_back(nullptr);
-    execv(p[0], p.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// run_cli with shell assignments before the command, e.g. "PATH=/nonexistent".
-int run_cli_with(const std::string& env, const std::string& args, std::string* output) {
-  const std::string cmd = env + " " + SCALELAB_BINARY_DIR + "/scalelab " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  output->clear();
-  while (size_t n = fread(buf, 1, sizeof buf, p)) output->append(buf, n);
-  const int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace

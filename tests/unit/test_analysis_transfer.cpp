@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "analysis/transfer.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 

@@ -13,7 +13,7 @@
 #include "analysis/multipower.h"
 #include "analysis/plots.h"
 #include "analysis/report.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 namespace fs = std::filesystem;

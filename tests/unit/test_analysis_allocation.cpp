@@ -6,7 +6,7 @@
 
 #include "analysis/allocation.h"
 #include "analysis/laws.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 

@@ -1,6 +1,7 @@
 // scalelab export --hf: transformers' LlamaForCausalLM, loading what we export, computes our
 // logits (MHA and GQA, tied and untied) to within 1e-4; the safetensors package reads the file on
-// its own; options Llama cannot express are refused. Python work is in tests/hf_equivalence.py.
+// its own; options Llama cannot express are refused. Python work is in
+// tests/support/hf_equivalence.py.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -12,7 +13,7 @@
 #include "data/manifest.h"
 #include "model/export_hf.h"
 #include "trainer/checkpoint.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -21,33 +22,6 @@ namespace {
 
 constexpr double kTolerance = 1e-4;  // issue 10: max abs logit difference, fp32
 constexpr int64_t kBatch = 2, kSeq = 32;
-
-int shell(const std::string& cmd, std::string* output = nullptr) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// The venv's python, or $SCALELAB_HF_PYTHON to check against another transformers version.
-std::string python() {
-  const char* other = std::getenv("SCALELAB_HF_PYTHON");
-  return other && *other ? other : SCALELAB_PYTHON;
-}
-
-// Installs transformers and safetensors from PyPI when the venv lacks them (quick when present).
-std::string ensure_python_packages() {
-  const std::string py = python();
-  const std::string probe = py + " -c 'import transformers, safetensors'";
-  std::string out;
-  if (shell(probe) == 0) return "";
-  if (shell(py + " -m pip install -q transformers safetensors", &out) != 0 || shell(probe) != 0)
-    return "could not install transformers and safetensors into " + py + ": " + out;
-  return "";
-}
 
 ModelConfig base_model() {
   ModelConfig m;
@@ -128,7 +102,7 @@ class ExportHF : public ::testing::Test {
 
   static void SetUpTestSuite() {
     dir_ = temp_dir("export");
-    setup_error_ = ensure_python_packages();
+    setup_error_ = ensure_python_packages("transformers, safetensors", "transformers safetensors");
     // A SentencePiece dataset (manifest and model: export reads nothing else) for the tokenizer.
     data::Manifest manifest;
     manifest.tokenizer = "sentencepiece";
@@ -188,12 +162,13 @@ class ExportHF : public ::testing::Test {
       rows.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + kSeq);
     }
     std::ofstream(dir_ / "tokens.json") << nlohmann::json({{"tokens", rows}}).dump();
-    std::string cmd = python() + " " + SCALELAB_SOURCE_DIR + "/tests/hf_equivalence.py --tokens " +
+    std::string cmd = python() + " " + SCALELAB_SOURCE_DIR +
+                      "/tests/support/hf_equivalence.py --tokens " +
                       (dir_ / "tokens.json").string() + " --out " + (dir_ / "result.json").string();
     for (const auto& [name, c] : cases_) cmd += " " + c.out.string();
     std::string out;
     if (shell(cmd, &out) != 0) {
-      setup_error_ = "tests/hf_equivalence.py failed: " + out;
+      setup_error_ = "tests/support/hf_equivalence.py failed: " + out;
       return;
     }
     result_ = read_json(dir_ / "result.json");

@@ -1,4 +1,5 @@
-// Shared helpers for trainer tests: a small deterministic byte-level dataset and run helpers.
+// Datasets and run outputs for the tests that train: a small deterministic byte-level dataset
+// (one per test, or the shared one built once per build tree), losses and JSON read back.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 
 #include "configs/config.h"
 #include "data/prepare.h"
+#include "tests/support/run.h"
 
 namespace scalelab::test_util {
 
@@ -81,18 +83,6 @@ inline std::vector<double> losses_of(const fs::path& run_dir, const std::string&
 inline nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
-}
-
-// Runs the scalelab binary; returns its exit status and fills output with stdout + stderr.
-inline int run_cli(const std::string& args, std::string* output = nullptr) {
-  std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab " + args + " 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace scalelab::test_util

@@ -7,24 +7,10 @@
 #include <sys/wait.h>
 
 #include "core/hparams.h"
-#include "trainer_fixture.h"
+#include "tests/support/datasets.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
-
-namespace {
-
-int run(const std::string& args, std::string* output) {
-  const std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  output->clear();
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) output->append(buf, n);
-  const int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-}  // namespace
 
 TEST(TuneE2E, TwoSizesThreeLearningRatesGiveHparamsJson) {
   const fs::path dir = temp_dir("tune_e2e");
@@ -39,8 +25,8 @@ TEST(TuneE2E, TwoSizesThreeLearningRatesGiveHparamsJson) {
                       // 3.192, interior minima by 0.1 or more, far beyond run-to-run variation.
                       << "tune: {lr: [0.01, 0.3, 2], warmup_tokens_per_param: 0.25}\n";
   std::string out;
-  ASSERT_EQ(run("tune " + file.string() + " --dry-run --no-measure", &out), 0) << out;
-  ASSERT_EQ(run("tune " + file.string() + " --jobs 2 --bootstrap 50", &out), 0) << out;
+  ASSERT_EQ(run_cli("tune " + file.string() + " --dry-run --no-measure", &out), 0) << out;
+  ASSERT_EQ(run_cli("tune " + file.string() + " --jobs 2 --bootstrap 50", &out), 0) << out;
   EXPECT_NE(out.find("lr_opt(N) = c N^-k"), std::string::npos) << out;
   EXPECT_TRUE(fs::exists(root / "tune_sweep.yaml"));
   EXPECT_TRUE(fs::exists(root / "tune_lr.png"));
@@ -54,7 +40,7 @@ TEST(TuneE2E, TwoSizesThreeLearningRatesGiveHparamsJson) {
   }
   EXPECT_TRUE(fs::exists(root / "d24-lr0.3" / "summary.json"));
   // The runner is idempotent: the second call trains nothing and fits the same law.
-  ASSERT_EQ(run("tune " + file.string() + " --bootstrap 50", &out), 0) << out;
+  ASSERT_EQ(run_cli("tune " + file.string() + " --bootstrap 50", &out), 0) << out;
   EXPECT_NE(out.find("skipped"), std::string::npos) << out;
   const Hparams again = read_hparams((root / "hparams.json").string());
   EXPECT_DOUBLE_EQ(again.lr.c, h.lr.c);

@@ -10,7 +10,7 @@
 
 #include "analysis/data_constrained.h"
 #include "analysis/fit_laws.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 
