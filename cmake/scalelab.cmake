@@ -23,16 +23,18 @@ function(scalelab_library name)
   target_compile_options(${name} PRIVATE -Wall -Wextra)
 endfunction()
 
-# scalelab_test(LAYER NAME LIBS... [TORCH] [LABELS extra...] [PROPERTIES prop value ...]):
-# tests/<LAYER>/<NAME>.cpp as one GoogleTest executable under CTest. Each of its tests carries the
-# labels LAYER (unit, e2e or cluster) and the extra ones, and runs with OMP_NUM_THREADS=1: ctest -j N
-# runs N tests at once, one core each (LibTorch's default of every core makes concurrent tests
-# fight over them, several times slower); a test that wants threads sets them itself.
+# scalelab_test(LAYER NAME LIBS... [TORCH] [LABELS extra...] [FIXTURES fixture...]
+#               [RESOURCE_LOCK lock]): tests/<LAYER>/<NAME>.cpp as one GoogleTest executable under
+# CTest. Each of its tests carries the labels LAYER (unit, e2e or cluster) and the extra ones,
+# requires the fixtures, and runs with OMP_NUM_THREADS=1: ctest -j N runs N tests at once, one core
+# each (LibTorch's default of every core makes concurrent tests fight over them, several times
+# slower); a test that wants threads sets them itself.
 include(GoogleTest)
 function(scalelab_test layer name)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "TORCH" "" "LABELS;PROPERTIES")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "TORCH" "RESOURCE_LOCK" "LABELS;FIXTURES")
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/${layer}/${name}.cpp)
   target_link_libraries(${name} PRIVATE ${arg_UNPARSED_ARGUMENTS} GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   if(arg_TORCH)
     scalelab_use_torch(${name})
   endif()
@@ -40,13 +42,18 @@ function(scalelab_test layer name)
     SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SCALELAB_BINARY_DIR="${PROJECT_BINARY_DIR}"
     SCALELAB_PYTHON="${SCALELAB_PYTHON}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    PROPERTIES ENVIRONMENT OMP_NUM_THREADS=1 ${arg_PROPERTIES})
-  # Labels are a list, which gtest_discover_tests' PROPERTIES cannot carry: they are set on the
-  # discovered tests (${name}_TESTS) by a file ctest reads after the discovery.
-  set(labels ${layer} ${arg_LABELS})
-  set(label_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
-  file(WRITE ${label_file}
-    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${label_file})
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR} PROPERTIES ENVIRONMENT OMP_NUM_THREADS=1)
+  # Lists (labels, fixtures) cannot pass through gtest_discover_tests' PROPERTIES: they are set on
+  # the discovered tests (${name}_TESTS) by a file ctest reads after the discovery.
+  set(props "LABELS \"${layer};${arg_LABELS}\"")
+  if(arg_FIXTURES)
+    string(APPEND props " FIXTURES_REQUIRED \"${arg_FIXTURES}\"")
+  endif()
+  if(arg_RESOURCE_LOCK)
+    string(APPEND props " RESOURCE_LOCK ${arg_RESOURCE_LOCK}")
+  endif()
+  set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
+  file(WRITE ${file}
+    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES ${props})\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${file})
 endfunction()

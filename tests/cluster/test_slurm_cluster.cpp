@@ -68,7 +68,7 @@ class SlurmCluster : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(temp_dir("slurm_cluster"));
-    dataset_ = new std::string(make_dataset(*dir_));
+    dataset_ = new std::string(shared_dataset());
   }
   static void TearDownTestSuite() {
     fs::remove_all(*dir_);

@@ -88,7 +88,7 @@ TEST(Cuda, FlashAttentionIsChosenForOurShapesInBf16) {
 TEST(Cuda, Bf16LossTraceMatchesCpuFp32OnTheDebugModel) {
   SKIP_WITHOUT_CUDA();
   auto dir = temp_dir("cuda_vs_cpu");
-  const std::string data = make_dataset(dir);
+  const std::string data = shared_dataset();
   auto run = [&](const std::string& device) {
     Config c = config_at("configs/debug.yaml",
                          {"data.path=" + data, "train.steps=50", "log.every=1", "eval.every=0",

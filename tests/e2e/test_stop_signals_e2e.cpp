@@ -52,7 +52,7 @@ class StopSignalE2E : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     dir_ = temp_dir("stop_" + GetParam());
-    dataset_ = make_dataset(dir_);
+    dataset_ = shared_dataset();
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -22,7 +22,7 @@ class SweepE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(temp_dir("sweep_e2e"));
-    dataset_ = new std::string(make_dataset(*dir_));
+    dataset_ = new std::string(shared_dataset());
   }
   static void TearDownTestSuite() {
     fs::remove_all(*dir_);

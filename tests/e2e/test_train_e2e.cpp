@@ -1,5 +1,6 @@
 // End-to-end runs of tiny configs through the scalelab binary: the checked-in loss trace, exact
-// resume, SIGKILL during a checkpoint write, clear errors, and learning on a real corpus.
+// resume, clear errors, the documented formats, branching, limited data, and learning on a real
+// corpus. Interrupted runs: test_train_interrupted_e2e.cpp.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,37 +17,13 @@
 #include "data/loader.h"
 #include "runfolder/checkpoints.h"
 #include "tests/support/datasets.h"
+#include "tests/support/train_runs.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
 
-namespace {
-
-class TrainE2E : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir("train_e2e"));
-    dataset_ = new std::string(make_dataset(*dir_));
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    delete dataset_;
-  }
-  static std::string debug(const std::string& extra) {
-    return std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --set data.path=" + *dataset_ +
-           " " + extra;
-  }
-  static fs::path* dir_;
-  static std::string* dataset_;
-};
-fs::path* TrainE2E::dir_ = nullptr;
-std::string* TrainE2E::dataset_ = nullptr;
-
-}  // namespace
-
 TEST_F(TrainE2E, DebugLossTraceMatchesTheCheckedInOne) {
-  auto run = *dir_ / "trace";
+  auto run = dir_ / "trace";
   std::string out;
   ASSERT_EQ(run_cli("train " + debug("--out " + run.string()), &out), 0) << out;
   auto losses = losses_of(run);
@@ -82,7 +59,7 @@ TEST_F(TrainE2E, DebugLossTraceMatchesTheCheckedInOne) {
 }
 
 TEST_F(TrainE2E, ResumeIsBitExact) {
-  auto straight = *dir_ / "straight", resumed = *dir_ / "resumed";
+  auto straight = dir_ / "straight", resumed = dir_ / "resumed";
   std::string out;
   ASSERT_EQ(run_cli("train " + debug("--out " + straight.string()), &out), 0) << out;
   ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --stop-after-step 10"), &out),
@@ -97,62 +74,17 @@ TEST_F(TrainE2E, ResumeIsBitExact) {
   EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(resumed, "val_loss"));
 }
 
-TEST_F(TrainE2E, SigkillDuringACheckpointKeepsThePreviousOne) {
-  auto run = *dir_ / "killed";
-  // A model large enough that each checkpoint write takes a while, checkpointed every step.
-  std::string args =
-      debug("--out " + run.string() +
-            " --set model.n_embd=256 --set model.n_head=4 --set model.n_layer=4"
-            " --set train.steps=200 --set train.batch_size=2 --set checkpoint.every=1");
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string cmd =
-        std::string(SCALELAB_BINARY_DIR) + "/scalelab train " + args + " >/dev/null 2>&1";
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), (char*)nullptr);
-    _exit(127);
-  }
-  bool killed_mid_write = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline && !killed_mid_write) {
-    std::error_code ec;
-    int n_complete = 0;
-    bool tmp = false;
-    for (auto& e : fs::directory_iterator(run / "checkpoints", ec)) {
-      if (e.path().extension() == ".tmp") tmp = true;
-      if (e.path().extension() == ".pt") ++n_complete;
-    }
-    if (tmp && n_complete >= 1) {
-      kill(pid, SIGKILL);
-      killed_mid_write = true;
-    }
-  }
-  int status = 0;
-  if (!killed_mid_write) kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(killed_mid_write) << "never saw a checkpoint being written";
-  ASSERT_TRUE(WIFSIGNALED(status));
-  std::string out;
-  ASSERT_EQ(run_cli("train " + args + " --set train.steps=" + std::to_string(200) +
-                        " --resume --stop-after-step 1000",
-                    &out),
-            0)
-      << out;
-  EXPECT_NE(out.find("resuming"), std::string::npos) << out;
-  EXPECT_EQ(read_json(run / "summary.json")["steps"], 200);
-}
-
 TEST_F(TrainE2E, BadInputsGiveOneClearLine) {
   std::map<std::string, std::string> cases = {
-      {debug("--set model.vocab_size=100 --out " + (*dir_ / "v").string()),
+      {debug("--set model.vocab_size=100 --out " + (dir_ / "v").string()),
        "model.vocab_size: 100 is smaller than the dataset's vocabulary"},
-      {debug("--set model.block_size=1000000 --out " + (*dir_ / "b").string()), "block_size"},
+      {debug("--set model.block_size=1000000 --out " + (dir_ / "b").string()), "block_size"},
       {std::string(SCALELAB_SOURCE_DIR) +
-           "/configs/debug.yaml --set data.path=/nonexistent/ds --out " + (*dir_ / "m").string(),
+           "/configs/debug.yaml --set data.path=/nonexistent/ds --out " + (dir_ / "m").string(),
        "/nonexistent/ds"},
       {debug("--out /proc/scalelab_run"), "/proc/scalelab_run"},
-      {debug("--resume --out " + (*dir_ / "never").string()), "found no checkpoint"},
-      {std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --out " +
-           (*dir_ / "nopath").string(),
+      {debug("--resume --out " + (dir_ / "never").string()), "found no checkpoint"},
+      {std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml --out " + (dir_ / "nopath").string(),
        "data.path: not set"},
   };
   for (const auto& [args, expected] : cases) {
@@ -250,8 +182,8 @@ TEST_F(TrainE2E, FormatsDocMatchesWhatTrainWrites) {
   ASSERT_GT(train_fields.size(), 8u);
   ASSERT_GT(eval_fields.size(), 4u);
   std::string out;
-  const auto finished = *dir_ / "formats_finished", paused = *dir_ / "formats_paused",
-             diverged = *dir_ / "formats_diverged";
+  const auto finished = dir_ / "formats_finished", paused = dir_ / "formats_paused",
+             diverged = dir_ / "formats_diverged";
   ASSERT_EQ(run_cli("train " + debug("--out " + finished.string()), &out), 0) << out;
   ASSERT_EQ(run_cli("train " + debug("--out " + paused.string() + " --stop-after-step 5"), &out), 0)
       << out;
@@ -282,51 +214,11 @@ TEST_F(TrainE2E, FormatsDocMatchesWhatTrainWrites) {
   EXPECT_GT(n_eval, 0);
 }
 
-// SIGTERM at a random step: the run finishes that step, checkpoints it, exits 143, and --resume
-// ends with the uninterrupted run's losses bit for bit.
-TEST_F(TrainE2E, SigtermCheckpointsTheStepAndResumesBitExact) {
-  const auto straight = *dir_ / "sigterm_straight", stopped = *dir_ / "sigterm_stopped";
-  const std::string args = " --set train.steps=60 --set log.every=1 --set eval.every=20";
-  std::string out;
-  ASSERT_EQ(run_cli("train " + debug("--out " + straight.string() + args), &out), 0) << out;
-  std::mt19937 rng(std::random_device{}());
-  const size_t stop_at = std::uniform_int_distribution<size_t>(3, 40)(rng);  // lines logged first
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " +
-                      debug("--out " + stopped.string() + args);
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), (char*)nullptr);
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline && losses_of(stopped).size() < stop_at)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping cleanly";
-  EXPECT_EQ(WEXITSTATUS(status), 143);
-  const auto summary = read_json(stopped / "summary.json");
-  EXPECT_EQ(summary["status"], "paused");
-  EXPECT_EQ(summary["stop_signal"], SIGTERM);
-  const int64_t steps = summary["steps"].get<int64_t>();
-  EXPECT_GE(steps, int64_t(stop_at));
-  EXPECT_LT(steps, 60);
-  EXPECT_TRUE(fs::exists(checkpoint_path(stopped.string(), steps)))
-      << "no checkpoint at step " << steps;
-  ASSERT_EQ(run_cli("train " + debug("--out " + stopped.string() + args + " --resume"), &out), 0)
-      << out;
-  const auto a = losses_of(straight), b = losses_of(stopped);
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
-  EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(stopped, "val_loss"));
-}
-
 // A model whose weights, gradients and AdamW state cannot fit is refused with the numbers before
 // anything is allocated (it used to print a 25-frame backtrace from a refused 4 TB allocation).
 TEST_F(TrainE2E, AModelThatCannotFitIsRefusedWithTheNumbers) {
   std::string out;
-  const auto huge = *dir_ / "huge";
+  const auto huge = dir_ / "huge";
   EXPECT_EQ(run_cli("train " + debug("--set model.n_embd=1000000 --out " + huge.string()), &out), 1)
       << out;
   EXPECT_NE(out.find("need at least"), std::string::npos) << out;
@@ -338,7 +230,7 @@ TEST_F(TrainE2E, AModelThatCannotFitIsRefusedWithTheNumbers) {
 // A start that fails after the run folder was claimed leaves no half folder behind.
 TEST_F(TrainE2E, AFailedStartLeavesNoRunFolder) {
   std::string out;
-  const auto failed_start = *dir_ / "failed_start";
+  const auto failed_start = dir_ / "failed_start";
   EXPECT_EQ(run_cli("train " + debug("--init-from /nonexistent/run --out " + failed_start.string()),
                     &out),
             1);
@@ -346,93 +238,11 @@ TEST_F(TrainE2E, AFailedStartLeavesNoRunFolder) {
   EXPECT_FALSE(fs::exists(failed_start)) << "a failed start left a run folder behind";
 }
 
-// Two trainers on one --out: the second is refused while the first runs on undisturbed.
-TEST_F(TrainE2E, ASecondTrainerOnTheRunFolderIsRefused) {
-  std::string out;
-  const auto shared = *dir_ / "shared_out";
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string cmd = std::string(SCALELAB_BINARY_DIR) + "/scalelab train " +
-                      debug("--set train.steps=400 --out " + shared.string());
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), (char*)nullptr);
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline && losses_of(shared).empty())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_EQ(run_cli("train " + debug("--force --out " + shared.string()), &out), 1);
-  EXPECT_NE(out.find("another `scalelab train` is writing this run folder"), std::string::npos)
-      << out;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first trainer was disturbed";
-  EXPECT_EQ(read_json(shared / "summary.json")["steps"], 400);
-}
-
-// A damaged newest checkpoint: --resume warns naming it and continues from the previous one.
-TEST_F(TrainE2E, ResumeFallsBackFromADamagedNewestCheckpoint) {
-  std::string out;
-  const auto damaged = *dir_ / "damaged";
-  const std::string args = " --set checkpoint.every=5 --out " + damaged.string();
-  ASSERT_EQ(run_cli("train " + debug(args + " --stop-after-step 10"), &out), 0) << out;
-  std::ofstream(checkpoint_path(damaged.string(), 10), std::ios::trunc) << "not a checkpoint";
-  ASSERT_EQ(run_cli("train " + debug(args + " --resume"), &out), 0) << out;
-  EXPECT_NE(out.find("step_00000010.pt"), std::string::npos) << out;
-  EXPECT_NE(out.find("falling back to the previous checkpoint"), std::string::npos) << out;
-  EXPECT_NE(out.find("at step 5"), std::string::npos) << out;
-  EXPECT_EQ(read_json(damaged / "summary.json")["status"], "finished");
-}
-
-// A checkpoint write that fails (here a file-size limit, EFBIG, standing in for a full disk) is one
-// line naming the file and the reason, never an abort, and the previous checkpoint stays usable.
-TEST_F(TrainE2E, AFailedCheckpointWriteIsOneLineAndKeepsThePreviousOne) {
-  const auto run = *dir_ / "full_disk";
-  const std::string args = debug("--set checkpoint.every=1 --out " + run.string());
-  std::string out;
-  ASSERT_EQ(run_cli("train " + args + " --stop-after-step 5", &out), 0) << out;
-  const auto kept = checkpoint_path(run.string(), 5);
-  const auto limit_kb = std::max<uintmax_t>(8, fs::file_size(kept) / 1024 / 2);
-  const int code = shell("sh -c \"ulimit -f " + std::to_string(limit_kb) + "; trap '' XFSZ; exec " +
-                             scalelab_binary() + " train " + args + " --resume\"",
-                         &out);
-  ASSERT_LT(code, 128) << out;  // exited, not killed
-  EXPECT_EQ(code, 1) << out;
-  EXPECT_NE(out.find("scalelab: error: "), std::string::npos) << out;
-  EXPECT_NE(out.find("cannot write the checkpoint (File too large)"), std::string::npos) << out;
-  EXPECT_EQ(out.find("terminate called"), std::string::npos) << out;
-  EXPECT_TRUE(fs::exists(kept));
-  for (const auto& e : fs::directory_iterator(checkpoint_dir(run.string())))  // no temporary left
-    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
-  ASSERT_EQ(run_cli("train " + args + " --resume", &out), 0) << out;  // resumes from step 5
-  EXPECT_NE(out.find("at step 5"), std::string::npos) << out;
-  EXPECT_EQ(read_json(run / "summary.json")["status"], "finished");
-}
-
-// Checkpoints by wall time (checkpoint.every_seconds, default 10 minutes) as well as by steps, so
-// a run killed at a time limit loses little.
-TEST_F(TrainE2E, CheckpointsAreAlsoWrittenByWallTime) {
-  const auto run = *dir_ / "by_time";
-  std::string out;
-  ASSERT_EQ(
-      run_cli(
-          "train " + debug("--set checkpoint.every_seconds=1e-9 --set checkpoint.keep=100 --out " +
-                           run.string()),
-          &out),
-      0)
-      << out;
-  EXPECT_EQ(list_checkpoints(run.string()).size(), 20u);  // one after every step of the 20
-  const auto defaults = *dir_ / "by_default";
-  ASSERT_EQ(run_cli("train " + debug("--set checkpoint.keep=100 --out " + defaults.string()), &out),
-            0)
-      << out;
-  EXPECT_EQ(list_checkpoints(defaults.string()).size(), 1u);  // a short run: only the last
-}
-
 // One run, many budgets: a trunk at the stable lr, checkpointed at the branch point, and a branch
 // that decays from there equal one WSD run that trains the trunk's steps and the cooldown in one
 // go, loss for loss, bit for bit (same seed, data order and optimizer state).
 TEST_F(TrainE2E, ABranchEqualsTheRunThatTrainsTrunkAndCooldownInOneGo) {
-  const auto straight = *dir_ / "wsd_straight", trunk = *dir_ / "trunk", branch = *dir_ / "branch";
+  const auto straight = dir_ / "wsd_straight", trunk = dir_ / "trunk", branch = dir_ / "branch";
   const std::string wsd =
       " --set schedule.kind=wsd --set schedule.warmup_steps=2 --set schedule.decay_fraction=0.25";
   std::string out;
@@ -464,7 +274,7 @@ TEST_F(TrainE2E, ABranchEqualsTheRunThatTrainsTrunkAndCooldownInOneGo) {
   EXPECT_EQ(summary["tokens"], read_json(straight / "summary.json")["tokens"]);
   // A branch point at or past the branch's own budget is refused by name.
   EXPECT_EQ(run_cli("train " + debug(wsd + " --set train.steps=15 --branch-from " + at15 +
-                                     " --out " + (*dir_ / "late_branch").string()),
+                                     " --out " + (dir_ / "late_branch").string()),
                     &out),
             1);
   EXPECT_NE(out.find("the branch point (step 15) is not before this run's budget of 15 steps"),
@@ -475,7 +285,7 @@ TEST_F(TrainE2E, ABranchEqualsTheRunThatTrainsTrunkAndCooldownInOneGo) {
 // A limited-data run: data.unique_tokens caps the train split; summary.json records U and the
 // epochs, and tags.unique_tokens for the data-constrained fit.
 TEST_F(TrainE2E, ALimitedDataRunRecordsUniqueTokensAndEpochs) {
-  const auto run = *dir_ / "limited";
+  const auto run = dir_ / "limited";
   std::string out;
   ASSERT_EQ(run_cli("train " + debug("--set data.unique_tokens=1000 --out " + run.string()), &out),
             0)
@@ -489,7 +299,7 @@ TEST_F(TrainE2E, ALimitedDataRunRecordsUniqueTokensAndEpochs) {
            {"--set data.unique_tokens=nan", "data.unique_tokens"},
            {"--set data.unique_tokens=1e12",
             "data.unique_tokens: 1000000000000 is more than the train split"}}) {
-    EXPECT_EQ(run_cli("train " + debug(args + " --out " + (*dir_ / "limited_bad").string()), &out),
+    EXPECT_EQ(run_cli("train " + debug(args + " --out " + (dir_ / "limited_bad").string()), &out),
               1)
         << args;
     EXPECT_NE(out.find(expected), std::string::npos) << args << "\n" << out;

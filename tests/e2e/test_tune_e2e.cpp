@@ -14,7 +14,7 @@ using namespace scalelab::test_util;
 
 TEST(TuneE2E, TwoSizesThreeLearningRatesGiveHparamsJson) {
   const fs::path dir = temp_dir("tune_e2e");
-  const std::string dataset = make_dataset(dir);
+  const std::string dataset = shared_dataset();
   const fs::path file = dir / "tune.yaml", root = dir / "runs";
   std::ofstream(file) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
                       << "out_root: " << root.string() << "\n"
@@ -46,4 +46,13 @@ TEST(TuneE2E, TwoSizesThreeLearningRatesGiveHparamsJson) {
   EXPECT_DOUBLE_EQ(again.lr.c, h.lr.c);
   EXPECT_DOUBLE_EQ(again.lr.k, h.lr.k);
   fs::remove_all(dir);
+}
+
+// A tune grid of one learning rate: one clear line, before anything runs.
+TEST(Cli, TuneWithOneLearningRateIsOneClearLine) {
+  const std::string file =
+      write_temp("tune_one_lr.yaml",
+                 std::string("base: ") + SCALELAB_SOURCE_DIR +
+                     "/configs/debug.yaml\nout_root: /nonexistent/never\ntune: {lr: [3e-3]}\n");
+  expect_one_clear_line("tune " + file, "tune.lr: 1 distinct learning rate(s) (0.003)");
 }

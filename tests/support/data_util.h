@@ -1,15 +1,21 @@
-// Helpers shared by the data tests: scratch folders, small files, error-message assertions.
+// Helpers shared by the data tests: scratch folders, small files, error-message assertions, a
+// small corpus of text files and the tokens of a split.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "data/manifest.h"
+#include "data/prepare.h"
+#include "data/shard.h"
 
 namespace scalelab::data::testing {
 
@@ -76,6 +82,45 @@ inline std::string sample_text(int n_lines, uint64_t seed) {
     }
   }
   return text;
+}
+
+// A folder of n_docs text files, listed in document order (and files that must be left out).
+inline std::vector<std::string> make_corpus(const std::string& dir, int n_docs) {
+  std::vector<std::string> docs;
+  for (int i = 0; i < n_docs; ++i) {
+    docs.push_back(sample_text(5 + i % 17, i));
+    char name[32];
+    std::snprintf(name, sizeof name, "sub%d/doc%03d.txt", i / 20, i);
+    write_file(dir + "/" + name, docs.back());
+  }
+  write_file(dir + "/sub0/skip.bin", "not text");
+  write_file(dir + "/.hidden/doc.txt", "hidden");
+  return docs;
+}
+
+// Every token of a split, in stream order.
+inline std::vector<uint32_t> split_tokens(const std::string& dir,
+                                          const std::vector<ShardEntry>& shards) {
+  std::vector<uint32_t> all;
+  for (const auto& s : shards) {
+    auto t = Shard(dir + "/" + s.file, raw_token_bytes(s.layout)).read_all();
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  return all;
+}
+
+// prepare's options for the tests' small corpora: *.txt files, 20% validation, seed 3, vocab 400.
+inline PrepareOptions prepare_options(const std::string& in, const std::string& out,
+                                      const std::string& tokenizer) {
+  PrepareOptions o;
+  o.inputs = {in};
+  o.include = {"*.txt"};
+  o.out_dir = out;
+  o.tokenizer = tokenizer;
+  o.val_fraction = 0.2;
+  o.seed = 3;
+  o.vocab_size = 400;
+  return o;
 }
 
 }  // namespace scalelab::data::testing

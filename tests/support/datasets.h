@@ -70,6 +70,24 @@ inline std::string make_dataset(const fs::path& dir, int n_docs = 64, int words_
   return o.out_dir;
 }
 
+// make_dataset's default dataset, built once per build tree (build/test_data/) and shared by the
+// tests that only read it: ctest builds it first (the Datasets.Synthetic fixture); a test binary
+// run on its own builds it when missing. Built beside its place and renamed into it, so tests
+// starting together never see half of one.
+inline std::string shared_dataset() {
+  const fs::path dir = fs::path(SCALELAB_BINARY_DIR) / "test_data" / "synthetic_v1";
+  const fs::path dataset = dir / "dataset";
+  if (fs::exists(dataset / "manifest.json")) return dataset.string();
+  const fs::path staging = dir.string() + ".tmp-" + std::to_string(::getpid());
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  make_dataset(staging);
+  std::error_code ec;
+  fs::rename(staging, dir, ec);  // fails only when another test's copy got there first
+  fs::remove_all(staging, ec);
+  return dataset.string();
+}
+
 inline std::vector<double> losses_of(const fs::path& run_dir, const std::string& key = "loss") {
   std::vector<double> out;
   std::ifstream in(run_dir / "metrics.jsonl");

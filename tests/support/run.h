@@ -1,12 +1,15 @@
 // Running things from tests, in one place: the scalelab binary (to its end, or in the background
 // to be signalled), shell commands, and the venv's Python with the packages a check needs. Every
 // command's stderr is folded into its output; exit codes are 128 + the signal for a killed one.
+// Also the check every bad-input test makes: one clear line and exit code 1.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +112,23 @@ inline std::string ensure_python_packages(const std::string& imports,
   if (shell(python() + " -m pip install -q " + pip_packages, &out) != 0 || shell(probe) != 0)
     return "could not install " + pip_packages + " into " + python() + ": " + out;
   return "";
+}
+
+// A file under the temporary folder, named for this process, holding text; returns its path.
+inline std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("scalelab_cli_" + std::to_string(getpid()) + "_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+// `scalelab ARGS` fails with exit code 1 and one line, "scalelab: error: ...", holding `expected`.
+inline void expect_one_clear_line(const std::string& args, const std::string& expected) {
+  std::string out;
+  EXPECT_EQ(run_cli(args, &out), 1) << args << "\n" << out;
+  EXPECT_EQ(out.rfind("scalelab: error: ", 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find(expected), std::string::npos) << "expected '" << expected << "' in: " << out;
 }
 
 }  // namespace scalelab::test_util

@@ -21,24 +21,13 @@ namespace scalelab::data {
 namespace {
 
 using testing::expect_error;
+using testing::make_corpus;
+using testing::prepare_options;
 using testing::read_file;
 using testing::sample_text;
+using testing::split_tokens;
 using testing::TempDir;
 using testing::write_file;
-
-// A folder of n_docs text files, listed in document order (and files that must be left out).
-std::vector<std::string> make_corpus(const std::string& dir, int n_docs) {
-  std::vector<std::string> docs;
-  for (int i = 0; i < n_docs; ++i) {
-    docs.push_back(sample_text(5 + i % 17, i));
-    char name[32];
-    std::snprintf(name, sizeof name, "sub%d/doc%03d.txt", i / 20, i);
-    write_file(dir + "/" + name, docs.back());
-  }
-  write_file(dir + "/sub0/skip.bin", "not text");
-  write_file(dir + "/.hidden/doc.txt", "hidden");
-  return docs;
-}
 
 // The documents of one split, decoded: the EOT token opens each document.
 std::vector<std::string> decode_split(const std::string& dir, const std::vector<ShardEntry>& shards,
@@ -61,19 +50,6 @@ std::vector<std::string> decode_split(const std::string& dir, const std::vector<
   return docs;
 }
 
-PrepareOptions options(const std::string& in, const std::string& out,
-                       const std::string& tokenizer) {
-  PrepareOptions o;
-  o.inputs = {in};
-  o.include = {"*.txt"};
-  o.out_dir = out;
-  o.tokenizer = tokenizer;
-  o.val_fraction = 0.2;
-  o.seed = 3;
-  o.vocab_size = 400;
-  return o;
-}
-
 void expect_round_trip(const std::string& out, const std::vector<std::string>& docs) {
   const Manifest m = read_manifest(out);
   auto tok = load_tokenizer(m.tokenizer, out + "/" + m.tokenizer_model);
@@ -94,7 +70,7 @@ void expect_round_trip(const std::string& out, const std::vector<std::string>& d
 TEST(Prepare, ByteDatasetHoldsEveryDocumentOnce) {
   TempDir dir;
   auto docs = make_corpus(dir / "in", 60);
-  auto r = prepare(options(dir / "in", dir / "out", "byte"));
+  auto r = prepare(prepare_options(dir / "in", dir / "out", "byte"));
   EXPECT_EQ(r.manifest.tokenizer, "byte");
   EXPECT_EQ(r.manifest.vocab_size, 257);
   EXPECT_EQ(r.manifest.train.n_docs + r.manifest.val.n_docs, 60);
@@ -114,7 +90,7 @@ TEST(Prepare, OutputIsIndependentOfThreadsAndPieceSize) {
   auto docs = make_corpus(dir / "in", 40);
   write_file(dir / "in/big.txt", sample_text(400, 1234));  // cut into many pieces below
   docs.insert(docs.begin(), sample_text(400, 1234));       // "big.txt" sorts before "sub0/"
-  auto o = options(dir / "in", dir / "a", "bpe");
+  auto o = prepare_options(dir / "in", dir / "a", "bpe");
   o.n_threads = 1;
   auto a = prepare(o);
   o.out_dir = dir / "b";
@@ -137,7 +113,7 @@ TEST(Prepare, OutputIsIndependentOfThreadsAndPieceSize) {
 TEST(Prepare, SplitIsByDocumentAndFollowsTheSeed) {
   TempDir dir;
   make_corpus(dir / "in", 60);
-  auto o = options(dir / "in", dir / "a", "byte");
+  auto o = prepare_options(dir / "in", dir / "a", "byte");
   auto a = prepare(o);
   o.out_dir = dir / "b";
   o.seed = 4;
@@ -160,7 +136,7 @@ TEST(Prepare, JsonlRecordsAreDocuments) {
     jsonl += nlohmann::json{{"id", i}, {"body", docs.back()}}.dump() + "\n";
   }
   write_file(dir / "data.jsonl", jsonl + "\n");
-  auto o = options(dir / "data.jsonl", dir / "out", "byte");
+  auto o = prepare_options(dir / "data.jsonl", dir / "out", "byte");
   o.jsonl_field = "body";
   o.val_fraction = 0.3;
   prepare(o);
@@ -174,7 +150,7 @@ TEST(Prepare, InvalidUtf8DocumentsAreSkippedForBpeKeptForBytes) {
   TempDir dir;
   make_corpus(dir / "in", 30);
   write_file(dir / "in/latin1.txt", "caf\xe9\n");
-  auto o = options(dir / "in", dir / "bpe", "bpe");
+  auto o = prepare_options(dir / "in", dir / "bpe", "bpe");
   auto r = prepare(o);
   EXPECT_EQ(r.manifest.train.n_docs + r.manifest.val.n_docs, 30);
   EXPECT_EQ(r.manifest.prepare["n_skipped_invalid_utf8_docs"], 1);
@@ -186,8 +162,8 @@ TEST(Prepare, InvalidUtf8DocumentsAreSkippedForBpeKeptForBytes) {
 TEST(Prepare, ExistingModelFileIsCopiedAndUsed) {
   TempDir dir;
   auto docs = make_corpus(dir / "in", 30);
-  prepare(options(dir / "in", dir / "a", "bpe"));
-  auto r = prepare(options(dir / "in", dir / "b", dir / "a/tokenizer.model"));
+  prepare(prepare_options(dir / "in", dir / "a", "bpe"));
+  auto r = prepare(prepare_options(dir / "in", dir / "b", dir / "a/tokenizer.model"));
   EXPECT_EQ(r.manifest.tokenizer, "sentencepiece");
   EXPECT_EQ(r.manifest.vocab_size, 400);
   expect_round_trip(dir / "b", docs);
@@ -196,16 +172,16 @@ TEST(Prepare, ExistingModelFileIsCopiedAndUsed) {
 TEST(Prepare, BadInputsAreClearErrors) {
   TempDir dir;
   make_corpus(dir / "in", 10);
-  expect_error([&] { prepare(options(dir / "nope", dir / "o1", "byte")); },
+  expect_error([&] { prepare(prepare_options(dir / "nope", dir / "o1", "byte")); },
                {dir / "nope", "no such file"});
-  auto o = options(dir / "in", dir / "o2", "byte");
+  auto o = prepare_options(dir / "in", dir / "o2", "byte");
   o.include = {"*.md"};
   expect_error([&] { prepare(o); }, {"no input files", "*.md"});
   write_file(dir / "empty/a.txt", "");
   write_file(dir / "empty/b.txt", "");
-  expect_error([&] { prepare(options(dir / "empty", dir / "o3", "byte")); },
+  expect_error([&] { prepare(prepare_options(dir / "empty", dir / "o3", "byte")); },
                {"2 input file(s) are empty"});
-  o = options(dir / "in", dir / "o4", "byte");
+  o = prepare_options(dir / "in", dir / "o4", "byte");
   o.val_fraction = 0;
   prepare(o);
   expect_error([&] { prepare(o); }, {dir / "o4", "--force"});
@@ -213,16 +189,16 @@ TEST(Prepare, BadInputsAreClearErrors) {
   EXPECT_NO_THROW(prepare(o));
   expect_error([&] { ValLoader v(dir / "o4", 8, 4); }, {"val split has 0 tokens"});
   write_file(dir / "one/a.txt", "x");  // 2 tokens (EOT, x): val_fraction 0.99 leaves train 1
-  o = options(dir / "one", dir / "o5", "byte");
+  o = prepare_options(dir / "one", dir / "o5", "byte");
   o.val_fraction = 0.99;
   EXPECT_EQ(prepare(o).manifest.n_train_tokens, 1);
   write_file(dir / "one/b.txt", "");
-  o = options(dir / "one/b.txt", dir / "o5b", "byte");
+  o = prepare_options(dir / "one/b.txt", dir / "o5b", "byte");
   expect_error([&] { prepare(o); }, {dir / "one/b.txt", "the file is empty"});
   EXPECT_FALSE(std::filesystem::exists(dir / "o5b"));  // a failed prepare leaves nothing behind
-  o = options(dir / "in", dir / "o6", "tok.vocab");
+  o = prepare_options(dir / "in", dir / "o6", "tok.vocab");
   expect_error([&] { prepare(o); }, {"tok.vocab", "expected byte, bpe"});
-  o = options(dir / "in", dir / "o7", "bpe");
+  o = prepare_options(dir / "in", dir / "o7", "bpe");
   o.vocab_size = 100;
   expect_error([&] { prepare(o); }, {"--vocab-size 100"});
 }
@@ -249,7 +225,7 @@ std::string error_of(const std::function<void()>& fn) {
 TEST(Prepare, FailedForceLeavesTheOldDatasetByteIdentical) {
   TempDir dir;
   make_corpus(dir / "in", 30);
-  auto o = options(dir / "in", dir / "out", "byte");
+  auto o = prepare_options(dir / "in", dir / "out", "byte");
   o.shard_tokens = 2000;  // several train shards
   prepare(o);
   EXPECT_NO_THROW(TrainLoader(dir / "out", 16, 0));  // also writes the checksum stamp
@@ -259,7 +235,7 @@ TEST(Prepare, FailedForceLeavesTheOldDatasetByteIdentical) {
   ASSERT_TRUE(before.count("train_000002.bin"));
 
   // BPE training fails (a vocabulary far larger than 30 short documents can fill).
-  auto bpe = options(dir / "in", dir / "out", "bpe");
+  auto bpe = prepare_options(dir / "in", dir / "out", "bpe");
   bpe.force = true;
   bpe.vocab_size = 100000;
   std::string what = error_of([&] { prepare(bpe); });
@@ -268,9 +244,9 @@ TEST(Prepare, FailedForceLeavesTheOldDatasetByteIdentical) {
   EXPECT_TRUE(folder_bytes(dir / "out") == before);
 
   // Fails after the encode pass (the model is already copied in): no document is UTF-8.
-  prepare(options(dir / "in", dir / "model", "bpe"));
+  prepare(prepare_options(dir / "in", dir / "model", "bpe"));
   write_file(dir / "latin1/a.txt", "caf\xe9\n");
-  auto one = options(dir / "latin1", dir / "out", dir / "model/tokenizer.model");
+  auto one = prepare_options(dir / "latin1", dir / "out", dir / "model/tokenizer.model");
   one.force = true;
   what = error_of([&] { prepare(one); });
   EXPECT_NE(what.find("no documents with text"), std::string::npos) << what;
@@ -299,22 +275,12 @@ TEST(Prepare, ModelFileInsideTheReplacedDatasetIsStillReadable) {
   // --force --tokenizer out/tokenizer.model: the old model is read while the new dataset is built.
   TempDir dir;
   auto docs = make_corpus(dir / "in", 30);
-  prepare(options(dir / "in", dir / "out", "bpe"));
-  auto o = options(dir / "in", dir / "out", dir / "out/tokenizer.model");
+  prepare(prepare_options(dir / "in", dir / "out", "bpe"));
+  auto o = prepare_options(dir / "in", dir / "out", dir / "out/tokenizer.model");
   o.force = true;
   auto r = prepare(o);
   EXPECT_EQ(r.manifest.tokenizer, "sentencepiece");
   expect_round_trip(dir / "out", docs);
-}
-
-// Every token of a split, in stream order.
-std::vector<uint32_t> split_tokens(const std::string& dir, const std::vector<ShardEntry>& shards) {
-  std::vector<uint32_t> all;
-  for (const auto& s : shards) {
-    auto t = Shard(dir + "/" + s.file, raw_token_bytes(s.layout)).read_all();
-    all.insert(all.end(), t.begin(), t.end());
-  }
-  return all;
 }
 
 void write_gzip(const std::string& path, const std::string& text) {
@@ -332,7 +298,7 @@ TEST(Prepare, OneFileIsSplitByPosition) {
   TempDir dir;
   const std::string text = sample_text(300, 11);
   write_file(dir / "input.txt", text);
-  auto o = options(dir / "input.txt", dir / "out", "byte");
+  auto o = prepare_options(dir / "input.txt", dir / "out", "byte");
   o.val_fraction = 0.1;
   const auto r = prepare(o);
   EXPECT_EQ(r.split, "position");
@@ -388,7 +354,7 @@ TEST(Prepare, GzipJsonlRecordsAreDocuments) {
     jsonl += nlohmann::json{{"text", docs.back()}}.dump() + "\n";
   }
   write_gzip(dir / "data.jsonl.gz", jsonl);
-  auto o = options(dir / "data.jsonl.gz", dir / "out", "byte");
+  auto o = prepare_options(dir / "data.jsonl.gz", dir / "out", "byte");
   o.val_fraction = 0.3;
   prepare(o);
   expect_round_trip(dir / "out", docs);
@@ -398,141 +364,22 @@ TEST(Prepare, GzipJsonlRecordsAreDocuments) {
 TEST(Prepare, EmptyAndBinaryFilesAreRefusedByName) {
   TempDir dir;
   write_file(dir / "empty.txt", "");
-  expect_error([&] { prepare(options(dir / "empty.txt", dir / "o1", "byte")); },
+  expect_error([&] { prepare(prepare_options(dir / "empty.txt", dir / "o1", "byte")); },
                {dir / "empty.txt", "empty"});
   write_file(dir / "model.pt", std::string("PK\x03\x04\0\0binary", 12));
-  expect_error([&] { prepare(options(dir / "model.pt", dir / "o2", "byte")); },
+  expect_error([&] { prepare(prepare_options(dir / "model.pt", dir / "o2", "byte")); },
                {dir / "model.pt", "binary file", "NUL byte at offset 4"});
   std::filesystem::create_directories(dir / "shards");
   write_shard(dir / "shards/x_train_000000.bin", {1, 2, 3}, 2);
-  expect_error([&] { prepare(options(dir / "shards/x_train_000000.bin", dir / "o3", "byte")); },
-               {dir / "shards/x_train_000000.bin", "llm.c token shard", "--from-shards"});
+  expect_error(
+      [&] { prepare(prepare_options(dir / "shards/x_train_000000.bin", dir / "o3", "byte")); },
+      {dir / "shards/x_train_000000.bin", "llm.c token shard", "--from-shards"});
   // A binary file inside a folder is refused too, with a hint to select the text files.
   make_corpus(dir / "in", 5);
   write_file(dir / "in/sub0/logo.txt", std::string("\x89PNG\r\n\x1a\n\0\0", 10));
-  expect_error([&] { prepare(options(dir / "in", dir / "o4", "byte")); },
+  expect_error([&] { prepare(prepare_options(dir / "in", dir / "o4", "byte")); },
                {dir / "in/sub0/logo.txt", "binary", "--include"});
   for (const char* o : {"o1", "o2", "o3", "o4"}) EXPECT_FALSE(std::filesystem::exists(dir / o));
-}
-
-// An llm.c shard as dev/data/data_common.py writes it: header [3] is 0.
-void write_llmc(const std::string& path, int32_t magic, int32_t version,
-                const std::vector<uint32_t>& tokens, int token_bytes) {
-  std::vector<int32_t> header(256, 0);
-  header[0] = magic, header[1] = version, header[2] = static_cast<int32_t>(tokens.size());
-  std::string bytes(reinterpret_cast<const char*>(header.data()), 1024);
-  for (uint32_t t : tokens) bytes.append(reinterpret_cast<const char*>(&t), token_bytes);
-  write_file(path, bytes);
-}
-
-// nanoGPT's prepare.py: np.uint16 ids, no header.
-void write_raw_uint16(const std::string& path, const std::vector<uint32_t>& tokens) {
-  std::string bytes;
-  for (uint32_t t : tokens) bytes.append(reinterpret_cast<const char*>(&t), 2);
-  write_file(path, bytes);
-}
-
-// The rows both loaders serve, for a few steps, with and without replacement.
-std::vector<int64_t> loader_rows(const std::string& dir) {
-  std::vector<int64_t> out;
-  for (int64_t per_step : {0, 6}) {
-    TrainLoader train(dir, 16, 5, per_step);
-    std::vector<int64_t> rows(6 * 17);
-    for (int64_t step = 0; step < 4; ++step) {
-      train.fill(step, 0, 6, rows.data());
-      out.insert(out.end(), rows.begin(), rows.end());
-    }
-  }
-  ValLoader val(dir, 16, 8);
-  std::vector<int64_t> rows(val.n_windows() * 17);
-  val.fill(0, val.n_windows(), rows.data());
-  out.insert(out.end(), rows.begin(), rows.end());
-  return out;
-}
-
-// llm.c shards (uint16 GPT-2 header, uint32 Llama-3 header) and nanoGPT's headerless pair become
-// datasets without copying (hard links) whose loaders serve exactly the rows of the same tokens
-// prepared by scalelab.
-TEST(ImportShards, LlmcAndNanoGptFilesGiveTheRowsOfTheSameTokensPrepared) {
-  TempDir dir;
-  make_corpus(dir / "in", 60);
-  prepare(options(dir / "in", dir / "ref", "byte"));
-  const Manifest ref = read_manifest(dir / "ref");
-  const auto train = split_tokens(dir / "ref", ref.train.shards);
-  const auto val = split_tokens(dir / "ref", ref.val.shards);
-  const auto want = loader_rows(dir / "ref");
-
-  const size_t half = train.size() / 2;
-  write_llmc(dir / "llmc/tiny_train_000000.bin", 20240520, 1, {train.begin(), train.begin() + half},
-             2);
-  write_llmc(dir / "llmc/tiny_train_000001.bin", 20240801, 7, {train.begin() + half, train.end()},
-             4);
-  write_llmc(dir / "llmc/tiny_val_000000.bin", 20240520, 1, val, 2);
-  ImportOptions io;
-  io.from_dir = dir / "llmc";
-  io.out_dir = dir / "from_llmc";
-  io.vocab_size = 257;
-  io.eot_token = 256;
-  const auto llmc = import_shards(io);
-  EXPECT_EQ(llmc.layout, "llm.c");
-  EXPECT_EQ(llmc.link, "hard");
-  EXPECT_EQ(llmc.manifest.train.shards.size(), 2u);
-  EXPECT_EQ(llmc.manifest.n_train_tokens, ref.n_train_tokens);
-  EXPECT_EQ(llmc.manifest.train.n_docs, ref.train.n_docs);  // counted by EOT
-  EXPECT_EQ(llmc.manifest.val.n_docs, ref.val.n_docs);
-  EXPECT_EQ(std::filesystem::hard_link_count(dir / "llmc/tiny_val_000000.bin"), 2u);
-  EXPECT_EQ(read_manifest(dir / "from_llmc").tokenizer, "external");
-  EXPECT_EQ(loader_rows(dir / "from_llmc"), want);
-
-  write_raw_uint16(dir / "nanogpt/train.bin", train);
-  write_raw_uint16(dir / "nanogpt/val.bin", val);
-  io.from_dir = dir / "nanogpt";
-  io.out_dir = dir / "from_nanogpt";
-  const auto nano = import_shards(io);
-  EXPECT_EQ(nano.layout, "nanogpt");
-  EXPECT_EQ(nano.manifest.train.shards[0].layout, "raw-uint16");
-  EXPECT_EQ(nano.manifest.n_val_tokens, ref.n_val_tokens);
-  EXPECT_EQ(loader_rows(dir / "from_nanogpt"), want);
-  EXPECT_NO_THROW(verify_checksums(dir / "from_nanogpt", read_manifest(dir / "from_nanogpt")));
-  // A damaged source is caught by the checksum on open, naming the shard.
-  {
-    std::fstream f(dir / "nanogpt/val.bin", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(1);  // the first token, EOT 256 = 0x0100, becomes 0: in the vocabulary, but changed
-    f.put('\0');
-  }
-  std::filesystem::remove(dir / "from_nanogpt/.verified.json");
-  expect_error([&] { ValLoader v(dir / "from_nanogpt", 16, 8); }, {"val_000000.bin", "sha256"});
-}
-
-TEST(ImportShards, BadShardsAreOneClearLine) {
-  TempDir dir;
-  write_llmc(dir / "a/x_train_000000.bin", 20240520, 1, {50256, 464, 3290}, 2);
-  write_llmc(dir / "a/x_val_000000.bin", 20240520, 1, {50256, 13}, 2);
-  ImportOptions io;
-  io.from_dir = dir / "a";
-  io.out_dir = dir / "out";
-  io.vocab_size = 1000;
-  io.eot_token = 0;
-  expect_error([&] { import_shards(io); },
-               {dir / "a/x_train_000000.bin", "token id 50256", "vocab_size 1000", "--vocab-size"});
-  io.vocab_size = 50257;  // GPT-2 defaults
-  io.eot_token = 50256;
-  EXPECT_EQ(import_shards(io).manifest.train.n_docs, 1);
-  expect_error([&] { import_shards(io); }, {dir / "out", "--force"});
-  write_llmc(dir / "b/x_000000.bin", 20240520, 1, {1, 2}, 2);
-  io.from_dir = dir / "b";
-  io.out_dir = dir / "out_b";
-  expect_error([&] { import_shards(io); }, {dir / "b/x_000000.bin", "neither train nor val"});
-  write_file(dir / "c/train.bin", "abc");  // odd size: not uint16
-  write_file(dir / "c/val.bin", "ab");
-  io.from_dir = dir / "c";
-  expect_error([&] { import_shards(io); }, {dir / "c/train.bin", "not a multiple of 2"});
-  write_raw_uint16(dir / "d/train.bin", {1, 2, 3});
-  io.from_dir = dir / "d";
-  expect_error([&] { import_shards(io); }, {"no val shard"});
-  io.from_dir = dir / "nope";
-  expect_error([&] { import_shards(io); }, {dir / "nope", "no such folder"});
-  EXPECT_FALSE(std::filesystem::exists(dir / "out_b"));
 }
 
 }  // namespace
