@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Loads models exported by `scalelab export --hf` with Hugging Face transformers and reports their
-logits, so tests/test_export.cpp can compare them with scalelab's own.
+logits, so tests/e2e/test_export_e2e.cpp can compare them with scalelab's own.
 
 usage: hf_equivalence.py --tokens TOKENS.json --out RESULT.json MODEL_DIR [MODEL_DIR ...]
 

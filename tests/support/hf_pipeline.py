@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Loads folders written by `scalelab export --hf` the way a user would (AutoTokenizer,
 AutoModelForCausalLM, pipeline("text-generation")), with no edits, and reports greedy continuations
-so that tests/test_sample.cpp can compare them with `scalelab sample --temperature 0`.
+so that tests/e2e/test_sample_e2e.cpp can compare them with `scalelab sample --temperature 0`.
 
 usage: hf_pipeline.py --cases CASES.json --out RESULT.json
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads the TensorBoard event files of a run folder back with the tensorboard package's own reader
-(EventAccumulator, which also applies purges after a resume), for tests/test_tensorboard.cpp.
+(EventAccumulator, which also applies purges after a resume), for tests/e2e/test_tensorboard_e2e.cpp.
 
 usage: tensorboard_scalars.py RUN_DIR OUT.json
 OUT.json: {"by_step": {tag: [[step, value], ...]}, "by_tokens": {...}}

@@ -122,7 +122,8 @@ TEST(Report, ReferencesOnlyFiguresThatExistAndEmbedsThem) {
 }
 
 TEST(Report, DrawsTransferAgainstDfWithHernandezReference) {
-  // Scratch curves and fine-tuned runs built from a known D_T law (as in test_transfer.cpp).
+  // Scratch curves and fine-tuned runs built from a known D_T law (as in
+  // test_analysis_transfer.cpp).
   auto scratch = [](double N, double D) {
     return 1.5 + 300 / std::pow(N, 0.3) + 900 / std::pow(D, 0.3);
   };

@@ -1,6 +1,6 @@
 // model/safetensors: the writer's layout (aligned header, offsets that tile the data, raw
 // little-endian bytes) and its refusals. Python's safetensors package reading our files is checked
-// in test_export.cpp.
+// in e2e/test_export_e2e.cpp.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
