@@ -1,10 +1,12 @@
-# Entry points: `make demo` (the main job), `make test` (build + every test), `make build`.
+# Entry points: `make demo` (the main job), `make test` (build + every test), `make test-fast`
+# (build + the unit tests, under a minute), `make build`. CTEST_ARGS picks a subset, e.g.
+# CTEST_ARGS="-L e2e" or CTEST_ARGS="-R SweepE2E" (tests/README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 CTEST_ARGS ?=
 
-.PHONY: setup configure build test demo format check-format clean
+.PHONY: setup configure build test test-fast demo format check-format clean
 .DEFAULT_GOAL := build
 
 setup:
@@ -23,6 +25,9 @@ build: configure
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
 
 demo: build
 	@bash experiments/demo/run.sh

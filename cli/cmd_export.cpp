@@ -7,8 +7,9 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/checked_io.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "data/hf_tokenizer.h"
 #include "data/manifest.h"
 #include "model/export_hf.h"
@@ -49,7 +50,7 @@ void prepare_out_dir(const fs::path& out, bool force) {
   if (fs::is_directory(out) && !fs::is_empty(out) && !force)
     throw std::runtime_error("output folder " + out.string() +
                              " is not empty; pass --force to overwrite the exported files in it");
-  fs::create_directories(out);
+  make_directories(out.string());
   for (const char* name : kExportFiles) fs::remove(out / name);
 }
 

@@ -4,7 +4,7 @@
 
 #include "analysis/laws/laws.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 #include "core/hardware.h"
 
 namespace scalelab::cli {

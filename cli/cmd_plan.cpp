@@ -13,7 +13,7 @@
 #include "analysis/laws/laws.h"
 #include "analysis/report/report.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include "analysis/laws/laws.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
 

@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "cli/commands.h"
+#include "common/checked_io.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -31,6 +33,10 @@ int main(int argc, char** argv) {
   } catch (const scalelab::cli::ExitCode& e) {
     std::fprintf(stderr, "scalelab: %s\n", e.what());
     return e.code;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // One wording for every command: "<path>: cannot <operation> (<reason>)".
+    std::fprintf(stderr, "scalelab: error: %s\n", scalelab::filesystem_error_text(e).c_str());
+    return 1;
   } catch (const std::exception& e) {
     // Subcommands run inside parse() through their callbacks. A c10::Error carries a C++
     // backtrace after its message ("Exception raised from ...", "frame #0: ..."): never print it.

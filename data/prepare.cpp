@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/checked_io.h"
 #include "data/bpe_train.h"
 #include "data/dataset_dir.h"
 #include "data/documents.h"
@@ -38,7 +39,7 @@ namespace detail {
 // folder.
 bool is_dataset_file(const fs::path& p) {
   const std::string name = p.filename().string();
-  return name == "manifest.json" || name == "manifest.json.tmp" || name == kModelFile ||
+  return name == "manifest.json" || is_temporary_of(name, "manifest.json") || name == kModelFile ||
          name.rfind(kVerifiedStampFile, 0) == 0 ||
          ((name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0) && p.extension() == ".bin");
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "experiments/branching.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
@@ -85,13 +86,6 @@ std::optional<double> measure_one(const Run& r, const std::string& binary, int t
     return std::nullopt;
   }
   return tps;
-}
-
-std::string duration(double s) {
-  if (!(s >= 0) || !std::isfinite(s)) return "?";
-  if (s < 60) return log::format("%.0fs", s);
-  if (s < 3600) return log::format("%.0fm%02.0fs", std::floor(s / 60), std::fmod(s, 60));
-  return log::format("%.0fh%02.0fm", std::floor(s / 3600), std::fmod(s / 60, 60));
 }
 
 std::string state_of(const Run& r, const std::string& out_root) {
@@ -202,7 +196,7 @@ std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_r
     out += log::format("%-*s  %9.3g  %9.3g  %9.3g  %9.3g  %7ld  %8s  %-8s  %s\n", int(width),
                        r.name.c_str(), double(r.params.total), double(r.params.non_embedding),
                        r.tokens, r.flops, (long)r.steps,
-                       t ? duration(estimate_seconds(r, *t)).c_str() : "?",
+                       t ? duration_text(estimate_seconds(r, *t)).c_str() : "?",
                        state_of(r, out_root).c_str(), extra.c_str());
     total_c += r.flops;
   }
@@ -213,7 +207,7 @@ std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_r
   out += savings_text(compute_savings(runs));
   if (t)
     out += log::format("estimated time for the runs not done: %s with %d job(s) at once (%s)\n",
-                       duration(total_seconds(runs, out_root, *t) / std::max(1, jobs)).c_str(),
+                       duration_text(total_seconds(runs, out_root, *t) / std::max(1, jobs)).c_str(),
                        jobs, t->source.c_str());
   return out;
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/checked_io.h"
 #include "experiments/process.h"
 #include "experiments/sweep_status.h"
 #include "runfolder/folder.h"
@@ -84,13 +85,7 @@ void append_record(const std::string& out_root, const std::vector<Run>& runs,
                               {"submitted", std::time(nullptr)},
                               {"tasks", tasks}});
   }
-  const fs::path path = fs::path(out_root) / "slurm_jobs.json";
-  const fs::path tmp = path.string() + ".tmp";
-  std::ofstream out(tmp);
-  if (!(out << record.dump(2) << "\n") || !out.flush())
-    throw std::runtime_error(tmp.string() + ": cannot write the record of submitted jobs");
-  out.close();
-  fs::rename(tmp, path);
+  write_file_atomic((fs::path(out_root) / "slurm_jobs.json").string(), record.dump(2) + "\n");
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "configs/config_enums.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
 

@@ -1,4 +1,3 @@
-#include "runfolder/checked_io.h"
 #include "experiments/tune_spec.h"
 
 #include <yaml-cpp/yaml.h>
@@ -10,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/checked_io.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "model/safetensors.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 
 namespace scalelab {
 namespace fs = std::filesystem;

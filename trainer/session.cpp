@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "core/counts.h"
 #include "runfolder/checkpoints.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 #include "runfolder/folder.h"
 #include "runfolder/metrics.h"
 

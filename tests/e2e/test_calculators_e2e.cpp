@@ -1,0 +1,159 @@
+// The calculators through the binary: flops, gpu-time, predict and plan print the papers' numbers,
+// the data-constrained law's worked values and the hyperparameter laws, and refuse bad input and
+// unidentified fits in one clear line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "analysis/fits/fit_result.h"
+
+#include "tests/support/run.h"
+
+using namespace scalelab::test_util;
+
+TEST(Cli, CalculatorsPrintThePublishedNumbers) {
+  std::string out;
+  ASSERT_EQ(run_cli("predict --params 70e9 --tokens 15e12 --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_NEAR(j["loss"]["kaplan"].get<double>(), 1.72, 0.005);
+  EXPECT_NEAR(j["loss"]["chinchilla"].get<double>(), 1.86, 0.005);
+  ASSERT_EQ(
+      run_cli("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 "
+              "--sparse --json",
+              &out),
+      0)
+      << out;
+  EXPECT_NEAR(nlohmann::json::parse(out)["days"].get<double>(), 98.7, 0.5);
+  ASSERT_EQ(run_cli("predict --params 1e9 --tokens 1e9", &out), 0);
+  EXPECT_NE(out.find("expect overfitting"), std::string::npos) << out;
+  ASSERT_EQ(
+      run_cli("flops --config " SCALELAB_SOURCE_DIR "/configs/ladder/gpt-124m.yaml --json", &out),
+      0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["params"]["total"], 123587328);
+  expect_one_clear_line("gpu-time --flops 1e20 --gpu tpu", "--gpu tpu: unknown accelerator");
+}
+
+// Data-constrained law (Muennighoff et al. 2023): predict, plan, fit and their bad input.
+TEST(Cli, PredictWithUniqueTokensGivesTheWorkedValue) {
+  std::string out;
+  ASSERT_EQ(run_cli("predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9 --json", &out), 0)
+      << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_NEAR(j["loss"]["data-constrained"].get<double>() / 2.2269634075087867, 1.0, 1e-9);
+  EXPECT_NEAR(j["epochs"].get<double>(), 178.0 / 25.0, 1e-12);
+  EXPECT_TRUE(j["loss"].contains("chinchilla"));  // the fresh-data answer next to it
+  ASSERT_EQ(run_cli("predict --params 6.34e9 --tokens 242e9 --unique-tokens 25e9", &out), 0) << out;
+  EXPECT_NE(out.find("2.2256"), std::string::npos) << out;
+  EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;  // the sentence on R_D*
+  EXPECT_NE(out.find("assumes fresh data"), std::string::npos) << out;
+  // D <= U: nothing repeats, not an error; the law is then Chinchilla's form with its constants.
+  ASSERT_EQ(run_cli("predict --params 1e8 --tokens 1e10 --unique-tokens 25e9 --json", &out), 0)
+      << out;
+  j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["repetitions"].get<double>(), 0.0);
+  EXPECT_NEAR(j["data_constrained"]["data-constrained"]["effective_tokens"].get<double>(), 1e10,
+              1e-3);
+  EXPECT_NEAR(j["loss"]["data-constrained"].get<double>(),
+              j["data_constrained"]["data-constrained"]["fresh_data_loss"].get<double>(), 1e-12);
+}
+
+TEST(Cli, PlanWithUniqueTokensForTheIssuesExample) {
+  std::string out;
+  // C = 6 x 8.67e9 x 178e9, U = 25e9 (issue 17).
+  ASSERT_EQ(run_cli("plan --flops 9.25956e21 --unique-tokens 25e9 --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& p = j["plans"]["data-constrained"];
+  EXPECT_NEAR(p["params"].get<double>(), 6.803e9, 0.002e9);
+  EXPECT_NEAR(p["tokens"].get<double>(), 226.9e9, 0.1e9);
+  EXPECT_NEAR(p["epochs"].get<double>(), 9.07, 0.01);
+  EXPECT_NEAR(p["fresh_data_plan"]["params"].get<double>(), 8.87e9, 0.01e9);
+  const auto& c = j["plans"]["chinchilla"];  // Hoffmann et al.'s fresh-data answer
+  EXPECT_NEAR(c["params"].get<double>(), 4.984e9, 0.005e9);
+  EXPECT_NEAR(c["epochs"].get<double>(), c["tokens"].get<double>() / 25e9, 1e-9);
+  EXPECT_GT(c["loss_with_u"].get<double>(), p["loss"].get<double>());
+  EXPECT_TRUE(j["warnings"].empty());
+  ASSERT_EQ(run_cli("plan --flops 9.25956e21 --unique-tokens 25e9", &out), 0) << out;
+  EXPECT_NE(out.find("9.07"), std::string::npos) << out;
+  EXPECT_NE(out.find("R_D* = 15.4"), std::string::npos) << out;
+  EXPECT_EQ(out.find("warning"), std::string::npos) << out;
+  // 1e22 FLOPs on 1e9 unique tokens: the plan repeats them ~300 times.
+  ASSERT_EQ(run_cli("plan --flops 1e22 --unique-tokens 1e9", &out), 0) << out;
+  EXPECT_NE(out.find("warning: data-constrained: the plan repeats the 1B unique tokens"),
+            std::string::npos)
+      << out;
+}
+
+TEST(Cli, UniqueTokensBadInputIsRefused) {
+  for (const auto& args :
+       {"predict --params 1e9 --tokens 2e10 --unique-tokens 0",
+        "predict --params 1e9 --tokens 2e10 --unique-tokens -5",
+        "plan --flops 1e21 --unique-tokens 0", "plan --flops 1e21 --unique-tokens nan",
+        "predict --params 1e9 --tokens 2e10 --unique-tokens inf",
+        "plan --flops inf --unique-tokens 1e9"}) {
+    std::string out;
+    EXPECT_NE(run_cli(args, &out), 0) << args << "\n" << out;
+    EXPECT_TRUE(out.find("--unique-tokens") != std::string::npos ||
+                out.find("--flops") != std::string::npos)
+        << args << "\n"
+        << out;
+    EXPECT_TRUE(out.find("not a positive number") != std::string::npos ||
+                out.find("not a finite number") != std::string::npos)
+        << args << "\n"
+        << out;
+    EXPECT_EQ(out.find("frame #"), std::string::npos) << out;
+  }
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law data-constrained",
+                        "needs --unique-tokens");
+  expect_one_clear_line("plan --flops 1e21 --law data-constrained", "needs --unique-tokens");
+}
+
+// plan prints the published hyperparameter laws' lr and batch at its N and D (values worked by
+// hand in test_analysis_laws.cpp), and a tuned hparams.json's; a bad hparams.json is one clear
+// line.
+TEST(Cli, PlanPrintsHyperparameterLaws) {
+  std::string out;
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law chinchilla --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& hp = j["plans"]["chinchilla"]["hyperparameters"];
+  // DeepSeek at C = 1e21: lr = 0.3118 x 10^-2.625 = 7.394e-4, B = 0.2920 x 10^6.8691 = 2.160e6.
+  EXPECT_NEAR(hp["deepseek-2024"]["lr"].get<double>(), 7.394e-4, 0.001e-4);
+  EXPECT_NEAR(hp["deepseek-2024"]["batch_tokens"].get<double>(), 2.160e6, 0.001e6);
+  // Step Law at the plan's own N and D.
+  const double N = j["plans"]["chinchilla"]["params"], D = j["plans"]["chinchilla"]["tokens"];
+  EXPECT_DOUBLE_EQ(hp["step-law-2025"]["lr"].get<double>(),
+                   1.79 * std::pow(N, -0.713) * std::pow(D, 0.307));
+  const std::string hparams = write_temp(
+      "hparams.json",
+      R"({"version": 1, "params_counted": "total", "laws": {"lr_opt": {"c": 0.02, "k": 0.25}},
+          "sizes": [{"N": 1e4, "lr_opt": 2e-3}, {"N": 1e5, "lr_opt": 1.1e-3}]})");
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law chinchilla --hparams " + hparams + " --json", &out), 0)
+      << out;
+  j = nlohmann::json::parse(out);
+  EXPECT_DOUBLE_EQ(j["plans"]["chinchilla"]["hyperparameters"][hparams]["lr"].get<double>(),
+                   0.02 * std::pow(j["plans"]["chinchilla"]["params"].get<double>(), -0.25));
+  EXPECT_NE(j["hyperparameter_notes"][0].get<std::string>().find("is an extrapolation"),
+            std::string::npos);
+  ASSERT_EQ(run_cli("plan --flops 1e21 --hparams " + hparams, &out), 0) << out;
+  EXPECT_NE(out.find("step-law-2025"), std::string::npos) << out;
+  expect_one_clear_line("plan --flops 1e21 --hparams /nonexistent/hparams.json",
+                        "/nonexistent/hparams.json: cannot read the file");
+}
+
+// A fits.json whose fit is not identified gives no plan (it once printed N_opt = 4), and says why.
+TEST(Cli, PlanRefusesADegenerateFit) {
+  scalelab::FitResult f;
+  f.law = scalelab::LawId::chinchilla_approach3;
+  f.params = {{"E", 1e-6, 0, 1.2},       {"A", 5, 1, 100},        {"B", 400, 10, 5000},
+              {"alpha", 0.9, 0.02, 1.9}, {"beta", 0.2, 0.1, 0.4}, {"a", 0.18, 0.05, 0.9}};
+  const std::string path = write_temp("degenerate_fits.json", "");
+  scalelab::write_fits_json(path, {f}, {});
+  std::string out;
+  EXPECT_EQ(run_cli("plan --flops 1e18 --law " + path, &out), 1) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("no plan from this fit, it is not identified"), std::string::npos) << out;
+  EXPECT_NE(out.find("E = 1e-06, not above 0.001"), std::string::npos) << out;
+  EXPECT_NE(out.find("the 95% interval of alpha"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tokens/param"), std::string::npos) << out;  // no plan table was printed
+}
