@@ -1,6 +1,6 @@
 // Each IsoFLOP budget's sizes, seed means and the minimum among them, with the sizes on each side:
 // what approach 2 (fits/approach2.h) and a study's bracketing rule (the runner, experiments/) both
-// decide from, so that runner and report agree (STUDY_CONTRACT.md). A budget is bracketed when its
+// decide from, so that runner and report agree. A budget is bracketed when its
 // lowest seed mean has at least k sizes on each side (the study's k; issue 25 item 3: 2).
 #pragma once
 

@@ -1,6 +1,6 @@
 // The hierarchical bootstrap of a fit to seeded points (issue 25 item 2): each resample redraws the
 // noise at the two levels where it arises, and refits the same procedure on the resampled means.
-//   Trunk level: every trunk (a (size, seed) run and the branches it feeds, STUDY_CONTRACT.md)
+//   Trunk level: every trunk (a (size, seed) run and the branches it feeds, tags.trunk)
 //     draws one shared effect u and each of its runs its own e, both standard normal; a run's noise
 //     is sd_i (sqrt(rho) u + sqrt(1 - rho) e), sd_i and rho from the pooled noise model
 //     (fits/seed_noise.h), so the branches of one trunk move together with correlation rho and

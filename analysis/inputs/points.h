@@ -17,7 +17,7 @@ struct Point {
   std::string name;
   double budget = 0;  // IsoFLOP budget the run belonged to; 0 = unknown (group by C)
   double U = 0;       // unique tokens the run drew its D tokens from; 0 = unknown (fresh data)
-  // Seeds (STUDY_CONTRACT.md): runs with the same `group` (tags.point) are seeds of one
+  // Seeds (docs/formats.md, tags): runs with the same `group` (tags.point) are seeds of one
   // configuration (inputs/seed_points.h); `trunk` (tags.trunk, else the run's own name) names the
   // runs that share noise; `seed` is tags.seed (-1 when absent). Empty group: a point of its own.
   std::string group{}, trunk{};

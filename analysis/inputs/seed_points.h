@@ -1,4 +1,4 @@
-// Seeds of one configuration as one point (STUDY_CONTRACT.md, "Grouping"; issue 25 item 2): runs
+// Seeds of one configuration as one point (issue 25 item 2; tags in docs/formats.md): runs
 // with the same tags.point are seeds of one (N, D) configuration and become one SeedPoint with
 // their mean loss, standard deviation, standard error, count and the trunks they came from. Runs
 // without tags.point are points of n = 1, exactly as before seeds existed.
