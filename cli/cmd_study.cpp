@@ -17,7 +17,7 @@ void say(const std::string& line) {
   std::fprintf(stderr, "[study] %s\n", line.c_str());
 }
 
-void fit_and_report(const sweep::StudyDesign& d) {
+void fit_and_report(sweep::StudyDesign& d) {
   say("fitting " + std::to_string(d.spec.laws.size()) + " law(s) with " +
       std::to_string(d.spec.bootstrap) + " bootstrap resamples, C under the " + d.flop_convention +
       " convention");
@@ -26,6 +26,8 @@ void fit_and_report(const sweep::StudyDesign& d) {
   std::printf("%s", sweep::study_state_text(d.state).c_str());
   std::printf("wrote %s, %s and %s\n", f.fits_path.c_str(), f.report_markdown.c_str(),
               f.report_html.c_str());
+  d.state.phase = "fitted";
+  sweep::write_study_state(d.state_path, d.state);
 }
 
 // --submit: the wave's unfinished runs go to Slurm; once they have all finished, a rerun decides
@@ -91,8 +93,6 @@ void run_study_command(SweepArgs a) {
                                       "resumes them, then brackets, fits and reports");
   if (r.exit_code() != 0) throw std::runtime_error("study: " + r.verdict());
   fit_and_report(d);
-  d.state.phase = "fitted";
-  sweep::write_study_state(d.state_path, d.state);
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ std::optional<std::vector<sweep::BudgetStanding>> study_standings(const sweep::S
   // To wire once analysis/fits/budget_minima.h (branch study-fit) is in: the design's runs
   // (design_input(d)) grouped by seed and each budget's minimum, field for field into
   // sweep::BudgetStanding. Until then this build cannot say where a budget's minimum lies, and
-  // the runner does not guess (STUDY_CONTRACT.md: runner and report decide from one function).
+  // the runner does not guess (issue 25: runner and report decide from one function).
   return std::nullopt;
 }
 

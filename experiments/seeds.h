@@ -1,4 +1,4 @@
-// Seeds as a design axis (issue 25 item 2; STUDY_CONTRACT.md): `seeds: K` turns every grid point
+// Seeds as a design axis (issue 25 item 2): `seeds: K` turns every grid point
 // into K runs that differ only in train.seed (initialisation and data order). The tags written
 // here are what the analysis groups by: `point` (the seeds of one configuration), `seed`, and
 // `trunk` (the runs that share noise: branches of one trunk move together).

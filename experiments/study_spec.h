@@ -1,7 +1,7 @@
 // `scalelab study FILE`: a study file is a sweep file (base, set, grid / zip / groups, derive,
 // tags, seeds, branching) with a `study:` block that states, before any run, what the study
 // claims, which laws it fits, which approach heads its report and why, its bootstrap, its
-// bracketing rule and the inputs of its power analysis (STUDY_CONTRACT.md; format in
+// bracketing rule and the inputs of its power analysis (issue 25; format in
 // experiments/README.md, "Studies"). This file reads it; experiments/study_run.h runs it.
 #pragma once
 

@@ -35,7 +35,7 @@ struct Group {
   std::string name;       // template; empty = built from the axes' keys
   std::string init_from;  // template naming the parent run; empty = none
   // `seeds: K`: every grid point becomes K runs <name>-s<i> with train.seed = base + i, tagged
-  // point, seed and trunk (STUDY_CONTRACT.md). 0 = not stated: one run per point, today's names.
+  // point, seed and trunk (experiments/seeds.h). 0 = not stated: one run per point, today's names.
   int seeds = 0;
   // Runs of different families never share a branching trunk (a study's added sizes get their
   // own trunks instead of a finished trunk that lacks their branch points). "" = the grid's own.

@@ -1,4 +1,4 @@
-// Seeds as a design axis (issue 25 item 2, STUDY_CONTRACT.md): `seeds: K` in a sweep file, top
+// Seeds as a design axis (issue 25 item 2): `seeds: K` in a sweep file, top
 // level or per group: the names, train.seed, the point / seed / trunk tags, one trunk per (shape,
 // seed) with branching, and today's runs unchanged without it.
 #include <gtest/gtest.h>
