@@ -3,8 +3,8 @@
 // whose 1e9 budget has its lowest seed mean at its smallest size: the dry run lists the design,
 // a SIGTERM in wave 0 loses nothing, the rerun trains the rest, adds the ladder's next size below
 // that budget (wave 1), fits into one fits.json and writes the report from it; a third run trains
-// nothing and fits the same. Then `scalelab report` reads that fits.json (one fit, whatever reads
-// it) and refuses one from another sweep; and the study's bad input, each one clear line.
+// nothing and fits the same, and `scalelab report` on the runs reads that fits.json. Then report
+// and fit agreeing through one fits.json on a plain sweep, and the study's bad input.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -152,21 +152,43 @@ TEST(StudyE2E, DesignsRunsBracketsFitsAndReportsAndResumes) {
   EXPECT_EQ(out.find("fitting every law here"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "again" / "fits.json"));
 
-  // Without a fits.json given or beside the runs, the report fits here, says so, and reads the
-  // fits.json it saved beside itself.
-  fs::rename(root / "fits.json", dir / "study_fits.json");
-  ASSERT_EQ(
-      run_cli("report " + root.string() + " --bootstrap 10 --out " + (dir / "own").string(), &out),
-      0)
-      << out;
-  EXPECT_NE(out.find("fitting every law here (10 bootstrap resamples, C under the chinchilla "
-                     "convention)"),
-            std::string::npos)
-      << out;
-  EXPECT_NE(out.find("from " + (dir / "own" / "fits.json").string()), std::string::npos) << out;
-  fs::rename(dir / "study_fits.json", root / "fits.json");
+  fs::remove_all(dir);
+}
 
-  // A fits.json from another sweep: one clear line, the report not written.
+// One fit, whatever reads it (issue 25 item 1), on a plain sweep of the same design: `scalelab
+// report` reads the fits.json beside the runs (its numbers are that file's), refuses in one line a
+// fits.json from another sweep or one asked for under another FLOP convention, and without any
+// fits.json fits here, says so, and reads the fits.json it saved.
+TEST(StudyE2E, ReportReadsTheOneFitsJsonAndRefusesAnotherSweeps) {
+  const fs::path dir = temp_dir("report_one_fit"), root = dir / "runs", file = dir / "sweep.yaml";
+  std::string text = study_text(root, shared_dataset());
+  text = text.substr(0, text.find("study:\n"));
+  text.replace(text.find("seeds: 2\n"), 9, "");
+  std::ofstream(file) << text;
+  std::string out;
+  ASSERT_EQ(run_cli("sweep " + file.string() + " --jobs 2", &out), 0) << out;
+  ASSERT_EQ(run_cli("fit " + root.string() +
+                        " --law chinchilla --flop-convention chinchilla --bootstrap 10 --out " +
+                        root.string(),
+                    &out),
+            0)
+      << out;
+  const auto fits = read_json(root / "fits.json");
+  EXPECT_EQ(fits["source"]["runs"].size(), 6u);
+  EXPECT_EQ(fits["source"]["flop_convention"], "chinchilla");
+  auto a_of = [](const nlohmann::json& f) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g",
+                  f["laws"]["chinchilla_approach3"]["params"]["a"]["value"].get<double>());
+    return std::string(buf);
+  };
+
+  ASSERT_EQ(run_cli("report " + root.string() + " --out " + (dir / "report").string(), &out), 0)
+      << out;
+  EXPECT_NE(out.find("report: reading " + (root / "fits.json").string()), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir / "report" / "fits.json"));
+  EXPECT_NE(slurp(dir / "report" / "report.md").find(a_of(fits)), std::string::npos) << a_of(fits);
+
   auto other = fits;
   other["source"]["runs"] = {"c1e12-l2-d16-s0", "c1e12-l2-d24-s0"};
   other["source"]["input"] = "runs/demo/study";
@@ -174,12 +196,26 @@ TEST(StudyE2E, DesignsRunsBracketsFitsAndReportsAndResumes) {
   expect_one_clear_line("report " + root.string() + " --fits " +
                             (dir / "other_fits.json").string() + " --out " +
                             (dir / "refused").string(),
-                        "was fitted to other runs than " + root.string());
-  EXPECT_FALSE(fs::exists(dir / "refused" / "report.html"));
-  // ... and one asked for under another FLOP convention than it was fitted under.
-  expect_one_clear_line("report " + root.string() + " --fits " + (root / "fits.json").string() +
-                            " --flop-convention 6n --out " + (dir / "refused").string(),
-                        "was fitted with C under the chinchilla convention");
+                        "was fitted to other runs than " + root.string() +
+                            " holds (2 of its 2 runs are not there, e.g. c1e12-l2-d16-s0");
+  expect_one_clear_line(
+      "report " + root.string() + " --flop-convention 6n --out " + (dir / "refused").string(),
+      "was fitted with C under the chinchilla convention");
+  EXPECT_FALSE(fs::exists(dir / "refused" / "report.md"));
+
+  fs::remove(root / "fits.json");
+  ASSERT_EQ(
+      run_cli("report " + root.string() + " --bootstrap 10 --out " + (dir / "own").string(), &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("fitting every law here (10 bootstrap resamples, C under the chinchilla "
+                     "convention) into " +
+                     (dir / "own").string() + "/fits.json"),
+            std::string::npos)
+      << out;
+  const auto own = read_json(dir / "own" / "fits.json");
+  EXPECT_EQ(own["source"]["runs"].size(), 6u);
+  EXPECT_NE(slurp(dir / "own" / "report.md").find(a_of(own)), std::string::npos) << a_of(own);
   fs::remove_all(dir);
 }
 
