@@ -7,6 +7,7 @@
 
 #include "analysis/fits/fit_laws.h"
 #include "cli/commands.h"
+#include "cli/fits_source.h"
 #include "cli/multipower_cli.h"
 
 namespace scalelab::cli {
@@ -116,11 +117,7 @@ void add_fit_command(CLI::App& app) {
     }
     std::filesystem::create_directories(o->out);
     const auto path = (std::filesystem::path(o->out) / "fits.json").string();
-    nlohmann::json source = {{"input", o->input},        {"n_points", in.points.size()},
-                             {"n_runs", in.runs.size()}, {"unfinished_runs", in.unfinished},
-                             {"left_out", in.left_out},  {"notes", in.notes},
-                             {"skipped_laws", skipped}};
-    write_fits_json(path, fits, source);
+    write_fits_json(path, fits, fits_source(in, skipped));  // names the runs it was fitted to
     if (o->json) {
       std::FILE* f = std::fopen(path.c_str(), "r");
       for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);

@@ -51,7 +51,7 @@ void print_submission(const SweepArgs& a, const std::string& script, const sweep
   if (sub.arrays.empty())
     std::printf("nothing to submit: every run has finished or is in the queue\n");
   else
-    std::printf("follow it with `scalelab sweep %s --status`\n", a.file.c_str());
+    std::printf("follow it with `scalelab %s %s --status`\n", a.command.c_str(), a.file.c_str());
 }
 
 }  // namespace
@@ -83,6 +83,7 @@ void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
     sweep::require_submittable(a.slurm_opts);
   }
   sweep::SlurmOptions so;
+  so.command = a.command;
   so.sweep_path = fs::absolute(a.file).lexically_normal().string();
   so.out_root = fs::absolute(sweep.out_root).lexically_normal().string();
   so.binary = sweep::self_executable();

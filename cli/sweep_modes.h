@@ -12,6 +12,7 @@
 namespace scalelab::cli {
 
 struct SweepArgs {
+  std::string command = "sweep";  // the subcommand a Slurm task runs (sweep | study)
   std::string file, out_root, gpus, slurm, torchrun;
   std::vector<std::string> only, slurm_opts, sets;
   int jobs = 1, threads_per_job = 0, slurm_warning_s = 300;
