@@ -12,17 +12,9 @@
 #include "common/checked_io.h"
 #include "core/counts.h"
 
-// The analysis side of issue 25 (branch study-fit: seed grouping, budget_minima, the gate's
-// max_failed_share, approach 2's bracketing rule, simulate_design). Until it is merged, this build
-// cannot locate a budget's minimum or simulate a design and says so; it never guesses either.
-// Once it is in, delete this #if and its #else branches.
-#if __has_include("analysis/fits/budget_minima.h") && \
-                  __has_include("analysis/design/simulate_design.h")
-#define SCALELAB_STUDY_ANALYSIS 1
 #include "analysis/design/simulate_design.h"
 #include "analysis/fits/budget_minima.h"
 #include "analysis/inputs/seed_points.h"
-#endif
 
 namespace scalelab::cli {
 namespace fs = std::filesystem;
@@ -81,7 +73,6 @@ void check_study_laws(const sweep::StudySpec& spec) {
   }
 }
 
-#ifdef SCALELAB_STUDY_ANALYSIS
 std::optional<std::vector<sweep::BudgetStanding>> study_standings(const sweep::StudyDesign& d) {
   const FitInput in = design_input(d);
   std::vector<sweep::BudgetStanding> out;
@@ -200,25 +191,12 @@ std::string study_power_text(const sweep::StudyDesign& d) {
                 100 * r.bracketed_share, r.mean_runs, r.mean_added_runs, r.mean_flops);
   return t + tail;
 }
-#else
-std::optional<std::vector<sweep::BudgetStanding>> study_standings(const sweep::StudyDesign&) {
-  return std::nullopt;  // the analysis's budget_minima is not in this build
-}
-
-std::string study_power_text(const sweep::StudyDesign& d) {
-  if (d.spec.power.prior.empty())
-    return "power analysis: none (the study gives no study.power.prior law to simulate from)\n";
-  return "power analysis: not in this build (it needs the analysis's simulate_design)\n";
-}
-#endif
 
 StudyFit fit_and_report_study(const sweep::StudyDesign& d) {
   FitInput in = design_input(d);
   FitOptions fo{d.spec.bootstrap, d.spec.bootstrap_seed, 0, ""};
-#ifdef SCALELAB_STUDY_ANALYSIS
   fo.max_failed_share = d.spec.max_failed_share;
   fo.min_each_side = d.spec.bracketing.each_side;  // unbracketed budgets stay out of approach 2
-#endif
   std::vector<std::string> skipped;
   std::vector<FitResult> fits;
   // The headline's law first: the report opens with it.

@@ -13,7 +13,7 @@
 #include "analysis/fits/seed_noise.h"
 #include "analysis/inputs/fit_input.h"
 #include "analysis/inputs/seed_points.h"
-#include "tests/synthetic_runs.h"
+#include "tests/support/synthetic_runs.h"
 
 using namespace scalelab;
 
