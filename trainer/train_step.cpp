@@ -4,6 +4,27 @@
 
 namespace scalelab {
 
+torch::Tensor forward_backward(GPT& model, const torch::Tensor& inputs,
+                               const torch::Tensor& targets, int64_t n_micro, bool bf16,
+                               GradientSync* sync, bool last_micro) {
+  torch::Tensor loss;
+  {
+    AutocastGuard autocast(bf16);
+    loss = model->loss(inputs, targets);
+  }
+  if (sync) sync->before_backward(last_micro);
+  (loss / double(n_micro)).backward();
+  return loss.detach();
+}
+
+double clip_and_update(FusedAdamW& optimizer, double grad_clip, double lr) {
+  const double clip = grad_clip > 0 ? grad_clip : std::numeric_limits<double>::infinity();
+  const double norm = torch::nn::utils::clip_grad_norm_(optimizer.params(), clip);
+  optimizer.step(lr);
+  optimizer.zero_grad();
+  return norm;
+}
+
 StepRunner::StepRunner(TrainSession& session) : s_(session) {}
 
 StepResult StepRunner::run(int64_t step, double lr) {
@@ -15,22 +36,13 @@ StepResult StepRunner::run(int64_t step, double lr) {
     const int64_t row0 = s_.options.rank * s_.layout.rows_per_rank + m * micro;
     s_.loader.fill(step, row0, row0 + micro, buffer_.data());
     auto rows = rows_to_device(buffer_, micro, T + 1, s_.dev.device);
-    torch::Tensor loss;
-    {
-      AutocastGuard autocast(s_.dev.bf16);
-      loss = s_.model->loss(rows.narrow(1, 0, T), rows.narrow(1, 1, T));
-    }
-    if (sync) sync->before_backward(m == n_micro - 1);
-    (loss / double(n_micro)).backward();
-    loss_sum += loss.detach() / double(n_micro);
+    auto loss = forward_backward(s_.model, rows.narrow(1, 0, T), rows.narrow(1, 1, T), n_micro,
+                                 s_.dev.bf16, sync, m == n_micro - 1);
+    loss_sum += loss / double(n_micro);
   }
-  const double clip = s_.config.optim.grad_clip > 0 ? s_.config.optim.grad_clip
-                                                    : std::numeric_limits<double>::infinity();
   StepResult r;
   r.lr = lr;
-  r.grad_norm = torch::nn::utils::clip_grad_norm_(s_.optimizer.params(), clip);
-  s_.optimizer.step(lr);
-  s_.optimizer.zero_grad();
+  r.grad_norm = clip_and_update(s_.optimizer, s_.config.optim.grad_clip, lr);
   r.loss = loss_sum.item<double>();
   if (sync) r.loss = sync->average(r.loss);
   return r;
