@@ -21,6 +21,7 @@
 
 #include "core/counts.h"
 #include "model/gpt.h"
+#include "model/kernels/cpu_loops.h"
 #include "trainer/fused_adamw.h"
 #include "trainer/train_step.h"
 
@@ -33,16 +34,15 @@ namespace {
 // Operator name -> group; the first group whose fragment the name contains wins.
 const std::vector<std::pair<std::string, std::vector<std::string>>> kGroups = {
     {"autograd engine (nodes, AccumulateGrad)", {"autograd::engine", "AccumulateGrad"}},
-    {"attention", {"attention", "scalelab::attention"}},
+    {"attention", {"attention", "CausalAttention"}},
     {"cross-entropy over the vocabulary",
-     {"log_softmax", "nll_loss", "cross_entropy", "scalelab::cross_entropy"}},
+     {"log_softmax", "nll_loss", "cross_entropy", "CrossEntropy"}},
     {"matmul", {"aten::mm", "aten::addmm", "aten::bmm", "aten::matmul", "aten::linear"}},
-    {"norm", {"rms_norm", "layer_norm", "scalelab::rms_norm"}},
-    {"rope", {"scalelab::rope"}},
-    {"activation (silu, gelu, swiglu)", {"silu", "gelu", "scalelab::swiglu"}},
+    {"norm", {"rms_norm", "layer_norm", "RmsNorm"}},
+    {"rope and head split", {"split_heads", "SplitHeads"}},
+    {"activation (silu, gelu, swiglu)", {"silu", "gelu", "swiglu", "SwiGlu"}},
     {"embedding", {"embedding", "index_select", "index_add", "scalelab::embedding"}},
-    {"optimizer + clipping",
-     {"adamw", "_foreach", "norm", "clip", "stack", "scalelab::optimizer", "scalelab::clip"}},
+    {"optimizer + clipping", {"adamw", "_foreach", "norm", "clip", "stack"}},
     {"element-wise (add, mul, cat, ...)",
      {"aten::add", "aten::mul", "aten::sub", "aten::div", "aten::neg", "aten::pow", "aten::rsqrt",
       "aten::mean", "aten::sum", "aten::cat", "aten::exp", "aten::where", "aten::masked_fill"}},
@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const Config config = load_config(config_path, overrides);
+    keep_freed_memory_for_reuse();  // as the trainer's StepRunner does
     if (config.train.threads > 0) torch::set_num_threads(int(config.train.threads));
     const int64_t B = config.train.batch_size, T = config.model.block_size;
     torch::manual_seed(config.train.seed);
@@ -175,6 +176,8 @@ int main(int argc, char** argv) {
         {"block_size", T},
         {"vocab_size", config.model.vocab_size},
         {"threads", torch::get_num_threads()},
+        {"cpu_loops_isa", kernels::cpu_loops_isa()},
+        {"torch_version", TORCH_VERSION},
         {"ms_per_step_median", median_ms},
         {"ms_per_step_samples", ms},
         {"tokens_per_s", double(B * T) / (median_ms / 1e3)},

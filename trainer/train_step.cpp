@@ -2,6 +2,12 @@
 
 #include <limits>
 
+#include "model/kernels/fused.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace scalelab {
 
 torch::Tensor forward_backward(GPT& model, const torch::Tensor& inputs,
@@ -18,14 +24,32 @@ torch::Tensor forward_backward(GPT& model, const torch::Tensor& inputs,
 }
 
 double clip_and_update(FusedAdamW& optimizer, double grad_clip, double lr) {
-  const double clip = grad_clip > 0 ? grad_clip : std::numeric_limits<double>::infinity();
-  const double norm = torch::nn::utils::clip_grad_norm_(optimizer.params(), clip);
-  optimizer.step(lr);
+  double norm;
+  if (kernels::fused_enabled()) {
+    norm = optimizer.clip_and_step(lr, grad_clip);
+  } else {  // unfused (SCALELAB_FUSED_KERNELS=0): clipping as its own pass, as before
+    const double clip = grad_clip > 0 ? grad_clip : std::numeric_limits<double>::infinity();
+    norm = torch::nn::utils::clip_grad_norm_(optimizer.params(), clip);
+    optimizer.step(lr);
+  }
   optimizer.zero_grad();
   return norm;
 }
 
-StepRunner::StepRunner(TrainSession& session) : s_(session) {}
+void keep_freed_memory_for_reuse() {
+#if defined(__GLIBC__)
+  // glibc hands blocks above its mmap threshold straight back to the system when freed, and trims
+  // the heap top above its trim threshold, so each step would fault every large activation's
+  // pages in afresh (bench/results/profile_step_*.json: about 800 page faults a step at 0.8M
+  // parameters). Kept in the heap, freed blocks serve the next step's allocations.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc takes; larger blocks stay mmapped
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
+StepRunner::StepRunner(TrainSession& session) : s_(session) {
+  keep_freed_memory_for_reuse();
+}
 
 StepResult StepRunner::run(int64_t step, double lr) {
   const int64_t T = s_.block_size(), micro = s_.layout.micro_rows, n_micro = s_.layout.n_micro;

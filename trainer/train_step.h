@@ -25,6 +25,10 @@ torch::Tensor forward_backward(GPT& model, const torch::Tensor& inputs,
 // AdamW update at lr and clears the gradients; returns the norm before clipping.
 double clip_and_update(FusedAdamW& optimizer, double grad_clip, double lr);
 
+// Has the allocator keep freed memory for reuse rather than return it to the system: activations
+// are allocated and freed every step (glibc; elsewhere nothing changes).
+void keep_freed_memory_for_reuse();
+
 class StepRunner {
  public:
   explicit StepRunner(TrainSession& session);
