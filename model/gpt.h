@@ -1,12 +1,12 @@
 // Llama-style decoder-only GPT: token embedding; n_layer blocks of norm -> causal self-attention
 // (rotary, grouped-query) -> residual, norm -> MLP -> residual; final norm; LM head (optionally
-// tied). Module names follow the Hugging Face Llama layout (embed_tokens, layers.i.self_attn.q_proj,
+// tied). Module names follow the Hugging Face Llama layout (embed_tokens, layers.i.mlp.up_proj,
 // ...) so export is a rename, not a rewrite. The q/k/v and gate/up projections keep their own
 // weights but run as one matmul each, and on CPU the element-wise chains (RMSNorm, rotary
-// embedding with the head split, the attention softmax, SwiGLU, the loss over the vocabulary) run
-// as fused kernels with hand-written backward passes (model/kernels/). In a
-// kernels::UnfusedScope the model computes as plain ATen ops, as it did before them.
-// The model runs on one device and knows nothing of data parallelism.
+// embedding with the head split, attention, SwiGLU, the loss over the vocabulary) run as fused
+// kernels with hand-written backward passes (model/kernels/). In a kernels::UnfusedScope the
+// model computes as plain ATen ops, as it did before them. The model runs on one device and
+// knows nothing of data parallelism.
 #pragma once
 
 #include <torch/torch.h>

@@ -34,11 +34,10 @@ void attention_backward(const T* q, const T* k, const T* v, const T* out, const 
                         const T* lse, T* dq, T* dk, T* dv, const HeadLayout& layout, int64_t begin,
                         int64_t end);
 template <class T>
-void causal_softmax_forward(T* scores, int64_t rows, int64_t first_row, int64_t seq,
-                            double scale);
+void causal_softmax_forward(T* scores, int64_t rows, int64_t first_row, int64_t seq, double scale);
 template <class T>
-void causal_softmax_backward(const T* probs, T* grad, int64_t rows, int64_t first_row,
-                             int64_t seq, double scale);
+void causal_softmax_backward(const T* probs, T* grad, int64_t rows, int64_t first_row, int64_t seq,
+                             double scale);
 template <class T>
 void cross_entropy_forward(T* logits, const int64_t* targets, T* losses, int64_t rows,
                            int64_t vocab, double grad_scale);

@@ -2,7 +2,9 @@
 // with moving the heads out of the (B, T, (H + 2 Hkv) hd) projection into (B, heads, T, hd):
 // with x = [x1 | x2] and c, s the cos and sin of position t,
 //   out = [x1 c - x2 s | x2 c + x1 s]                     (= x cos + rotate_half(x) sin)
-// and its transpose for the gradient: dx = [dy1 c + dy2 s | dy2 c - dy1 s]. v is only moved.
+// and its transpose for the gradient: dx = [dy1 c + dy2 s | dy2 c - dy1 s], the rotation by minus
+// the angle (the tables repeat their first half, cat(freqs, freqs), so c and s are the same for
+// both halves). v is only moved.
 #include <cstring>
 
 #include "model/kernels/cpu/loops.h"
@@ -18,6 +20,22 @@ P* head_slot(P* q, P* k, P* v, const HeadLayout& l, int64_t b, int64_t t, int64_
   h -= l.n_head;
   P* base = h < l.n_kv_head ? k : v;
   return base + ((b * l.n_kv_head + h % l.n_kv_head) * l.seq + t) * l.head_dim;
+}
+
+// out = [x1 c1 - x2 s1 | x2 c2 + x1 s2] for x = [x1 | x2], c = [c1 | c2], s = [s1 | s2] (the
+// forward with s, the backward with -s), a vector at a time along each half.
+template <class T>
+void rotate(const T* x, const T* c, const T* s, T sign, T* out, int64_t half) {
+  using Vec = at::vec::Vectorized<T>;
+  int64_t d = 0;
+  auto step = [&](int64_t n) {
+    const Vec x1 = Vec::loadu(x + d, n), x2 = Vec::loadu(x + half + d, n);
+    const Vec s1 = Vec::loadu(s + d, n) * Vec(sign), s2 = Vec::loadu(s + half + d, n) * Vec(sign);
+    (x1 * Vec::loadu(c + d, n) - x2 * s1).store(out + d, n);
+    (x2 * Vec::loadu(c + half + d, n) + x1 * s2).store(out + half + d, n);
+  };
+  for (; d + Vec::size() <= half; d += Vec::size()) step(Vec::size());
+  if (d < half) step(half - d);
 }
 
 }  // namespace
@@ -36,10 +54,7 @@ void rope_split_forward(const T* qkv, const T* cos, const T* sin, T* q, T* k, T*
         std::memcpy(out, x, sizeof(T) * hd);
         continue;
       }
-      for (int64_t d = 0; d < half; ++d) {
-        out[d] = x[d] * c[d] - x[d + half] * s[d];
-        out[d + half] = x[d + half] * c[d + half] + x[d] * s[d + half];
-      }
+      rotate(x, c, s, T(1), out, half);
     }
   }
 }
@@ -58,10 +73,7 @@ void rope_split_backward(const T* dq, const T* dk, const T* dv, const T* cos, co
         std::memcpy(dx, dy, sizeof(T) * hd);
         continue;
       }
-      for (int64_t d = 0; d < half; ++d) {
-        dx[d] = dy[d] * c[d] + dy[d + half] * s[d + half];
-        dx[d + half] = dy[d + half] * c[d + half] - dy[d] * s[d];
-      }
+      rotate(dy, c, s, T(-1), dx, half);
     }
   }
 }
