@@ -13,7 +13,10 @@
 # wall-clock figures, each run is also measured in CPU seconds per timed step.
 # Raw results: bench/results/speed_<device>_<UTC date>.json; a table is printed last.
 #
-# Usage: bench/bench_speed.sh [rung ...]        rungs: debug tiny gpt-1m gpt-10m gpt-50m gpt-124m gpt-350m
+# Usage: bench/bench_speed.sh [rung ...]        rungs: l1-d16 l2-d32 l4-d128 (the demo's shapes, byte
+#        vocabulary, T = 128, B = 8) debug tiny gpt-1m gpt-10m gpt-50m gpt-124m gpt-350m
+#   The single-model comparison with torch.compile (issue 29), one thread each:
+#        MODES="eager compile" THREADS=1 bench/bench_speed.sh l1-d16 l2-d32 l4-d128
 #   env: DEVICE=cpu|cuda (default: cuda when torch sees one), BUILD=build, THREADS (default: nproc),
 #        WARMUP, STEPS, REPEATS, CHECK_STEPS (0 = skip the check), MODES ("eager compile"; CPU:
 #        "eager"), PYTHON (default: the venv in $BUILD/venv_path, else python3), SKIP_BUILD=1,
@@ -47,10 +50,14 @@ STEPS0=$STEPS
 ((WARMUP % LOG_EVERY == 0 && STEPS % LOG_EVERY == 0 && WARMUP > 0)) ||
   { echo "bench_speed: WARMUP and STEPS must be positive multiples of $LOG_EVERY" >&2; exit 1; }
 
-# rung -> "config batch_size(cpu) batch_size(cuda) cpu_steps_factor"; ~N total parameters in the
-# comment. On CPU, small models take factor x STEPS timed steps, so that the timed steps' CPU time
-# stands well above the noise of process start-up (see the CPU-time pairs below).
+# rung -> "config batch_size(cpu) batch_size(cuda) cpu_steps_factor [key=value ...]"; ~N total
+# parameters in the comment. On CPU, small models take factor x STEPS timed steps, so that the timed
+# steps' CPU time stands well above the noise of process start-up (see the CPU-time pairs below).
+# key=value pairs are --set overrides of the config (ours; the reference reads ours' summary.json).
 declare -A ladder=(
+  [l1-d16]="configs/tiny.yaml 8 8 10 model.n_layer=1 model.n_embd=16 model.n_head=2"   # 7.5K
+  [l2-d32]="configs/tiny.yaml 8 8 4 model.n_layer=2 model.n_embd=32 model.n_head=4"    # 35K
+  [l4-d128]="configs/tiny.yaml 8 8 1 model.n_layer=4 model.n_embd=128 model.n_head=4"  # 0.84M
   [debug]="configs/debug.yaml 8 8 10"              # 10.8K
   [tiny]="configs/tiny.yaml 16 16 2"               # 0.2M
   [gpt-1m]="configs/ladder/gpt-1m.yaml 8 32 1"     # 1.3M (0.8M non-embedding)
@@ -79,9 +86,11 @@ echo "[bench] device $DEVICE, threads $THREADS, warmup $WARMUP, steps $STEPS, re
 
 entries=()
 for rung in "${rungs[@]}"; do
-  read -r config b_cpu b_cuda factor <<<"${ladder[$rung]}"
+  read -r config b_cpu b_cuda factor overrides <<<"${ladder[$rung]}"
   B=$b_cpu; STEPS=$STEPS0; [ "$DEVICE" = cpu ] && STEPS=$((STEPS0 * factor)) || B=$b_cuda
-  common=(--set train.batch_size="$B" --set train.micro_batch_size=0 --set train.device="$DEVICE"
+  common=()
+  for kv in $overrides; do common+=(--set "$kv"); done
+  common+=(--set train.batch_size="$B" --set train.micro_batch_size=0 --set train.device="$DEVICE"
     --set train.threads="$THREADS" --set eval.every=0 --set eval.n_batches=1 --set checkpoint.every=0
     --set train.tokens=0 --set train.flops=0)
   T=$(grep -E '^\s+block_size:' "$config" | awk '{print $2}')
