@@ -6,11 +6,14 @@
 #      identical weights, and on a periodic dataset every batch is the same rows, so their loss
 #      traces over CHECK_STEPS steps must agree (fp32: ~1e-5; bf16: a few 1e-2);
 #   2. times WARMUP untimed then STEPS timed steps of each implementation, REPEATS times,
-#      interleaved (ours, eager, compile, ours, ...), and keeps the median tokens/s.
+#      interleaved in ABBA order (ours eager compile, compile eager ours, ...), and keeps the
+#      median tokens/s.
 # MFU is PaLM's 6N + 12LHQT training FLOPs per token (`scalelab flops`, convention palm) times
 # tokens/s over the device's table peak (GPUs in model/hardware.h) and over the matmul peak that
 # `scalelab train --measure-peak` measures on the device itself. On CPU, where other load moves
-# wall-clock figures, each run is also measured in CPU seconds per timed step.
+# wall-clock figures, each run is also measured in CPU seconds per timed step: ours as the
+# difference of a full run and a WARMUP-step twin, the reference's by its own clock over its timed
+# steps (free of compilation time).
 # Raw results: bench/results/speed_<device>_<UTC date>.json; a table is printed last.
 #
 # Usage: bench/bench_speed.sh [rung ...]        rungs: l1-d16 l2-d32 l4-d128 (the demo's shapes, byte
@@ -123,11 +126,11 @@ for rung in "${rungs[@]}"; do
     ((rep % 2)) || order=($(printf '%s\n' "${order[@]}" | tac))  # ABBA: drifting load hits both alike
     for impl in "${order[@]}"; do
       echo "[bench] $rung: $impl (repeat $rep of $REPEATS), B = $B, T = $T" >&2
-      # On CPU each run is paired with a short one of WARMUP steps: their CPU-time difference is
-      # the CPU seconds of the timed steps alone, a figure that other load on the machine does
-      # not move (wall-clock tokens/s on a shared machine does).
+      # On CPU ours is paired with a short run of WARMUP steps: their CPU-time difference is the
+      # CPU seconds of the timed steps alone, a figure that other load on the machine moves less
+      # than wall-clock tokens/s (the reference times its CPU seconds itself).
       for len in full short; do
-        [ "$len" = short ] && [ "$DEVICE" != cpu ] && continue
+        [ "$len" = short ] && { [ "$DEVICE" != cpu ] || [ "$impl" != ours ]; } && continue
         name="$impl-$rep"; n_steps=$((WARMUP + STEPS)); ref_warmup=$WARMUP; ref_steps=$STEPS
         if [ "$len" = short ]; then
           name="short-$name"; n_steps=$WARMUP; ref_warmup=$((WARMUP - LOG_EVERY)); ref_steps=$LOG_EVERY
@@ -189,13 +192,18 @@ for entry in entries:
         results = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"{mode}-*.json")))]
         samples[mode] = [r["tokens_per_s"] for r in results]
         extra[mode] = {"warmup_seconds": [r["warmup_seconds"] for r in results],
-                       "peak_memory_bytes": [r["peak_memory_bytes"] for r in results]}
+                       "peak_memory_bytes": [r["peak_memory_bytes"] for r in results],
+                       # the process's own CPU time over its timed steps: free of compilation, which
+                       # the twin difference below is not when the FX cache serves one twin only
+                       "cpu_seconds_per_step_in_loop": [r["timed_cpu_seconds"] / r["timed_steps"] for r in results]}
     for impl, s in samples.items():
         tps = statistics.median(s)
         # CPU: CPU seconds of the full run minus those of its WARMUP-step twin, per timed step.
         cpu = [(float(open(f).read()) - float(open(os.path.join(d, "short-" + os.path.basename(f))).read())) / steps
                for f in sorted(glob.glob(os.path.join(d, f"{impl}-*.cpu")))
                if os.path.exists(os.path.join(d, "short-" + os.path.basename(f)))]
+        if impl in extra:
+            cpu = extra[impl]["cpu_seconds_per_step_in_loop"]
         row["impl"][impl] = {"tokens_per_s": tps, "samples": s,
                              "mfu_table": tps * palm / peak_table if peak_table else None,
                              "mfu_measured_peak": tps * palm / peak_measured if peak_measured else None,

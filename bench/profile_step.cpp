@@ -100,6 +100,13 @@ std::map<std::string, OpStats> self_times(const prof::thread_event_lists& lists,
   return stats;
 }
 
+// CPU seconds of this thread: unlike wall-clock time, not moved by other processes taking the core.
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
 long minor_faults() {
   rusage r{};
   getrusage(RUSAGE_SELF, &r);
@@ -138,13 +145,16 @@ int main(int argc, char** argv) {
     };
     for (int64_t i = 0; i < warmup; ++i) step();
 
-    std::vector<double> ms;
+    std::vector<double> ms, cpu_ms;
     const long faults0 = minor_faults();
     for (int64_t i = 0; i < steps; ++i) {
       const auto t0 = Clock::now();
+      const double c0 = thread_cpu_ms();
       step();
+      cpu_ms.push_back(thread_cpu_ms() - c0);
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
+    std::sort(cpu_ms.begin(), cpu_ms.end());
     const double faults_per_step = double(minor_faults() - faults0) / double(steps);
     std::sort(ms.begin(), ms.end());
     const double median_ms = ms[ms.size() / 2];
@@ -181,6 +191,7 @@ int main(int argc, char** argv) {
         {"ms_per_step_median", median_ms},
         {"ms_per_step_samples", ms},
         {"tokens_per_s", double(B * T) / (median_ms / 1e3)},
+        {"cpu_ms_per_step_median", cpu_ms[cpu_ms.size() / 2]},
         {"page_faults_per_step", faults_per_step},
         {"profiled_ms_per_step", profiled_us / 1e3 / double(profiled)},
         {"operator_calls_per_step", 0},
@@ -192,10 +203,11 @@ int main(int argc, char** argv) {
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.second > b.second; });
     std::printf(
-        "%s: N = %ld, B x T = %ld x %ld, %d thread(s): %.2f ms/step (%.0f tokens/s), "
-        "%.0f page faults/step, %.0f operator calls/step\n",
+        "%s: N = %ld, B x T = %ld x %ld, %d thread(s): %.2f ms/step (%.0f tokens/s), CPU %.2f "
+        "ms/step, %.0f page faults/step, %.0f operator calls/step\n",
         label.c_str(), (long)counts.total, (long)B, (long)T, torch::get_num_threads(), median_ms,
-        double(B * T) / (median_ms / 1e3), faults_per_step, double(calls) / double(profiled));
+        double(B * T) / (median_ms / 1e3), cpu_ms[cpu_ms.size() / 2], faults_per_step,
+        double(calls) / double(profiled));
     std::printf("  under the profiler %.2f ms/step; self time by group:\n",
                 profiled_us / 1e3 / double(profiled));
     for (const auto& [g, us] : sorted) {

@@ -1,6 +1,8 @@
 #include "model/kernels/attention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "model/kernels/cpu_loops.h"
 #include "model/kernels/fused.h"
@@ -60,8 +62,9 @@ torch::Tensor merge_heads(const torch::Tensor& y) {
   return y.transpose(1, 2).reshape({y.size(0), y.size(2), y.size(1) * y.size(3)});
 }
 
-// Multi-head only: the scores of all B H heads as one (B H, T, T) batched matmul, kept for the
-// backward.
+// Multi-head only: the scores of B H heads as batched matmuls, a group of heads at a time so that
+// a group's (T, T) scores stay in the L2 cache between the matmuls and the softmax; the
+// probabilities are kept for the backward.
 class BatchedAttentionFunction : public torch::autograd::Function<BatchedAttentionFunction> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q_in,
@@ -71,15 +74,14 @@ class BatchedAttentionFunction : public torch::autograd::Function<BatchedAttenti
     const auto q = q_in.reshape({B * H, T, hd}), k = k_in.reshape({B * H, T, hd}),
                v = v_in.reshape({B * H, T, hd});
     const double scale = 1.0 / std::sqrt(double(hd));
-    auto probs = torch::bmm(q, k.transpose(1, 2));  // raw scores, then probabilities in place
-    by_dtype(probs, [&](auto zero) {
-      using scalar_t = decltype(zero);
-      scalar_t* p = probs.data_ptr<scalar_t>();
-      for_each_chunk(B * H * T, kRowsPerChunk, [&](int64_t begin, int64_t end) {
-        cpu_loops<scalar_t>().causal_softmax_forward(p + begin * T, end - begin, begin, T, scale);
-      });
+    auto probs = torch::empty({B * H, T, T}, q.options()), y = torch::empty_like(q);
+    for_each_group(B * H, T, [&](int64_t g, int64_t n) {
+      auto p = probs.narrow(0, g, n);
+      torch::bmm_out(p, q.narrow(0, g, n), k.narrow(0, g, n).transpose(1, 2));  // raw scores
+      softmax(p, scale, /*backward=*/torch::Tensor());
+      auto yg = y.narrow(0, g, n);
+      torch::bmm_out(yg, p, v.narrow(0, g, n));
     });
-    auto y = torch::bmm(probs, v);  // (B H, T, hd)
     ctx->save_for_backward({q, k, v, probs});
     ctx->saved_data["scale"] = scale;
     return merge_heads(y.view({B, H, T, hd}));
@@ -92,23 +94,52 @@ class BatchedAttentionFunction : public torch::autograd::Function<BatchedAttenti
     const int64_t BH = q.size(0), T = q.size(1), hd = q.size(2), H = grads[0].size(2) / hd,
                   B = BH / H;
     const auto dy = grads[0].view({B, T, H, hd}).transpose(1, 2).reshape({BH, T, hd});
-    auto dv = torch::bmm(probs.transpose(1, 2), dy);
-    auto ds = torch::bmm(dy, v.transpose(1, 2));  // d probs, then d scores in place
-    by_dtype(ds, [&](auto zero) {
-      using scalar_t = decltype(zero);
-      const scalar_t* p = probs.data_ptr<scalar_t>();
-      scalar_t* g = ds.data_ptr<scalar_t>();
-      for_each_chunk(BH * T, kRowsPerChunk, [&](int64_t begin, int64_t end) {
-        cpu_loops<scalar_t>().causal_softmax_backward(p + begin * T, g + begin * T, end - begin,
-                                                      begin, T, scale);
-      });
+    auto dq = torch::empty_like(q), dk = torch::empty_like(k), dv = torch::empty_like(v);
+    auto ds_all = torch::empty({std::min(BH, group_size(T)), T, T}, q.options());
+    for_each_group(BH, T, [&](int64_t g, int64_t n) {
+      const auto p = probs.narrow(0, g, n), dyg = dy.narrow(0, g, n);
+      auto ds = ds_all.narrow(0, 0, n);
+      auto dvg = dv.narrow(0, g, n), dqg = dq.narrow(0, g, n), dkg = dk.narrow(0, g, n);
+      torch::bmm_out(dvg, p.transpose(1, 2), dyg);
+      torch::bmm_out(ds, dyg, v.narrow(0, g, n).transpose(1, 2));  // d probs, then d scores
+      softmax(p, scale, ds);
+      torch::bmm_out(dqg, ds, k.narrow(0, g, n));
+      torch::bmm_out(dkg, ds.transpose(1, 2), q.narrow(0, g, n));
     });
-    auto dq = torch::bmm(ds, k), dk = torch::bmm(ds.transpose(1, 2), q);
     return {dq.view({B, H, T, hd}), dk.view({B, H, T, hd}), dv.view({B, H, T, hd})};
   }
 
  private:
   static constexpr int64_t kRowsPerChunk = 64;
+  static constexpr int64_t kGroupBytes = 512 << 10;  // a quarter of a 2 MB L2
+
+  static int64_t group_size(int64_t T) { return std::max<int64_t>(1, kGroupBytes / (4 * T * T)); }
+
+  // f(first head, heads) over [0, BH) in groups that fit the cache.
+  static void for_each_group(int64_t BH, int64_t T,
+                             const std::function<void(int64_t, int64_t)>& f) {
+    const int64_t size = group_size(T);
+    for (int64_t g = 0; g < BH; g += size) f(g, std::min(size, BH - g));
+  }
+
+  // In place over (heads, T, T): scores -> probabilities, or with `grad` defined, grad (d probs)
+  // -> d scores given the probabilities p.
+  static void softmax(const torch::Tensor& p, double scale, const torch::Tensor& grad) {
+    const int64_t T = p.size(1), rows = p.size(0) * T;
+    by_dtype(p, [&](auto zero) {
+      using scalar_t = decltype(zero);
+      scalar_t* pp = p.data_ptr<scalar_t>();
+      scalar_t* gp = grad.defined() ? grad.data_ptr<scalar_t>() : nullptr;
+      for_each_chunk(rows, kRowsPerChunk, [&](int64_t begin, int64_t end) {
+        if (gp)
+          cpu_loops<scalar_t>().causal_softmax_backward(pp + begin * T, gp + begin * T, end - begin,
+                                                        begin, T, scale);
+        else
+          cpu_loops<scalar_t>().causal_softmax_forward(pp + begin * T, end - begin, begin, T,
+                                                       scale);
+      });
+    });
+  }
 };
 
 AttentionPath choose(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& alibi) {
