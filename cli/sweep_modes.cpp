@@ -51,7 +51,8 @@ void print_submission(const SweepArgs& a, const std::string& script, const sweep
   if (sub.arrays.empty())
     std::printf("nothing to submit: every run has finished or is in the queue\n");
   else
-    std::printf("follow it with `scalelab sweep %s --status`\n", a.file.c_str());
+    std::printf("follow it with `%s`\n",
+                sweep::status_command(a.file, a.out_root, a.sets).c_str());
 }
 
 }  // namespace

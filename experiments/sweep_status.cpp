@@ -9,7 +9,9 @@
 #include <map>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "experiments/process.h"
+#include "experiments/run_state.h"
 #include "experiments/slurm_submit.h"
 #include "runfolder/checkpoints.h"
 #include "runfolder/folder.h"
@@ -62,6 +64,21 @@ void read_states(const std::string& output, std::map<std::string, std::string>* 
   }
 }
 
+// A running run is as far as its newest metrics line, which is newer than its checkpoints.
+void add_progress(const Run& r, const fs::path& dir, RunStanding* s) {
+  const auto last = last_metrics(dir.string());
+  if (!last) return;
+  s->steps = last->step;
+  s->loss = last->loss;
+  s->val_loss = last->val_loss;
+  if (last->tokens_per_s > 0)
+    s->eta_s = std::max(0.0, r.tokens - last->tokens) / last->tokens_per_s;
+}
+
+std::string number_or_dash(double v, const char* format) {
+  return std::isfinite(v) ? log::format(format, v) : "-";
+}
+
 }  // namespace
 
 std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std::string& out_root,
@@ -75,10 +92,12 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
     s.name = r.name;
     s.folder = folder_standing(dir, info);
     s.final_val_loss = info.state == FolderState::finished ? info.final_val_loss : std::nan("");
+    s.loss = s.val_loss = s.eta_s = std::nan("");
     s.steps = info.steps;
     if (s.steps == 0 && info.has_checkpoint)  // no summary yet: as far as the newest checkpoint
       if (const auto newest = newest_checkpoint(dir.string())) s.steps = checkpoint_step(*newest);
     s.total_steps = r.steps;
+    if (s.folder == "running") add_progress(r, dir, &s);
     row_of[r.name] = rows.size();
     rows.push_back(s);
   }
@@ -125,16 +144,19 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
 std::string standing_table(const std::vector<RunStanding>& rows) {
   size_t width = 3;
   for (const auto& r : rows) width = std::max(width, r.name.size());
-  std::string t = log::format("%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), "run", "folder",
-                              "slurm job", "slurm", "steps", "val_loss");
+  std::string t = log::format("%-*s  %-9s  %-12s  %-10s  %11s  %7s  %9s  %7s\n", int(width), "run",
+                              "folder", "slurm job", "slurm", "steps", "loss", "val_loss", "eta");
   std::map<std::string, int> counts;
   for (const auto& r : rows) {
     counts[r.folder] += 1;
-    t += log::format(
-        "%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), r.name.c_str(), r.folder.c_str(),
-        r.job.empty() ? "-" : r.job.c_str(), r.slurm_state.empty() ? "-" : r.slurm_state.c_str(),
-        log::format("%ld/%ld", (long)r.steps, (long)r.total_steps).c_str(),
-        std::isfinite(r.final_val_loss) ? log::format("%.4f", r.final_val_loss).c_str() : "-");
+    // A finished run's val_loss is its final one; a running run's, its newest evaluation's.
+    const double val = std::isfinite(r.final_val_loss) ? r.final_val_loss : r.val_loss;
+    t += log::format("%-*s  %-9s  %-12s  %-10s  %11s  %7s  %9s  %7s\n", int(width), r.name.c_str(),
+                     r.folder.c_str(), r.job.empty() ? "-" : r.job.c_str(),
+                     r.slurm_state.empty() ? "-" : r.slurm_state.c_str(),
+                     log::format("%ld/%ld", (long)r.steps, (long)r.total_steps).c_str(),
+                     number_or_dash(r.loss, "%.4f").c_str(), number_or_dash(val, "%.4f").c_str(),
+                     std::isfinite(r.eta_s) ? duration_text(r.eta_s).c_str() : "-");
   }
   std::string line;
   for (const auto& [state, n] : counts)
@@ -152,6 +174,9 @@ nlohmann::json standing_json(const std::vector<RunStanding>& rows) {
          {"slurm_state", r.slurm_state},
          {"steps", r.steps},
          {"total_steps", r.total_steps},
+         {"loss", std::isfinite(r.loss) ? nlohmann::json(r.loss) : nlohmann::json()},
+         {"val_loss", std::isfinite(r.val_loss) ? nlohmann::json(r.val_loss) : nlohmann::json()},
+         {"eta_s", std::isfinite(r.eta_s) ? nlohmann::json(r.eta_s) : nlohmann::json()},
          {"final_val_loss",
           std::isfinite(r.final_val_loss) ? nlohmann::json(r.final_val_loss) : nlohmann::json()}});
   return out;

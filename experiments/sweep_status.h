@@ -1,6 +1,7 @@
 // `scalelab sweep FILE --status`: where each run of a sweep stands, from its run folder (new,
-// running, resumable, done, failed, diverged) and, where Slurm is present and the sweep was
-// submitted (OUT_ROOT/slurm_jobs.json), from squeue and sacct (pending, running, ...).
+// running, resumable, done, failed, diverged; a running run's step, loss and time left from its
+// newest metrics line) and, where Slurm is present and the sweep was submitted
+// (OUT_ROOT/slurm_jobs.json), from squeue and sacct (pending, running, ...).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,8 +18,13 @@ struct RunStanding {
   std::string job;            // "JOBID_TASK" of the newest submission holding it, "" if none
   std::string slurm_state;    // lowercased squeue / sacct state, "" when Slurm does not know it
   double final_val_loss = 0;  // NaN when not finished
-  int64_t steps = 0;          // of the run's summary (0 while none)
+  // Done: the summary's steps. Running: the newest metrics line's. Otherwise the newest
+  // checkpoint's (where a resume continues), 0 when none.
+  int64_t steps = 0;
   int64_t total_steps = 0;
+  // Running: the newest train line's loss and the newest evaluation's (NaN when none yet), and
+  // the time left at the newest line's tokens/s (NaN while unknown).
+  double loss = 0, val_loss = 0, eta_s = 0;
 };
 
 // slurm_note gets why no Slurm state is shown ("" when it is).
