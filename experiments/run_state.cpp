@@ -41,6 +41,14 @@ std::string last_lines(const std::string& path, int n) {
   return out;
 }
 
+std::string last_nonempty_line(const std::string& text) {
+  auto end = text.find_last_not_of("\n ");
+  if (end == std::string::npos) return "";
+  auto begin = text.rfind('\n', end);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return text.substr(begin, end - begin + 1);
+}
+
 std::optional<LastMetrics> last_metrics(const std::string& run_dir) {
   // Far more than one line: a train line is about 300 bytes, an evaluation follows every
   // eval.every steps, so the newest of each lies within the tail unless evaluations are rare.

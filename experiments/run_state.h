@@ -29,6 +29,8 @@ class RunLock {
 
 // The last n lines of a text file ("" when it cannot be read).
 std::string last_lines(const std::string& path, int n);
+// The last line of text that is not blank.
+std::string last_nonempty_line(const std::string& text);
 
 // A run's newest train line and newest evaluation of metrics.jsonl (docs/formats.md), read from
 // the file's tail: where a running run is, without reading a long log from its start.
