@@ -77,8 +77,9 @@ void sweep_status(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
                             .dump(2)
                             .c_str());
   else
-    std::printf("%s%s", sweep::standing_table(rows).c_str(),
-                note.empty() ? "" : ("slurm: " + note + "\n").c_str());
+    std::printf("%s%s%s\n", sweep::standing_table(rows).c_str(),
+                note.empty() ? "" : ("slurm: " + note + "\n").c_str(),
+                sweep::standing_progress(sweep.runs, rows, sweep.out_root).c_str());
 }
 
 void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {

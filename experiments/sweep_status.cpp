@@ -6,12 +6,14 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "common/log.h"
 #include "common/text.h"
 #include "experiments/process.h"
 #include "experiments/run_state.h"
+#include "experiments/sweep_progress.h"
 #include "experiments/slurm_submit.h"
 #include "runfolder/checkpoints.h"
 #include "runfolder/folder.h"
@@ -71,8 +73,9 @@ void add_progress(const Run& r, const fs::path& dir, RunStanding* s) {
   s->steps = last->step;
   s->loss = last->loss;
   s->val_loss = last->val_loss;
-  if (last->tokens_per_s > 0)
-    s->eta_s = std::max(0.0, r.tokens - last->tokens) / last->tokens_per_s;
+  s->tokens_done = last->tokens;
+  s->tokens_per_s = last->run_tokens_per_s();
+  if (s->tokens_per_s > 0) s->eta_s = std::max(0.0, r.tokens - last->tokens) / s->tokens_per_s;
 }
 
 std::string number_or_dash(double v, const char* format) {
@@ -162,6 +165,46 @@ std::string standing_table(const std::vector<RunStanding>& rows) {
   for (const auto& [state, n] : counts)
     line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + state;
   return t + line + "\n";
+}
+
+std::string standing_progress(const std::vector<Run>& runs, const std::vector<RunStanding>& rows,
+                              const std::string& out_root) {
+  std::ifstream in(fs::path(out_root) / "sweep_state.json");
+  const auto state = nlohmann::json::parse(in, nullptr, false);
+  std::map<std::string, nlohmann::json> trained_with;
+  int parallel = state.is_object() ? state.value("jobs", 1) : 1;
+  if (state.is_object() && state.contains("runs") && state["runs"].is_array())
+    for (const auto& r : state["runs"])
+      if (r.is_object() && r.contains("trained_with") && r["trained_with"].is_object())
+        trained_with[r.value("name", "")] = r["trained_with"];
+  std::vector<RunProgress> progress;
+  std::map<std::string, int> index;
+  int running = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Run& r = runs[i];
+    const RunStanding& s = rows[i];
+    RunProgress p;
+    p.run = &r;
+    if (s.folder == "done" || s.folder == "failed" || s.folder == "diverged") {
+      p.phase = RunProgress::Phase::ended;
+      p.failed = s.folder != "done";
+      const double process_s =
+          trained_with.count(r.name) ? trained_with[r.name].value("process_s", 0.0) : 0.0;
+      if (process_s > 0)
+        p.tokens_per_s =
+            r.tokens * double(r.own_steps()) / double(std::max<int64_t>(1, r.steps)) / process_s;
+    } else if (s.folder == "running") {
+      p.phase = RunProgress::Phase::running;
+      p.tokens_done = s.tokens_done;
+      p.tokens_per_s = s.tokens_per_s;
+      ++running;
+    }
+    if (auto it = index.find(r.parent); it != index.end()) p.parent = it->second;
+    index[r.name] = int(progress.size());
+    progress.push_back(p);
+  }
+  parallel = std::max({1, parallel, running});
+  return progress_line(estimate_progress(progress, parallel), parallel);
 }
 
 nlohmann::json standing_json(const std::vector<RunStanding>& rows) {

@@ -25,6 +25,7 @@ struct RunStanding {
   // Running: the newest train line's loss and the newest evaluation's (NaN when none yet), and
   // the time left at the newest line's tokens/s (NaN while unknown).
   double loss = 0, val_loss = 0, eta_s = 0;
+  double tokens_done = 0, tokens_per_s = 0;  // running: tokens so far and over its time so far
 };
 
 // slurm_note gets why no Slurm state is shown ("" when it is).
@@ -32,6 +33,12 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
                                         std::string* slurm_note);
 
 std::string standing_table(const std::vector<RunStanding>& rows);
+
+// The runner's progress line for the sweep as the folders show it (sweep_progress.h): running
+// runs at their rates so far, the runs left at the rates the folder's runs were trained at
+// (sweep_state.json), as many at once as its runner's jobs or the runs running now.
+std::string standing_progress(const std::vector<Run>& runs, const std::vector<RunStanding>& rows,
+                              const std::string& out_root);
 nlohmann::json standing_json(const std::vector<RunStanding>& rows);
 
 }  // namespace scalelab::sweep

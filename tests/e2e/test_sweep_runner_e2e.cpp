@@ -197,8 +197,8 @@ TEST_F(SweepRunnerE2E, SubmitSuggestsAStatusCommandForTheSameFolder) {
 }
 
 // Issue 27: `--status` showed `running 0/3128` while metrics.jsonl was at step 240. A running run
-// is as far as its newest metrics line, with its loss and time left; and the runner's log has an
-// overall progress line with an ETA.
+// is as far as its newest metrics line, with its loss and time left; --status and the runner's
+// log have an overall progress line with an ETA.
 TEST_F(SweepRunnerE2E, StatusShowsARunningRunsStepLossAndEtaAndTheRunnerItsProgress) {
   const auto file = sweep_file("watch", "grid: {train.seed: [1, 2]}\n",
                                ", train.steps: 100000, log.every: 10, eval.every: 50");
@@ -222,6 +222,7 @@ TEST_F(SweepRunnerE2E, StatusShowsARunningRunsStepLossAndEtaAndTheRunnerItsProgr
       << out;
   EXPECT_GE(std::stoll(m[1].str()), seen);
   EXPECT_TRUE(std::regex_search(out, std::regex("seed2 +new +- +- +0/100000 +- +- +-"))) << out;
+  EXPECT_NE(out.find("progress: 0/2 ended, 1 running, 1 left; ETA "), std::string::npos) << out;
   // The progress line, once a second while the run trains.
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
        slurp(log).find("1 running, 1 left; ETA ") == std::string::npos &&
