@@ -53,7 +53,6 @@ std::string study_text(const fs::path& root, const std::string& dataset) {
          "               {n_embd: 48}]\n";
 }
 
-
 int count_summaries(const fs::path& root) {
   int n = 0;
   std::error_code ec;
