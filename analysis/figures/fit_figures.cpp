@@ -73,10 +73,10 @@ Figure isoflop_profiles(const FitResult& a2, const std::string& dir) {
       "N', "
       "'isoflop_points.dat' using ($4 > 0 ? $1 : NaN):2:5:3 with yerrorbars pt 7 ps 1 lc palette "
       "title '" +
-      runs +
-      "', "
-      "'isoflop_points.dat' using ($4 > 0 ? NaN : $1):2:5 with yerrorbars pt 6 ps 1.2 lc rgb "
-      "'#999999' title 'refused budget (not used)', "
+      runs + "', " +
+      (n_refused ? "'isoflop_points.dat' using ($4 > 0 ? NaN : $1):2:5 with yerrorbars pt 6 ps "
+                   "1.2 lc rgb '#999999' title 'refused budget (not used)', "
+                 : std::string()) +
       "'isoflop_minima.dat' using 1:2 with points pt 3 ps 2.5 lw 2 lc rgb '#d62728' title 'fitted "
       "minimum N_{opt}'\n";
   render(dir, "isoflop_profiles", body);
