@@ -98,7 +98,9 @@ void add_report_command(CLI::App& app) {
       write_fits_json(fits_path, fits, fits_source(in, skipped));
       fits = read_fits_json(fits_path);  // the report reads the file, as it would any other
     }
-    ReportFiles r = write_report(in, fits, skipped, o->out);
+    // A study's fits.json names its claim, headline law and study_state.json: the report opens
+    // with them, and reloads itself while that study is unfinished.
+    ReportFiles r = write_report(in, fits, skipped, o->out, read_report_context(fits_path));
     std::printf("wrote %s and %s (%zu figures) from %s\n", r.markdown.c_str(), r.html.c_str(),
                 r.figures.size(), fits_path.c_str());
   });

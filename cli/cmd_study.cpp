@@ -84,7 +84,10 @@ void run_study_command(SweepArgs a) {
     std::fflush(stdout);  // the wave's table before the next [study] line
     return r;
   };
-  hooks.standings = [](const sweep::StudyDesign& x) { return study_standings(x); };
+  hooks.standings = [](const sweep::StudyDesign& x) {
+    say(refresh_live_report(x));  // the page a user watches, rewritten after every wave
+    return study_standings(x);
+  };
   hooks.say = say;
   const sweep::SweepResult r = sweep::run_study_waves(d, hooks);
   if (r.stop_signal != 0)

@@ -192,7 +192,7 @@ std::string study_power_text(const sweep::StudyDesign& d) {
   return t + tail;
 }
 
-StudyFit fit_and_report_study(const sweep::StudyDesign& d) {
+StudyFit fit_and_report_study(const sweep::StudyDesign& d, bool provisional) {
   FitInput in = design_input(d);
   FitOptions fo{d.spec.bootstrap, d.spec.bootstrap_seed, 0, ""};
   fo.max_failed_share = d.spec.max_failed_share;
@@ -222,14 +222,27 @@ StudyFit fit_and_report_study(const sweep::StudyDesign& d) {
   nlohmann::json source = fits_source(in, skipped);
   source["study"] = study_record(d);
   write_fits_json(out.fits_path, fits, source);
-  // The report reads the fits.json just written: one fit, whatever reads it.
+  // The report reads the fits.json just written: one fit, whatever reads it. While the study
+  // runs, the page says so and reloads itself; the final report (after bracketing) does not.
+  ReportContext ctx = read_report_context(out.fits_path);
+  ctx.live = provisional;
+  ctx.phase = d.state.phase;
+  ctx.wave = d.state.wave;
   const ReportFiles r = write_report(in, read_fits_json(out.fits_path), skipped,
-                                     (fs::path(d.out_root) / "report").string());
+                                     (fs::path(d.out_root) / "report").string(), ctx);
   out.report_markdown = r.markdown;
   out.report_html = r.html;
   out.summary = format_fits(fits);
   for (const auto& s : skipped) out.summary += "not fitted: " + s + "\n";
   return out;
+}
+
+std::string refresh_live_report(const sweep::StudyDesign& d) {
+  try {
+    return "report (provisional, reloads itself): " + fit_and_report_study(d, true).report_html;
+  } catch (const std::exception& e) {
+    return std::string("no provisional report yet: ") + e.what();
+  }
 }
 
 }  // namespace scalelab::cli

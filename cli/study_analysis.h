@@ -31,7 +31,13 @@ struct StudyFit {
 };
 // Fits the study's laws (and only those) to the design's runs under the sweep's FLOP convention,
 // writes OUT_ROOT/fits.json (its source names the runs, the study and its bracketing), and writes
-// OUT_ROOT/report/ from that file.
-StudyFit fit_and_report_study(const sweep::StudyDesign& design);
+// OUT_ROOT/report/ from that file. provisional: the study is still running (between waves): the
+// report says so and its HTML reloads itself every 30 s; the final report has no reload tag.
+StudyFit fit_and_report_study(const sweep::StudyDesign& design, bool provisional = false);
+
+// After a wave: the provisional fit and report of the runs finished so far, so that a user
+// watching report.html sees the IsoFLOP profiles fill in. Never throws: returns the line to say
+// (where the report is, or why there is none yet).
+std::string refresh_live_report(const sweep::StudyDesign& design);
 
 }  // namespace scalelab::cli

@@ -1,6 +1,7 @@
 // The report's figure set, plus the figures drawn straight from the data: loss curves, goodness
 // of fit.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -13,34 +14,71 @@
 namespace scalelab {
 namespace figures {
 
+namespace {
+
+// Training losses are logged every few steps and are noisy (one batch each): the figure draws
+// them through a centred running mean of kSmoothWindow logged values (shrinking at the ends), and
+// the validation losses (a fixed held-out set, no smoothing needed) as points.
+constexpr int kSmoothWindow = 9;
+
+std::vector<CurvePoint> running_mean(const std::vector<CurvePoint>& c) {
+  std::vector<CurvePoint> out;
+  const int half = kSmoothWindow / 2, n = static_cast<int>(c.size());
+  for (int i = 0; i < n; ++i) {
+    const int lo = std::max(0, i - half), hi = std::min(n - 1, i + half);
+    double sum = 0;
+    for (int k = lo; k <= hi; ++k) sum += c[k].loss;
+    out.push_back({c[i].tokens, c[i].flops, sum / (hi - lo + 1)});
+  }
+  return out;
+}
+
+bool plottable(const CurvePoint& c) {
+  return c.tokens > 0 && c.flops > 0 && c.loss > 0 && std::isfinite(c.loss);
+}
+
+}  // namespace
+
 Figure loss_curves(const FitInput& in, const std::string& dir, bool by_flops) {
-  // One block per run (curve, or its final point for CSV input); colour = log10 N.
-  std::ostringstream dat;
-  dat << "# tokens flops loss log10_N run\n";
-  size_t n_blocks = 0;
+  // Validation points and smoothed training curves, one block per run each; colour = log10 N.
+  std::ostringstream val, train;
+  const std::string head = "# tokens flops loss log10_N, one block per run\n";
+  val << "# validation loss: every eval of metrics.jsonl and the final one of summary.json\n"
+      << head;
+  train << "# training loss, centred running mean of " << kSmoothWindow << " logged values\n"
+        << head;
+  int n_val = 0, n_train = 0;
   double lo = 1e300, hi = 0;
-  auto span = [&](double l) { lo = std::min(lo, l), hi = std::max(hi, l); };
+  auto row = [&](std::ostringstream& o, const CurvePoint& c, double n) {
+    lo = std::min(lo, c.loss), hi = std::max(hi, c.loss);
+    o << num(c.tokens) << " " << num(c.flops) << " " << num(c.loss) << " " << num(std::log10(n))
+      << "\n";
+  };
   if (in.runs.empty()) {
-    for (const auto& p : in.points) span(p.loss);
-    for (const auto& p : in.points)
-      dat << num(p.D) << " " << num(p.C) << " " << num(p.loss) << " " << num(std::log10(p.N))
-          << "\n";
-    n_blocks = 1;
+    for (const auto& p : in.points) row(val, {p.D, p.C, p.loss}, p.N);
+    n_val = static_cast<int>(!in.points.empty());
   } else {
     for (const auto& r : in.runs) {
-      const auto& curve = r.eval.size() >= 2 ? r.eval : r.train;
       const double n = run_params(r, in.count);
-      for (const auto& c : curve)
-        if (c.tokens > 0 && c.flops > 0 && c.loss > 0)
-          span(c.loss), dat << num(c.tokens) << " " << num(c.flops) << " " << num(c.loss) << " "
-                            << num(std::log10(n)) << "\n";
-      dat << num(r.tokens) << " " << num(r.flops) << " " << num(r.final_val_loss) << " "
-          << num(std::log10(n)) << "\n\n\n";
-      ++n_blocks;
+      std::vector<CurvePoint> v;
+      for (const auto& c : r.eval)
+        if (plottable(c)) v.push_back(c);
+      const CurvePoint final_val{r.tokens, r.flops, r.final_val_loss};
+      if (plottable(final_val) && (v.empty() || v.back().tokens < final_val.tokens))
+        v.push_back(final_val);
+      for (const auto& c : v) row(val, c, n);
+      std::vector<CurvePoint> t;
+      for (const auto& c : r.train)
+        if (plottable(c)) t.push_back(c);
+      for (const auto& c : running_mean(t)) row(train, c, n);
+      n_val += !v.empty(), n_train += !t.empty();
+      val << "\n\n", train << "\n\n";
     }
   }
   const std::string name = by_flops ? "loss_vs_flops" : "loss_vs_tokens";
-  write_file(dir, "loss_curves.dat", dat.str());
+  write_file(dir, "loss_curves_val.dat", val.str());
+  write_file(dir, "loss_curves_train.dat", train.str());
+  if (hi == 0) lo = 1, hi = 10;
   std::string body =
       axes(by_flops ? "training compute C (FLOPs, " + enum_name(in.flop_convention) + ")"
                     : "tokens seen D",
@@ -48,18 +86,39 @@ Figure loss_curves(const FitInput& in, const std::string& dir, bool by_flops) {
   body += log_loss_axis(lo, hi);
   body +=
       "set cblabel 'log_{10} N (parameters)'\nset palette defined (0 '#440154', 1 '#3b528b', 2 "
-      "'#21918c', 3 '#5ec962', 4 '#fde725')\nunset key\n";
+      "'#21918c', 3 '#5ec962', 4 '#fde725')\nset key below box\nset bmargin 6\n";
   body += "set title '" + std::string(by_flops ? "Loss against compute" : "Loss against tokens") +
           ", coloured by model size'\n";
-  const std::string col = by_flops ? "2" : "1";
-  body += in.runs.empty()
-              ? "plot 'loss_curves.dat' using " + col + ":3:4 with points pt 7 ps 0.8 lc palette\n"
-              : "plot 'loss_curves.dat' using " + col + ":3:4 with lines lw 1.5 lc palette\n";
+  const std::string x = by_flops ? "2" : "1";
+  std::vector<std::string> series;
+  if (n_train)
+    series.push_back("'loss_curves_train.dat' using " + x +
+                     ":3:4 with lines lw 1.5 lc palette title 'training loss (running mean of " +
+                     std::to_string(kSmoothWindow) + " logged values)'");
+  if (n_val)
+    series.push_back(
+        "'loss_curves_val.dat' using " + x + ":3:4 with points pt 7 ps 0.7 lc palette title '" +
+        std::string(in.runs.empty() ? "final loss of each point" : "validation loss") + "'");
+  std::string plot;
+  for (const auto& s : series) plot += (plot.empty() ? "plot " : ", ") + s;
+  body += (plot.empty() ? "plot NaN notitle" : plot) + "\n";
   render(dir, name, body);
-  return {name, by_flops ? "Loss against FLOPs" : "Loss against tokens",
-          in.runs.empty() ? "Final loss of each point, colour = log10 N."
-                          : "Validation (else training) loss curves of " +
-                                std::to_string(n_blocks) + " runs, colour = log10 N."};
+  std::string caption;
+  if (in.runs.empty()) {
+    caption = "Final loss of each point, colour = log10 N.";
+  } else {
+    std::vector<std::string> parts;
+    if (n_val) parts.push_back("validation loss (points) of " + std::to_string(n_val) + " runs");
+    if (n_train)
+      parts.push_back("training loss smoothed by a centred running mean of " +
+                      std::to_string(kSmoothWindow) + " logged values (lines) of " +
+                      std::to_string(n_train) + " runs");
+    for (size_t i = 0; i < parts.size(); ++i) caption += (i ? "; " : "") + parts[i];
+    if (caption.empty()) caption = "no run has a loss curve";
+    caption[0] = static_cast<char>(std::toupper(caption[0]));
+    caption += ". Colour = log10 N.";
+  }
+  return {name, by_flops ? "Loss against FLOPs" : "Loss against tokens", caption};
 }
 
 Figure goodness_of_fit(const FitInput& in, const std::vector<FitResult>& fits,

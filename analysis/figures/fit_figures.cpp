@@ -14,18 +14,34 @@ namespace {
 const char* kPalette =
     "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\n";
 
+std::string fmt_sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", v);
+  return buf;
+}
+
 }  // namespace
 
 Figure isoflop_profiles(const FitResult& a2, const std::string& dir) {
+  // fits.json's budgets: N and loss per point (the seed means when runs were seeded, with their
+  // standard errors "se" and counts "seeds"), each used budget's parabola and minimum.
   std::ostringstream pts, curves, minima;
-  int n_refused = 0;
+  int n_refused = 0, min_seeds = 1 << 30, max_seeds = 0;
+  auto number_or = [](const nlohmann::json& j, double fallback) {
+    return j.is_number() ? j.get<double>() : fallback;
+  };
   for (const auto& b : a2.data.at("budgets")) {
     const double C = b["budget"], lc = std::log10(C);
     auto N = b["N"].get<std::vector<double>>(), L = b["loss"].get<std::vector<double>>();
     const bool used = b["used"];
     n_refused += !used;
-    for (size_t i = 0; i < N.size(); ++i)
-      pts << num(N[i]) << " " << num(L[i]) << " " << num(lc) << " " << used << "\n";
+    for (size_t i = 0; i < N.size(); ++i) {
+      const double se = b.contains("se") ? number_or(b["se"][i], 0) : 0;
+      const int n = b.contains("seeds") ? b["seeds"][i].get<int>() : 1;
+      min_seeds = std::min(min_seeds, n), max_seeds = std::max(max_seeds, n);
+      pts << num(N[i]) << " " << num(L[i]) << " " << num(lc) << " " << used << " " << num(se) << " "
+          << n << "\n";
+    }
     if (!used) continue;
     const double x_mean = b["x_mean"], c0 = b["c"][0], c1 = b["c"][1], c2 = b["c"][2];
     const double lo = std::log(*std::min_element(N.begin(), N.end())) - 0.1,
@@ -39,7 +55,11 @@ Figure isoflop_profiles(const FitResult& a2, const std::string& dir) {
     minima << num(b["N_opt"].get<double>()) << " " << num(b["loss_opt"].get<double>()) << " "
            << num(lc) << "\n";
   }
-  write_file(dir, "isoflop_points.dat", "# N loss log10_budget used\n" + pts.str());
+  const bool seeded = max_seeds > 1;
+  write_file(dir, "isoflop_points.dat",
+             "# N loss(seed mean) log10_budget used se(standard error of the mean, 0 = one "
+             "seed) seeds\n" +
+                 pts.str());
   write_file(dir, "isoflop_parabolas.dat", "# N loss log10_budget\n" + curves.str());
   write_file(dir, "isoflop_minima.dat", "# N_opt loss_opt log10_budget\n" + minima.str());
   std::string body = axes("parameters N", "final loss (nats/token)", true, false);
@@ -47,22 +67,31 @@ Figure isoflop_profiles(const FitResult& a2, const std::string& dir) {
   body +=
       "set title 'IsoFLOP profiles: loss against N at fixed compute'\nset cblabel 'log_{10} budget "
       "C (FLOPs)'\nset key below box\nset bmargin 6\n";
+  const std::string runs = seeded ? "seed mean +- standard error" : "runs";
   body +=
       "plot 'isoflop_parabolas.dat' using 1:2:3 with lines lw 2 lc palette title 'parabola in log "
       "N', "
-      "'isoflop_points.dat' using ($4 > 0 ? $1 : NaN):2:3 with points pt 7 ps 1 lc palette title "
-      "'runs', "
-      "'isoflop_points.dat' using ($4 > 0 ? NaN : $1):2 with points pt 6 ps 1.2 lc rgb '#999999' "
-      "title 'refused budget (no interior minimum)', "
-      "'isoflop_minima.dat' using 1:2 with points pt 3 ps 2.5 lw 2 lc rgb '#d62728' title 'minimum "
-      "N_{opt}'\n";
+      "'isoflop_points.dat' using ($4 > 0 ? $1 : NaN):2:5:3 with yerrorbars pt 7 ps 1 lc palette "
+      "title '" +
+      runs + "', " +
+      (n_refused ? "'isoflop_points.dat' using ($4 > 0 ? NaN : $1):2:5 with yerrorbars pt 6 ps "
+                   "1.2 lc rgb '#999999' title 'refused budget (not used)', "
+                 : std::string()) +
+      "'isoflop_minima.dat' using 1:2 with points pt 3 ps 2.5 lw 2 lc rgb '#d62728' title 'fitted "
+      "minimum N_{opt}'\n";
   render(dir, "isoflop_profiles", body);
   std::string caption =
-      "Each budget's runs with the parabola in log N fitted to them (Hoffmann et al. 2022, "
-      "approach 2); crosses mark the minima.";
+      seeded ? "Each point is the mean final loss of its seeds (" + std::to_string(min_seeds) +
+                   (min_seeds == max_seeds ? "" : " to " + std::to_string(max_seeds)) +
+                   " per point), with bars of +- one standard error of that mean; "
+             : "Each run's final loss; ";
+  caption +=
+      "each budget's parabola in log N fitted to them (Hoffmann et al. 2022, approach 2); crosses "
+      "mark the fitted minima.";
   if (n_refused)
     caption += " " + std::to_string(n_refused) +
-               " budget(s) without an interior minimum are drawn in grey and not used.";
+               " budget(s) refused (no interior minimum, or unbracketed) are drawn in grey and "
+               "not used.";
   return {"isoflop_profiles", "IsoFLOP profiles", caption};
 }
 
@@ -87,19 +116,34 @@ Figure allocation(const std::vector<FitResult>& fits, const std::string& dir) {
         cmin = std::min(cmin, C), cmax = std::max(cmax, C);
       }
   if (cmax == 0) cmin = 1e17, cmax = 1e23;
+  // The band: fits.json keeps each constant's 95% interval, not the resamples, so the band turns
+  // N_opt(C) through a's interval about the geometric middle of the data's C, where the fit is
+  // pinned down best (N_opt(C) (C / C_mid)^(a_lo - a) to (C / C_mid)^(a_hi - a)).
+  const double c_mid = std::sqrt(cmin * cmax);
   cmin /= 10, cmax *= 10;
   // Lines: fits and the published references (N non-embedding for Kaplan).
   std::ostringstream lines;
-  lines << "# C kaplan_N chinchilla_N a1_N a2_N a3_N (D = C / 6N for each)\n";
+  lines << "# C kaplan_N chinchilla_N a1_N a2_N a3_N, then a1 a2 a3 band lo hi (D = C / 6N)\n";
   const ChinchillaLaw ref = ChinchillaLaw::epoch();
+  auto n_of = [](const FitResult* f, double C) -> double {
+    if (!f) return NAN;
+    return f->law == LawId::chinchilla_approach3 ? chinchilla_from_fit(*f).optimal_params(C)
+                                                 : f->value("k_N") * std::pow(C, f->value("a"));
+  };
+  auto band = [&](const FitResult* f, double C, bool hi) {
+    if (!f || !f->at("a").has_ci()) return std::string("NaN");
+    const Estimate& e = f->at("a");
+    return num(n_of(f, C) * std::pow(C / c_mid, (hi ? e.hi : e.lo) - e.value));
+  };
   for (int k = 0; k <= 80; ++k) {
     const double C = std::exp(std::log(cmin) + (std::log(cmax) - std::log(cmin)) * k / 80);
     const double kaplan =
         1.3e9 * std::pow(C / 8.64e19, 0.73);  // Kaplan et al. 2020, eq. 6.1 (C in PF-days)
-    lines << num(C) << " " << num(kaplan) << " " << num(ref.optimal_params(C)) << " "
-          << (a1 ? num(a1->value("k_N") * std::pow(C, a1->value("a"))) : "NaN") << " "
-          << (a2 ? num(a2->value("k_N") * std::pow(C, a2->value("a"))) : "NaN") << " "
-          << (a3 ? num(chinchilla_from_fit(*a3).optimal_params(C)) : "NaN") << "\n";
+    lines << num(C) << " " << num(kaplan) << " " << num(ref.optimal_params(C));
+    for (const FitResult* f : {a1, a2, a3}) lines << " " << (f ? num(n_of(f, C)) : "NaN");
+    for (const FitResult* f : {a1, a2, a3})
+      lines << " " << band(f, C, false) << " " << band(f, C, true);
+    lines << "\n";
   }
   write_file(dir, "allocation_points.dat", obs.str());
   write_file(dir, "allocation_lines.dat", lines.str());
@@ -115,36 +159,52 @@ Figure allocation(const std::vector<FitResult>& fits, const std::string& dir) {
         axes("compute C (FLOPs)",
              tokens ? "compute-optimal tokens D_{opt}" : "compute-optimal parameters N_{opt}", true,
              true);
-    s += "set format y '10^{%T}'\nset key inside left top box opaque font ',9'\n";
+    // One panel per row and the key outside on the right: the panels keep their width.
+    s += "set format y '10^{%T}'\nset key outside right top box opaque\n";
     s += std::string("set title '") + (tokens ? "D_{opt}(C)" : "N_{opt}(C)") + "'\nplot ";
+    struct Fit {
+      const FitResult* f;
+      int line, lo;
+      const char *colour, *name;
+    };
+    std::string fits_part;
+    for (const Fit& x :
+         {Fit{a1, 4, 7, "#2ca02c", "approach 1"}, Fit{a2, 5, 9, "#1f77b4", "approach 2"},
+          Fit{a3, 6, 11, "#d62728", "approach 3"}}) {
+      if (!x.f) continue;
+      if (x.f->at("a").has_ci())
+        fits_part += "'allocation_lines.dat' using 1:" + col(x.lo) + ":" + col(x.lo + 1) +
+                     " with filledcurves fc rgb '" + x.colour +
+                     "' fs transparent solid 0.18 noborder title '" + x.name + " 95% band', ";
+      fits_part += "'allocation_lines.dat' using 1:" + col(x.line) + " with lines lw 2 lc rgb '" +
+                   x.colour + "' title sprintf('" + x.name + " fit (a = %.3f)', " +
+                   num(x.f->value("a")) + "), ";
+    }
+    if (a1)
+      fits_part +=
+          "'allocation_points.dat' using ($4 == 1 ? $1 : NaN):" + std::string(tokens ? "3" : "2") +
+          " with points pt 6 lc rgb '#2ca02c' title 'approach 1 frontier', ";
+    if (a2)
+      fits_part +=
+          "'allocation_points.dat' using ($4 == 2 ? $1 : NaN):" + std::string(tokens ? "3" : "2") +
+          " with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'approach 2 minima', ";
+    s += fits_part;
     s += "'allocation_lines.dat' using 1:" + col(2) +
          " with lines dt 2 lw 1.5 lc rgb '#888888' title 'Kaplan 2020 (a = 0.73)', ";
     s += "'allocation_lines.dat' using 1:" + col(3) +
          " with lines dt 4 lw 1.5 lc rgb '#444444' title 'Chinchilla refit (a = 0.51)'";
-    if (a1)
-      s += ", 'allocation_lines.dat' using 1:" + col(4) +
-           " with lines lw 2 lc rgb '#2ca02c' title 'approach 1 fit', 'allocation_points.dat' "
-           "using ($4 == 1 ? $1 : NaN):" +
-           std::string(tokens ? "3" : "2") +
-           " with points pt 6 lc rgb '#2ca02c' title 'approach 1 frontier'";
-    if (a2)
-      s += ", 'allocation_lines.dat' using 1:" + col(5) +
-           " with lines lw 2 lc rgb '#1f77b4' title 'approach 2 fit', 'allocation_points.dat' "
-           "using ($4 == 2 ? $1 : NaN):" +
-           std::string(tokens ? "3" : "2") +
-           " with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'approach 2 minima'";
-    if (a3)
-      s += ", 'allocation_lines.dat' using 1:" + col(6) +
-           " with lines lw 2 lc rgb '#d62728' title 'approach 3 fit'";
     return s + "\n";
   };
   std::string body =
-      "set multiplot layout 1,2\n" + panel(false) + panel(true) + "unset multiplot\n";
-  render(dir, "allocation", body, 1300, 560);
-  return {"allocation", "Compute-optimal N and D",
-          "N_opt(C) and D_opt(C) = C / (6 N_opt) from each approach, with Kaplan et al. 2020 "
-          "(non-embedding N) and the "
-          "Besiroglu et al. 2024 refit of Chinchilla for reference."};
+      "set multiplot layout 2,1\n" + panel(false) + panel(true) + "unset multiplot\n";
+  render(dir, "allocation", body, 1050, 1000);
+  return {
+      "allocation", "Compute-optimal N and D",
+      "N_opt(C) (top) and D_opt(C) = C / (6 N_opt) (bottom) from each identified fit, with its "
+      "95% band (a's bootstrap interval turned about the middle of the data's compute, " +
+          fmt_sci(c_mid) +
+          " FLOPs), and Kaplan et al. 2020 (non-embedding N) and the Besiroglu et al. 2024 refit "
+          "of Chinchilla for reference. A fit that is not identified is not drawn."};
 }
 
 Figure isoloss(const FitInput& in, const FitResult& a3, const std::string& dir) {

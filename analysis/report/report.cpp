@@ -13,108 +13,16 @@
 #include "analysis/fits/fitted_laws.h"
 #include "analysis/laws/data_constrained_law.h"
 #include "analysis/laws/laws.h"
+#include "analysis/report/blocks.h"
+#include "analysis/report/sections.h"
 
 namespace fs = std::filesystem;
 
 namespace scalelab {
 namespace {
 
-// A report is a list of blocks rendered twice, to Markdown and to HTML.
-struct Block {
-  enum Kind { heading, paragraph, bullets, table, figure } kind;
-  std::vector<std::string>
-      text;  // heading/paragraph: [0]; bullets: items; figure: name, title, caption
-  std::vector<std::vector<std::string>> rows;  // table: header row first
-};
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s)
-    o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return o;
-}
-
-std::string to_markdown(const std::vector<Block>& blocks) {
-  std::ostringstream md;
-  for (const auto& b : blocks) {
-    if (b.kind == Block::heading) md << b.text[0] << "\n\n";
-    if (b.kind == Block::paragraph) md << b.text[0] << "\n\n";
-    if (b.kind == Block::bullets) {
-      for (const auto& t : b.text) md << "- " << t << "\n";
-      md << "\n";
-    }
-    if (b.kind == Block::table) {
-      for (size_t r = 0; r < b.rows.size(); ++r) {
-        md << "|";
-        for (const auto& c : b.rows[r]) md << " " << c << " |";
-        md << "\n";
-        if (r == 0) {
-          md << "|";
-          for (size_t c = 0; c < b.rows[0].size(); ++c) md << "---|";
-          md << "\n";
-        }
-      }
-      md << "\n";
-    }
-    if (b.kind == Block::figure)
-      md << "![" << b.text[1] << "](figures/" << b.text[0] << ".png)\n\n*" << b.text[2]
-         << "* (SVG: [figures/" << b.text[0] << ".svg](figures/" << b.text[0] << ".svg))\n\n";
-  }
-  return md.str();
-}
-
-std::string to_html(const std::vector<Block>& blocks, const std::string& fig_dir) {
-  std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>scalelab "
-       "report</title>\n<style>body{font-family:sans-serif;"
-       "max-width:1100px;margin:2em "
-       "auto;line-height:1.45}table{border-collapse:collapse;font-size:0.9em}td,th{border:1px "
-       "solid #ccc;"
-       "padding:3px "
-       "8px;text-align:right}th{background:#f3f3f3}img{max-width:100%}figcaption{color:#444;font-"
-       "style:italic}</style>"
-       "</head><body>\n";
-  for (const auto& b : blocks) {
-    if (b.kind == Block::heading) {
-      size_t level = b.text[0].find(' ');
-      h << "<h" << level << ">" << html_escape(b.text[0].substr(level + 1)) << "</h" << level
-        << ">\n";
-    }
-    if (b.kind == Block::paragraph) h << "<p>" << html_escape(b.text[0]) << "</p>\n";
-    if (b.kind == Block::bullets) {
-      h << "<ul>\n";
-      for (const auto& t : b.text) h << "<li>" << html_escape(t) << "</li>\n";
-      h << "</ul>\n";
-    }
-    if (b.kind == Block::table) {
-      h << "<table>\n";
-      for (size_t r = 0; r < b.rows.size(); ++r) {
-        h << "<tr>";
-        for (const auto& c : b.rows[r])
-          h << (r ? "<td>" : "<th>") << html_escape(c) << (r ? "</td>" : "</th>");
-        h << "</tr>\n";
-      }
-      h << "</table>\n";
-    }
-    if (b.kind == Block::figure) {
-      std::ifstream png(fs::path(fig_dir) / (b.text[0] + ".png"), std::ios::binary);
-      if (!png) throw std::runtime_error(fig_dir + "/" + b.text[0] + ".png: figure missing");
-      std::stringstream bytes;
-      bytes << png.rdbuf();
-      h << "<figure><img alt=\"" << html_escape(b.text[1]) << "\" src=\"data:image/png;base64,"
-        << base64(bytes.str()) << "\"><figcaption>" << html_escape(b.text[2])
-        << "</figcaption></figure>\n";
-    }
-  }
-  h << "</body></html>\n";
-  return h.str();
-}
+using report::Block;
+using report::fmt;
 
 std::string g3(double v) {
   return fmt("%.3g", v);
@@ -286,14 +194,86 @@ std::vector<std::string> plain_summary(const FitInput& in, const std::vector<Fit
   return s;
 }
 
+ReportContext read_report_context(const std::string& fits_path) {
+  ReportContext ctx;
+  ctx.fits_path = fits_path;
+  std::ifstream f(fits_path);
+  const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error(fits_path + ": not a JSON file");
+  if (!j.contains("source") || !j["source"].contains("study")) return ctx;
+  ctx.study = j["source"]["study"];
+  if (!ctx.study.is_object()) return ctx.study = nullptr, ctx;
+  const std::string state_path = ctx.study.value("study_state", "");
+  std::ifstream sf(state_path);
+  const nlohmann::json state = nlohmann::json::parse(sf, nullptr, false);
+  if (!state_path.empty() && state.is_object()) {
+    ctx.phase = state.value("phase", "");
+    ctx.wave = state.value("wave", 0);
+    ctx.live = ctx.phase != "fitted";
+  }
+  return ctx;
+}
+
 ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
-                         const std::vector<std::string>& skipped, const std::string& out_dir) {
+                         const std::vector<std::string>& skipped, const std::string& out_dir,
+                         const ReportContext& ctx) {
   const std::string fig_dir = (fs::path(out_dir) / "figures").string();
   fs::create_directories(fig_dir);
   ReportFiles out;
   out.figures = render_figures(in, fits, fig_dir);
+  std::vector<bool> placed(out.figures.size(), false);
   std::vector<Block> b;
-  b.push_back({Block::heading, {"# Scaling-law report"}, {}});
+  auto figure = [&](const std::string& name) {
+    for (size_t i = 0; i < out.figures.size(); ++i)
+      if (out.figures[i].name == name && !placed[i]) {
+        placed[i] = true;
+        const Figure& f = out.figures[i];
+        b.push_back({Block::figure, {f.name, f.title, f.caption}, {}});
+      }
+  };
+  for (auto& x : report::headline(in, fits, skipped, ctx, out_dir)) b.push_back(x);
+  // Key figures: the IsoFLOP profiles, then the allocation of the identified fits only.
+  b.push_back({Block::heading, {"## IsoFLOP profiles"}, {}});
+  figure("isoflop_profiles");
+  if (!find_fit(fits, LawId::chinchilla_approach2))
+    b.push_back(
+        {Block::paragraph, {"Approach 2 was not fitted: no IsoFLOP profiles to draw."}, {}});
+  b.push_back({Block::heading, {"## Compute-optimal N and D"}, {}});
+  figure("allocation");
+  const auto refused = report::unidentified_allocations(fits);
+  if (!refused.empty()) b.push_back({Block::bullets, refused, {}});
+  b.push_back({Block::heading, {"## Per budget"}, {}});
+  try {
+    b.push_back(report::budget_table(in, fits, ctx));
+  } catch (const std::exception& e) {
+    b.push_back({Block::paragraph, {std::string("No per-budget table: ") + e.what()}, {}});
+  }
+  b.push_back({Block::heading, {"## Approaches side by side"}, {}});
+  b.push_back(report::approaches_table(in, fits));
+  b.push_back({Block::heading, {"## Findings and caveats"}, {}});
+  b.push_back({Block::bullets, plain_summary(in, fits, skipped), {}});
+  bool other = false;
+  for (const char* name :
+       {"isoloss", "kaplan_power_laws", "transfer", "deepnarrow", "data_constrained_epochs"})
+    for (const auto& f : out.figures)
+      if (f.name == name && !other) {
+        b.push_back({Block::heading, {"## Other laws"}, {}});
+        other = true;
+      }
+  for (const char* name :
+       {"isoloss", "kaplan_power_laws", "transfer", "deepnarrow", "data_constrained_epochs"})
+    figure(name);
+  // Diagnostics last.
+  b.push_back({Block::heading, {"## Diagnostics"}, {}});
+  b.push_back({Block::heading, {"### Residuals and noise model"}, {}});
+  for (auto& x : report::residuals_and_noise(fits)) b.push_back(x);
+  figure("goodness_of_fit");
+  b.push_back({Block::heading, {"### Loss curves"}, {}});
+  figure("loss_vs_tokens");
+  figure("loss_vs_flops");
+  for (size_t i = 0; i < out.figures.size(); ++i)  // any figure not placed above
+    if (!placed[i]) figure(out.figures[i].name);
+  b.push_back({Block::heading, {"### Fits"}, {}});
   b.push_back(
       {Block::paragraph,
        {"Source: " + in.source + ". " + std::to_string(in.points.size()) + " points" +
@@ -304,11 +284,8 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
                            ", C under the " + enum_name(in.flop_convention) + " convention") +
         "."},
        {}});
-  b.push_back({Block::heading, {"## Summary"}, {}});
-  b.push_back({Block::bullets, plain_summary(in, fits, skipped), {}});
-  b.push_back({Block::heading, {"## Fits"}, {}});
   for (const auto& f : fits) {
-    b.push_back({Block::heading, {"### " + enum_name(f.law)}, {}});
+    b.push_back({Block::heading, {"#### " + enum_name(f.law)}, {}});
     b.push_back({Block::paragraph,
                  {f.procedure.value("model", "") +
                   (f.procedure.contains("bootstrap")
@@ -328,23 +305,23 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
     b.push_back({Block::paragraph, {"Laws the data could not support, each with the reason:"}, {}});
     b.push_back({Block::bullets, skipped, {}});
   }
-  b.push_back({Block::heading, {"## Figures"}, {}});
-  for (const auto& fig : out.figures)
-    b.push_back({Block::figure, {fig.name, fig.title, fig.caption}, {}});
-  b.push_back({Block::heading, {"## Runs"}, {}});
+  b.push_back({Block::heading, {"### Runs"}, {}});
   Block runs{Block::table, {}, {{"run", "N", "D (tokens)", "C (FLOPs)", "loss", "budget"}}};
   for (const auto& p : in.points)
     runs.rows.push_back({p.name, fmt("%.3g", p.N), fmt("%.3g", p.D), fmt("%.3g", p.C),
                          fmt("%.4f", p.loss), p.budget > 0 ? fmt("%.3g", p.budget) : "-"});
   b.push_back(runs);
-  if (!in.left_out.empty()) {
+  if (!in.left_out.empty() || !in.unfinished.empty()) {
+    b.push_back({Block::heading, {"### Left out"}, {}});
     b.push_back({Block::paragraph, {"Left out of the fits:"}, {}});
-    b.push_back({Block::bullets, in.left_out, {}});
+    std::vector<std::string> left = in.left_out;
+    for (const auto& u : in.unfinished) left.push_back(u + " (no summary.json yet)");
+    b.push_back({Block::bullets, left, {}});
   }
   out.markdown = (fs::path(out_dir) / "report.md").string();
   out.html = (fs::path(out_dir) / "report.html").string();
-  std::ofstream(out.markdown) << to_markdown(b);
-  std::ofstream(out.html) << to_html(b, fig_dir);
+  std::ofstream(out.markdown) << report::to_markdown(b);
+  std::ofstream(out.html) << report::to_html(b, fig_dir, ctx.live ? ctx.refresh_s : 0);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // when the data cannot support a conclusion.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,8 +19,30 @@ struct ReportFiles {
   std::vector<Figure> figures;
 };
 
+// What a report knows beyond its fits: fits.json's source.study (a study's claim, headline law and
+// why, file, bracketing rule, study_state.json) and whether that study is still running. A live
+// report says its numbers are provisional and its HTML reloads itself every refresh_s seconds, so
+// that a user watches the IsoFLOP profiles fill in; the final report has no reload tag.
+struct ReportContext {
+  nlohmann::json study;   // fits.json source.study; null for a sweep fitted by `scalelab fit`
+  std::string fits_path;  // the fits.json the report reads ("" when fitted in memory)
+  bool live = false;
+  std::string phase;  // study_state.json's phase and wave, for the live banner
+  int wave = 0;
+  int refresh_s = 30;
+};
+// Reads fits_path's source.study and the study_state.json it names (when it exists): live unless
+// its phase is "fitted". Throws naming the file when fits_path is not JSON.
+ReportContext read_report_context(const std::string& fits_path);
+
+// The report, headline first (issue 25 item 7): the claim, the headline estimate with its 95%
+// interval and the command that regenerates it; the IsoFLOP profiles; N_opt(C) and D_opt(C) of the
+// identified fits (the others named with their reasons, never drawn); the per-budget table;
+// approaches 2 and 3 side by side; findings and caveats; diagnostics last. It reads the fits given
+// (a fits.json) and never refits.
 ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
-                         const std::vector<std::string>& skipped, const std::string& out_dir);
+                         const std::vector<std::string>& skipped, const std::string& out_dir,
+                         const ReportContext& context = {});
 
 // What the report may advise from a fit: the compute-optimal N and D at C, and whether the fit
 // behind them is identified. It is when the fit passes the identifiability gate (fits/identify.h:

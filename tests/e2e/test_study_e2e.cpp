@@ -131,6 +131,11 @@ TEST(StudyE2E, DesignsRunsBracketsFitsAndReportsAndResumes) {
     EXPECT_TRUE(name == "chinchilla_approach3" || name == "chinchilla_approach2") << name;
   EXPECT_TRUE(fs::exists(root / "report" / "report.html"));
   EXPECT_TRUE(fs::exists(root / "report" / "report.md"));
+  // Between waves the report was rewritten as a provisional page that reloads itself; the final
+  // one opens with the study's claim and has no reload tag.
+  EXPECT_NE(out.find("[study] report (provisional, reloads itself): "), std::string::npos) << out;
+  EXPECT_EQ(slurp(root / "report" / "report.html").find("http-equiv"), std::string::npos);
+  EXPECT_EQ(slurp(root / "report" / "report.md").rfind("# a tiny study of the runner", 0), 0u);
 
   // Idempotent: nothing trains again, the same fits.
   ASSERT_EQ(run_cli("study " + file.string() + " --jobs 2", &out), 0) << out;
