@@ -50,6 +50,21 @@ void require_identified_law(const std::string& name, const std::string& use, con
                            "); refit with more runs or --bootstrap, as `scalelab report` advises");
 }
 
+Law law_from_fit(const FitResult& f, const std::string& name) {
+  Law law;
+  law.name = name;
+  if (f.law == LawId::kaplan_nd) {
+    law.kind = Law::Kind::kaplan;
+    law.kaplan = kaplan_from_fit(f);
+  } else if (f.law == LawId::chinchilla_approach3 || f.law == LawId::data_constrained) {
+    // A data_constrained fit's E, A, B, alpha, beta: the same law when every token is fresh.
+    law.chinchilla = chinchilla_from_fit(f);
+  } else {
+    throw std::runtime_error(name + ": " + enum_name(f.law) + " is not an L(N, D) law");
+  }
+  return law;
+}
+
 Law law_by_name(const std::string& name) {
   Law law;
   law.name = name;
