@@ -65,7 +65,11 @@ void plan_fresh(const std::vector<std::string>& names, double C,
                                ": the data-constrained law needs --unique-tokens U");
   // Every source is resolved (and judged) before anything is printed: a bad one is one line.
   std::vector<PlanSource> sources;
-  for (const auto& name : names) sources.push_back(plan_source(name, C));
+  std::vector<ComputePlan> plans;
+  for (const auto& name : names) {
+    sources.push_back(plan_source(name, C));
+    plans.push_back(plan_from(sources.back(), C));
+  }
   nlohmann::json j = {{"flops", C}};
   if (!json) {
     std::printf("C = %s FLOPs (C = 6 N D)\n", sci(C).c_str());
@@ -78,8 +82,9 @@ void plan_fresh(const std::vector<std::string>& names, double C,
                 count_text(p.tokens).c_str(), ratio_text(p.tokens_per_param).c_str(), loss);
   };
   std::vector<PlanRow> rows;
-  for (const auto& s : sources) {
-    const ComputePlan p = plan_from(s, C);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const PlanSource& s = sources[i];
+    const ComputePlan& p = plans[i];
     rows.push_back({s.name, p.params, p.tokens});
     auto& row = j["plans"][s.name];
     row = {{"params", p.params},

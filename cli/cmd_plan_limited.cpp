@@ -15,6 +15,14 @@ namespace {
 // Past about 16 epochs the worth of further repetition has decayed by exp(-1) (R_D* ~ 15).
 constexpr double kWarnEpochs = 16.0;
 
+// The same law when every token is fresh: its E, A, B, alpha, beta.
+Law fresh_data_law(const DataConstrainedLaw& law) {
+  Law fresh;
+  fresh.name = "the fresh-data law";
+  fresh.chinchilla = law.base;
+  return fresh;
+}
+
 }  // namespace
 
 void plan_limited(const std::vector<std::string>& names, double C, double U,
@@ -44,6 +52,16 @@ void plan_limited(const std::vector<std::string>& names, double C, double U,
       sources.push_back(plan_source(name, C));
     }
   }
+  // A plan that cannot be made (an optimum at a bound) fails here, before any output.
+  for (const auto& source : sources) {
+    if (source.law || source.allocation) {
+      plan_from(source, C);
+    } else {
+      const DataConstrainedLaw law = data_constrained_law_by_name(source.name);
+      plan_data_constrained(law, C, U);
+      plan_compute(fresh_data_law(law), C);
+    }
+  }
   if (!json) {
     std::printf("C = %s FLOPs (C = 6 N D), U = %s unique tokens\n", sci(C).c_str(),
                 human(U).c_str());
@@ -64,9 +82,7 @@ void plan_limited(const std::vector<std::string>& names, double C, double U,
     if (!source.law && !source.allocation) {  // a data-constrained law
       const DataConstrainedLaw law = data_constrained_law_by_name(name);
       const DataConstrainedPlan p = plan_data_constrained(law, C, U);
-      Law fresh_law;
-      fresh_law.chinchilla = law.base;
-      const ComputePlan f = plan_compute(fresh_law, C);
+      const ComputePlan f = plan_compute(fresh_data_law(law), C);
       const double f_loss_u = law.loss(f.params, f.tokens, U);
       j["plans"][name] = {{"params", p.params},
                           {"tokens", p.tokens},

@@ -107,7 +107,8 @@ PlanSource plan_source(const std::string& name, double C) {
   }
   if (!std::ifstream(name))
     throw std::runtime_error("--law " + name +
-                             ": expected kaplan, chinchilla, epoch or a fits.json file");
+                             ": no such file or law (expected kaplan, "
+                             "chinchilla, epoch or a fits.json file)");
   return from_fits_json(name, C);
 }
 

@@ -75,7 +75,8 @@ Law law_by_name(const std::string& name) {
   }
   if (!std::ifstream(name))
     throw std::runtime_error("--law " + name +
-                             ": expected kaplan, chinchilla, epoch or a fits.json file");
+                             ": no such file or law (expected kaplan, "
+                             "chinchilla, epoch or a fits.json file)");
   // fits.json from `scalelab fit --law chinchilla` (approach 3) or `--law kaplan` (L(N, D)).
   const std::vector<FitResult> fits = read_fits_json(name);
   if (const FitResult* f = find_fit(fits, LawId::chinchilla_approach3)) {

@@ -294,3 +294,15 @@ TEST(Cli, PlanFromAnApproach2FitsJson) {
       << out;
   std::filesystem::remove_all(dir);
 }
+
+// An optimum outside N >= 1, D >= 1 (the closed form) or at the data-constrained search's bounds
+// is one line before any table, never a clamped number; a missing fits.json says so.
+TEST(Cli, PlanOptimumAtItsBoundsIsOneLine) {
+  expect_one_clear_line("plan --flops 1", "lies outside N >= 1 parameter, D >= 1 token");
+  expect_one_clear_line("plan --flops 10 --unique-tokens 1",
+                        "the data-constrained optimum lies at the search bound N = 1 parameter");
+  expect_one_clear_line("plan --flops 1e21 --law /nonexistent/fits.json",
+                        "--law /nonexistent/fits.json: no such file or law");
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law /nonexistent/fits.json",
+                        "--law /nonexistent/fits.json: no such file or law");
+}
