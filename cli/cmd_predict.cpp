@@ -2,16 +2,37 @@
 //   [--law kaplan|chinchilla|epoch|data-constrained|fits.json]
 // scalelab predict --law FITS.json --schedule KIND --steps N --lr X | --config CONFIG (multipower)
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "analysis/fits/fitted_laws.h"
 #include "analysis/laws/data_constrained_law.h"
 #include "analysis/laws/laws.h"
+#include "cli/cmd_plan.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
 #include "common/text.h"
 
 namespace scalelab::cli {
+namespace {
+
+// A fits.json fit that `plan` refuses at C = 6 N D predicts nothing either (issue 26: predict
+// once printed a loss from a fit plan refused): the same checks, one line.
+void require_plannable(const std::string& name, double C) {
+  if (find_enum<PublishedLaw>(name) || !std::ifstream(name)) return;
+  const std::vector<FitResult> fits = read_fits_json(name);
+  const FitResult* f = law_fit(fits);
+  if (!f) return;
+  const auto why = reasons_not_to_plan(*f, C);
+  if (why.empty()) return;
+  std::string text;
+  for (const auto& w : why) text += (text.empty() ? "" : "; ") + w;
+  throw std::runtime_error(
+      "--law " + name + ": no prediction from this fit, it is not identified (" +
+      enum_name(f->law) + ": " + text + "), and `scalelab plan` refuses it too");
+}
+
+}  // namespace
 
 void add_predict_command(CLI::App& app) {
   struct Options {
@@ -65,6 +86,7 @@ void add_predict_command(CLI::App& app) {
         require_identified_law(name, "prediction", &dc);
       } else {
         require_identified_law(name, "prediction");
+        require_plannable(name, 6 * N * D);
       }
     }
     if (limited) {

@@ -8,6 +8,7 @@
 #include "analysis/figures/figures.h"
 #include "analysis/fits/fit_laws.h"
 #include "analysis/fits/fitted_laws.h"
+#include "analysis/fits/identify.h"
 #include "analysis/fits/multipower_fit.h"
 #include "analysis/inputs/loss_curves.h"
 #include "analysis/inputs/lr_schedule.h"
@@ -26,6 +27,7 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
   const auto held_out = held_out_paths.empty() ? std::vector<LossCurve>{}
                                                : load_multipower_curves(held_out_paths, notes);
   FitResult fit = fit_multipower(curves, opts);
+  identify(fit, opts.max_failed_share);  // the gate, also without a bootstrap
   const MultiPowerLaw law = multipower_from_fit(fit);
   nlohmann::json held_out_errors = nlohmann::json::array();
   for (const auto& c : held_out) {
@@ -44,9 +46,12 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
       {"input", inputs}, {"n_points", n_points},        {"n_curves", curves.size()},
       {"notes", notes},  {"held_out", held_out_errors}, {"skipped_laws", nlohmann::json::array()}};
   write_fits_json(path, {fit}, source);
+  // Figures draw only identified laws (fits/identify.h).
   const auto figures = (std::filesystem::path(out) / "figures").string();
-  std::filesystem::create_directories(figures);
-  render_multipower_figure(curves, held_out, law, figures);
+  if (fit.identified) {
+    std::filesystem::create_directories(figures);
+    render_multipower_figure(curves, held_out, law, figures);
+  }
   if (json) {
     std::FILE* f = std::fopen(path.c_str(), "r");
     for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);
@@ -69,7 +74,13 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
   for (const auto& c : curves) print_errors(c);
   if (!held_out.empty()) std::printf("held out (predicted from their schedules):\n");
   for (const auto& c : held_out) print_errors(c);
-  std::printf("wrote %s and %s/multipower_curves.png\n", path.c_str(), figures.c_str());
+  if (fit.identified)
+    std::printf("wrote %s and %s/multipower_curves.png\n", path.c_str(), figures.c_str());
+  else
+    std::printf(
+        "wrote %s; no figure: the fit is not identified, and figures draw only identified "
+        "laws\n",
+        path.c_str());
 }
 
 std::shared_ptr<MultiPowerPredictOptions> add_multipower_predict_options(CLI::App* cmd) {

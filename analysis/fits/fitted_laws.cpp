@@ -50,6 +50,21 @@ void require_identified_law(const std::string& name, const std::string& use, con
                            "); refit with more runs or --bootstrap, as `scalelab report` advises");
 }
 
+Law law_from_fit(const FitResult& f, const std::string& name) {
+  Law law;
+  law.name = name;
+  if (f.law == LawId::kaplan_nd) {
+    law.kind = Law::Kind::kaplan;
+    law.kaplan = kaplan_from_fit(f);
+  } else if (f.law == LawId::chinchilla_approach3 || f.law == LawId::data_constrained) {
+    // A data_constrained fit's E, A, B, alpha, beta: the same law when every token is fresh.
+    law.chinchilla = chinchilla_from_fit(f);
+  } else {
+    throw std::runtime_error(name + ": " + enum_name(f.law) + " is not an L(N, D) law");
+  }
+  return law;
+}
+
 Law law_by_name(const std::string& name) {
   Law law;
   law.name = name;
@@ -60,7 +75,8 @@ Law law_by_name(const std::string& name) {
   }
   if (!std::ifstream(name))
     throw std::runtime_error("--law " + name +
-                             ": expected kaplan, chinchilla, epoch or a fits.json file");
+                             ": no such file or law (expected kaplan, "
+                             "chinchilla, epoch or a fits.json file)");
   // fits.json from `scalelab fit --law chinchilla` (approach 3) or `--law kaplan` (L(N, D)).
   const std::vector<FitResult> fits = read_fits_json(name);
   if (const FitResult* f = find_fit(fits, LawId::chinchilla_approach3)) {

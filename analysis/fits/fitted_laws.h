@@ -22,6 +22,10 @@ DataConstrainedLaw data_constrained_from_fit(const FitResult& fit);
 // The law of a fits.json entry "multipower".
 MultiPowerLaw multipower_from_fit(const FitResult& fit);
 
+// The L(N, D) law of a chinchilla_approach3, kaplan_nd or data_constrained fit (its fresh-data
+// base), named `name`; throws for other fits.
+Law law_from_fit(const FitResult& fit, const std::string& name);
+
 // kaplan | chinchilla | epoch, or a fits.json holding chinchilla_approach3, kaplan_nd or
 // data_constrained (its fresh-data base), in that order of preference.
 Law law_by_name(const std::string& name_or_fits_path);

@@ -25,26 +25,28 @@ JudgedConstants judged_constants(LawId law) {
   switch (law) {
     case LawId::chinchilla_approach1:
     case LawId::chinchilla_approach2:
-      return {{"a", "b"}, {}};
+      return {{"a", "b"}, {}, {}};
     case LawId::chinchilla_approach3:
-      return {{"E", "alpha", "beta", "a"}, {}};
+      return {{"E", "alpha", "beta", "a"}, {}, {}};
     // Kaplan's Nc, Dc, Cc are where the power law reaches 1 nat, far beyond the data: their
     // intervals are the exponent's, amplified by 1/alpha (a tight alpha_N = 0.09 +- 0.02 gives Nc
     // over a factor of 600), so the exponents alone are judged.
     case LawId::kaplan_n:
-      return {{"alpha_N"}, {}};
+      return {{"alpha_N"}, {}, {}};
     case LawId::kaplan_d:
-      return {{"alpha_D"}, {}};
+      return {{"alpha_D"}, {}, {}};
     case LawId::kaplan_nd:
-      return {{"alpha_N", "alpha_D"}, {}};
+      return {{"alpha_N", "alpha_D"}, {}, {}};
     case LawId::kaplan_c:
-      return {{"alpha_C"}, {}};
+      return {{"alpha_C"}, {}, {}};
     case LawId::transfer:
-      return {{"alpha", "beta"}, {}};
+      return {{"alpha", "beta"}, {}, {}};
     case LawId::data_constrained:  // alpha, beta have intervals only when fitted jointly
-      return {{"alpha", "beta"}, {"R_D_star"}};
-    case LawId::multipower:  // judged on the general checks alone
-      return {};
+      return {{"alpha", "beta"}, {"R_D_star"}, {}};
+    // Luo et al. 2025: L falls with the lr area (alpha > 0) and with every decay (beta > 0); a
+    // fit with either <= 0 describes some other curve (a rising one once gave beta = -0.63).
+    case LawId::multipower:
+      return {{}, {}, {"alpha", "beta"}};
   }
   return {};
 }
@@ -81,6 +83,11 @@ void identify(FitResult& fit, double max_failed_share) {
     if (e && e->has_ci() && e->hi - e->lo >= std::abs(e->value))
       why.push_back("the 95% interval of " + name + " (" + g3(e->lo) + " to " + g3(e->hi) +
                     ") is wider than its value " + g3(e->value));
+  }
+  for (const auto& name : judged.positive) {
+    const Estimate* e = find(fit, name);
+    if (e && !(e->value > 0))
+      why.push_back(name + " = " + g3(e->value) + ", not above 0 as the law's shape requires");
   }
   for (const auto& name : judged.scale) {
     const Estimate* e = find(fit, name);

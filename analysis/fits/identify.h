@@ -8,6 +8,8 @@
 //     as when every point has the same loss);
 //   - a constant is not finite, or sits at a bound of its search (fits.json procedure.at_bounds,
 //     written by the fitter: VarPro's exponent box, E, A, B >= 0);
+//   - a constant whose sign the law's shape fixes has the other sign (Multi-Power's alpha and
+//     beta: with beta < 0 a decay would raise the loss);
 //   - an error is larger than the signal: the 95% interval of an exponent (or E) is wider than its
 //     value, or that of a scale constant (R_D*) spans more than a factor of kMaxScaleRatio. Which
 //     constants each law is judged on: judged_constants().
@@ -23,8 +25,9 @@ namespace scalelab {
 inline constexpr double kMaxScaleRatio = 100;
 
 struct JudgedConstants {
-  std::vector<std::string> signal;  // interval must be narrower than |value|
-  std::vector<std::string> scale;   // interval must span at most a factor kMaxScaleRatio
+  std::vector<std::string> signal;    // interval must be narrower than |value|
+  std::vector<std::string> scale;     // interval must span at most a factor kMaxScaleRatio
+  std::vector<std::string> positive;  // the law's shape needs value > 0 (Multi-Power's beta)
 };
 // Per law: the constants a conclusion rests on (prefactors that trade off against exponents,
 // such as A, B, k_N, are left out: their intervals are wide even for a well-determined law).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "analysis/fits/fit_bootstrap.h"
@@ -111,6 +112,37 @@ void require_fittable(const std::vector<LossCurve>& curves) {
         "determined (add a curve with a decay)");
 }
 
+std::string g4(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// The law's loss falls at every step (A (S1 + S_W)^-alpha falls, every decay lowers it), so
+// curves whose loss does not fall carry nothing it can fit: said before any fitting (two flat
+// curves once took 48 s, then failed in gnuplot; a rising one was fitted with beta = -0.63).
+void require_falling(const std::vector<LossCurve>& curves) {
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  for (const auto& c : curves)
+    for (double l : c.loss) lo = std::min(lo, l), hi = std::max(hi, l);
+  if (hi - lo <= 1e-12 * std::abs(hi))
+    throw std::runtime_error("multipower: every point of every curve has the same loss (" + g4(hi) +
+                             "): nothing for the law to fit; not identified, nothing fitted");
+  for (const auto& c : curves) {
+    const size_t n = c.loss.size(), q = std::max<size_t>(1, n / 4);
+    if (n < 2) continue;
+    double first = 0, last = 0;
+    for (size_t i = 0; i < q; ++i) first += c.loss[i] / q, last += c.loss[n - q + i] / q;
+    if (!(last < first))
+      throw std::runtime_error("multipower: the loss of curve " + c.name +
+                               " does not fall (mean of its first " + std::to_string(q) +
+                               " point(s) " + g4(first) + ", of its last " + std::to_string(q) +
+                               " " + g4(last) +
+                               "); the law describes losses that fall as training goes on; not "
+                               "identified, nothing fitted");
+  }
+}
+
 // Every start runs kScreenIterations L-BFGS iterations; the kPolished lowest go on to convergence.
 // On the published curves most starts reach the same minimum and a start's rank after 20
 // iterations already tells which do, but at 25M the lowest after 50 iterations once was not the
@@ -122,6 +154,7 @@ constexpr size_t kPolished = 2;
 
 MultiPowerFit fit_multipower_law(const std::vector<LossCurve>& curves, int n_threads) {
   require_fittable(curves);
+  require_falling(curves);
   MultiPowerProblem prob(curves);
   Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
     return prob.objective(x, g);

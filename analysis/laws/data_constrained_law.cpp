@@ -26,17 +26,39 @@ double DataConstrainedLaw::effective_params(double N, double D, double U) const 
 }
 
 double DataConstrainedLaw::loss(double N, double D, double U) const {
-  return base.E + base.A / std::pow(effective_params(N, D, U), base.alpha) +
+  return base.E + reducible_loss(N, D, U);
+}
+
+double DataConstrainedLaw::reducible_loss(double N, double D, double U) const {
+  return base.A / std::pow(effective_params(N, D, U), base.alpha) +
          base.B / std::pow(effective_data(D, U), base.beta);
 }
+
+double DataConstrainedLaw::plateau_reducible_loss(double U) const {
+  // N, D -> infinity: R_N, R_D -> infinity, so N' -> U_N (1 + R_N*), D' -> U (1 + R_D*).
+  return base.A / std::pow(optimal_params_for_tokens(U) * (1.0 + R_N_star), base.alpha) +
+         base.B / std::pow(U * (1.0 + R_D_star), base.beta);
+}
+
+namespace {
+
+std::string g3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+}  // namespace
 
 DataConstrainedPlan plan_data_constrained(const DataConstrainedLaw& law, double C, double U) {
   if (!(C > 0) || !std::isfinite(C)) throw std::runtime_error("--flops must be a positive number");
   if (!(U > 0) || !std::isfinite(U))
     throw std::runtime_error("--unique-tokens must be a positive number");
+  // The reducible part (L - E) is searched, not L: where E dwarfs it (large C) L is flat to the
+  // last bit and a search over L returns an arbitrary N.
   auto f = [&](double logN) {
     const double N = std::exp(logN);
-    return law.loss(N, C / (6.0 * N), U);
+    return law.reducible_loss(N, C / (6.0 * N), U);
   };
   // The min() in U_N puts a kink in the loss, so scan first, then refine inside the best bracket.
   const double top = std::log(C / 6.0);
@@ -47,10 +69,19 @@ DataConstrainedPlan plan_data_constrained(const DataConstrainedLaw& law, double 
     const double v = f(top * i / n_scan);
     if (v < best_f) best_f = v, best = i;
   }
+  // The search runs over N in [1, C / 6] (one parameter, one token); an optimum on either end is
+  // that bound, not an optimum.
+  if (best == 0 || best == n_scan)
+    throw std::runtime_error("--flops " + g3(C) + " --unique-tokens " + g3(U) +
+                             ": the data-constrained optimum lies at the search bound N = " +
+                             (best == 0 ? std::string("1 parameter") : g3(C / 6) + " (one token)") +
+                             "; no plan");
   const double lo = top * std::max(0, best - 1) / n_scan,
                hi = top * std::min(n_scan, best + 1) / n_scan;
   const double N = std::exp(golden_section_min(f, lo, hi, 1e-12)), D = C / (6.0 * N);
-  return {C, U, N, D, D / U, law.loss(N, D, U)};
+  const double reducible = law.reducible_loss(N, D, U);
+  const bool plateau = reducible <= law.plateau_reducible_loss(U) * (1 + kPlateauTolerance);
+  return {C, U, N, D, D / U, law.base.E + reducible, plateau};
 }
 
 std::string explain_r_d_star(double R_D_star) {

@@ -35,12 +35,23 @@ struct DataConstrainedLaw {
   double effective_params(double N, double D, double U) const;
   // E + A / N'^alpha + B / D'^beta.
   double loss(double N, double D, double U) const;
+  // A / N'^alpha + B / D'^beta: what N and D can still change.
+  double reducible_loss(double N, double D, double U) const;
+  // The reducible loss as N and D grow without bound with U fixed: N' -> U_N (1 + R_N*) with
+  // U_N = optimal_params_for_tokens(U), D' -> U (1 + R_D*). No budget gets below E plus this.
+  double plateau_reducible_loss(double U) const;
 };
 
-// Minimises law.loss(N, C / (6 N), U) over N in [1, C / 6]: a scan of 400 log-spaced N, then
-// golden-section search in log N around the best. epochs = D / U.
+// A plan within this relative distance of the plateau is on it: more compute buys nothing.
+inline constexpr double kPlateauTolerance = 1e-6;
+
+// Minimises law.reducible_loss(N, C / (6 N), U) over N in [1, C / 6]: a scan of 400 log-spaced
+// N, then golden-section search in log N around the best; an optimum at either bound throws one
+// line. epochs = D / U. on_plateau: the loss is within kPlateauTolerance of the plateau (the
+// law's floor for U), where the optimum is flat and more compute buys nothing.
 struct DataConstrainedPlan {
   double flops, unique_tokens, params, tokens, epochs, loss;
+  bool on_plateau = false;
 };
 DataConstrainedPlan plan_data_constrained(const DataConstrainedLaw& law, double C, double U);
 

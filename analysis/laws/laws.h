@@ -55,8 +55,15 @@ double kaplan_min_tokens(double N);
 struct ComputePlan {
   double flops, params, tokens, tokens_per_param, loss;
 };
-// Minimises law.loss(N, C / (6 N)) over N (golden-section search in log N).
+// The N that minimises law.loss(N, C / (6 N)), by closed form: Chinchilla's
+// N_opt = G (C / 6)^a (Hoffmann et al. 2022, eq. 4), Kaplan's kaplan_optimal_params. Throws one
+// line when the law has no interior optimum (a non-positive exponent) or the optimum lies outside
+// N >= 1, D >= 1.
 ComputePlan plan_compute(const Law& law, double C);
+
+// The compute-optimal N of Kaplan et al.'s L(N, D) (eq. 1.5) under C = 6 N D:
+// N = (r Nc^r C / (6 Dc))^(1 / (r + 1)), r = alpha_N / alpha_D (set dL/dN = 0).
+double kaplan_optimal_params(const KaplanLaw& law, double C);
 
 // Wall-clock days to spend `flops` on `count` devices at `peak` FLOP/s each and utilisation `mfu`.
 double gpu_days(double flops, double peak, double count, double mfu);

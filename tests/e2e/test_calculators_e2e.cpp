@@ -3,10 +3,18 @@
 // unidentified fits in one clear line.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "analysis/fits/fit_result.h"
+#include "analysis/laws/laws.h"
 
 #include "tests/support/run.h"
 
@@ -156,4 +164,145 @@ TEST(Cli, PlanRefusesADegenerateFit) {
   EXPECT_NE(out.find("E = 1e-06, not above 0.001"), std::string::npos) << out;
   EXPECT_NE(out.find("the 95% interval of alpha"), std::string::npos) << out;
   EXPECT_EQ(out.find("tokens/param"), std::string::npos) << out;  // no plan table was printed
+}
+
+// Issue 26: `plan --flops 1e200` and `1e300` both printed D_opt = 2.06e51 (a search that lost its
+// precision, printed as an optimum). Now Hoffmann et al.'s closed form, N_opt = G (C / 6)^a.
+TEST(Cli, PlanAtExtremeBudgetsGivesTheClosedForm) {
+  for (const char* flops : {"1e200", "1e300"}) {
+    std::string out;
+    ASSERT_EQ(run_cli(std::string("plan --flops ") + flops + " --law chinchilla --json", &out), 0)
+        << out;
+    const auto j = nlohmann::json::parse(out);
+    const double C = std::stod(flops), N = j["plans"]["chinchilla"]["params"];
+    EXPECT_NEAR(N / scalelab::ChinchillaLaw::chinchilla().optimal_params(C), 1.0, 1e-12) << flops;
+    EXPECT_NEAR(6 * N * j["plans"]["chinchilla"]["tokens"].get<double>() / C, 1.0, 1e-12);
+    ASSERT_EQ(run_cli(std::string("plan --flops ") + flops, &out), 0) << out;
+    EXPECT_EQ(out.find(" 0.0 "), std::string::npos) << out;  // tokens/param was printed 0.0
+  }
+}
+
+// Issue 26: `plan --unique-tokens 1` printed epochs as 14461112018670768128.00. A ratio that large
+// is printed in scientific notation, and the JSON keeps the exact D / U.
+TEST(Cli, PlanWithOneUniqueTokenPrintsItsEpochsReadably) {
+  std::string out;
+  ASSERT_EQ(run_cli("plan --flops 1e21 --unique-tokens 1 --json", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  for (const char* law : {"data-constrained", "chinchilla"}) {
+    const auto& p = j["plans"][law];
+    EXPECT_DOUBLE_EQ(p["epochs"].get<double>(), p["tokens"].get<double>() / 1.0) << law;
+  }
+  ASSERT_EQ(run_cli("plan --flops 1e21 --unique-tokens 1", &out), 0) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("[0-9]\\.[0-9]{2}e\\+[0-9]+"))) << out;
+  EXPECT_FALSE(std::regex_search(out, std::regex("[0-9]{10,}\\.[0-9]"))) << out;
+  // With one unique token N' and D' saturate: every split of C gives the law's floor, said so.
+  EXPECT_NE(out.find("warning: data-constrained: at C = 1.000e+21 the loss is on the law's floor"),
+            std::string::npos)
+      << out;
+}
+
+// Issue 27: published laws say what data they were measured on, and the 20-to-1 rule is printed
+// beside the laws' optima with why they differ (exponents computed from the constants).
+TEST(Cli, PlanLabelsPublishedLawsAndExplainsTheTwentyToOneRule) {
+  std::string out;
+  ASSERT_EQ(run_cli("plan --flops 1e21", &out), 0) << out;
+  EXPECT_NE(out.find("chinchilla: Hoffmann et al. 2022, approach 3, fitted to their runs on "
+                     "MassiveText"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("their losses are theirs, not your data's"), std::string::npos) << out;
+  EXPECT_NE(out.find("epoch: Besiroglu et al. 2024"), std::string::npos) << out;
+  EXPECT_NE(out.find("20 tokens/param (rule)"), std::string::npos) << out;
+  const scalelab::ChinchillaLaw h = scalelab::ChinchillaLaw::chinchilla(),
+                                e = scalelab::ChinchillaLaw::epoch();
+  char a[64];
+  std::snprintf(a, sizeof a, "a = beta / (alpha + beta) = %.3g", h.beta / (h.alpha + h.beta));
+  EXPECT_NE(out.find(a), std::string::npos) << out;
+  std::snprintf(a, sizeof a, "and got a = %.3g", e.beta / (e.alpha + e.beta));
+  EXPECT_NE(out.find(a), std::string::npos) << out;
+  ASSERT_EQ(run_cli("plan --flops 1e21 --json", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_DOUBLE_EQ(j["rule_20_tokens_per_param"]["params"].get<double>(), std::sqrt(1e21 / 120));
+  EXPECT_NE(j["plans"]["chinchilla"]["measured_on"].get<std::string>().find("MassiveText"),
+            std::string::npos);
+}
+
+// Issue 26: `predict --law` printed a loss from a fit `plan` refused. This approach-3 fit passes
+// the identifiability gate (tight intervals) but its E is not physical: both refuse it.
+TEST(Cli, PredictRefusesAFitThatPlanRefuses) {
+  scalelab::FitResult f;
+  f.law = scalelab::LawId::chinchilla_approach3;
+  f.params = {{"E", 1e-6, 0.8e-6, 1.2e-6}, {"A", 400, 350, 450},       {"B", 400, 350, 450},
+              {"alpha", 0.34, 0.32, 0.36}, {"beta", 0.34, 0.32, 0.36}, {"a", 0.5, 0.48, 0.52}};
+  const std::string path = write_temp("unphysical_fits.json", "");
+  scalelab::write_fits_json(path, {f}, {});
+  expect_one_clear_line("plan --flops 1e21 --law " + path, "E = 1e-06, not above 0.001");
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law " + path,
+                        "no prediction from this fit, it is not identified "
+                        "(chinchilla_approach3: E = 1e-06, not above 0.001");
+}
+
+// Issue 27: `plan --law fits.json` from an approach-2 fit. Noise-free IsoFLOP ladders of a law
+// with alpha = beta, centred on its optimum: each budget's loss is symmetric in ln N about the
+// optimum, so the parabola's vertex is the optimum and approach 2 recovers N_opt = G (C / 6)^0.5.
+TEST(Cli, PlanFromAnApproach2FitsJson) {
+  const scalelab::ChinchillaLaw truth{2.0, 400, 1100, 0.34, 0.34};
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("scalelab_plan_a2_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream csv(dir / "isoflop.csv");
+  csv << "N,D,loss\n";
+  for (double C : {1e17, 1e18, 1e19, 1e20})
+    for (int k = -4; k <= 4; ++k) {
+      const double N = truth.optimal_params(C) * std::pow(2.0, k), D = C / (6 * N);
+      csv.precision(17);
+      csv << N << "," << D << "," << truth.loss(N, D) << "\n";
+    }
+  csv.close();
+  std::string out;
+  ASSERT_EQ(run_cli("fit " + (dir / "isoflop.csv").string() +
+                        " --law approach2 --bootstrap 100 --threads 1 --out " + dir.string(),
+                    &out),
+            0)
+      << out;
+  const std::string fits = (dir / "fits.json").string();
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law " + fits + " --json", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& p = j["plans"][fits];
+  EXPECT_EQ(p["fit"], "chinchilla_approach2");
+  EXPECT_NEAR(p["params"].get<double>() / truth.optimal_params(1e21), 1.0, 1e-6) << out;
+  EXPECT_NEAR(6 * p["params"].get<double>() * p["tokens"].get<double>() / 1e21, 1.0, 1e-12);
+  EXPECT_TRUE(p["loss"].is_null());  // approach 2 models the optimum, not the loss
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law " + fits, &out), 0) << out;
+  EXPECT_NE(out.find(fits + ": planned from chinchilla_approach2, the first identified fit"),
+            std::string::npos)
+      << out;
+  // Beside an approach-3 fit that is not identified, approach 2 is used and the other named.
+  auto both = scalelab::read_fits_json(fits);
+  scalelab::FitResult a3;
+  a3.law = scalelab::LawId::chinchilla_approach3;
+  a3.params = {{"E", 2, 1.9, 2.1},        {"A", 400, 100, 900},     {"B", 1100, 500, 2000},
+               {"alpha", 0.34, 0.1, 0.9}, {"beta", 0.34, 0.3, 0.4}, {"a", 0.5, 0.45, 0.55}};
+  both.push_back(a3);
+  const std::string mixed = (dir / "mixed.json").string();
+  scalelab::write_fits_json(mixed, both, {});
+  ASSERT_EQ(run_cli("plan --flops 1e21 --law " + mixed, &out), 0) << out;
+  EXPECT_NE(out.find("planned from chinchilla_approach2"), std::string::npos) << out;
+  EXPECT_NE(out.find("passed over, not identified: chinchilla_approach3: the 95% interval of "
+                     "alpha (0.1 to 0.9) is wider than its value 0.34"),
+            std::string::npos)
+      << out;
+  std::filesystem::remove_all(dir);
+}
+
+// An optimum outside N >= 1, D >= 1 (the closed form) or at the data-constrained search's bounds
+// is one line before any table, never a clamped number; a missing fits.json says so.
+TEST(Cli, PlanOptimumAtItsBoundsIsOneLine) {
+  expect_one_clear_line("plan --flops 1", "lies outside N >= 1 parameter, D >= 1 token");
+  expect_one_clear_line("plan --flops 10 --unique-tokens 1",
+                        "the data-constrained optimum lies at the search bound N = 1 parameter");
+  expect_one_clear_line("plan --flops 1e21 --law /nonexistent/fits.json",
+                        "--law /nonexistent/fits.json: no such file or law");
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law /nonexistent/fits.json",
+                        "--law /nonexistent/fits.json: no such file or law");
 }

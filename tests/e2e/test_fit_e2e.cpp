@@ -246,3 +246,32 @@ TEST(Cli, MultipowerFitsRunFoldersOfOneSize) {
       "model sizes");
   std::filesystem::remove_all(dir);
 }
+
+// Issue 26: `fit --law multipower` on two identical flat curves fitted for 48 s, then gnuplot
+// failed
+// ("empty y range"); on a rising curve it accepted beta = -0.63. Both are now one line before any
+// fitting, naming why, with no figure.
+TEST(Cli, MultipowerRefusesCurvesWhoseLossDoesNotFall) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("scalelab_mp_flat_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto write_curve = [&](const std::string& name, double slope) {
+    std::ofstream csv(dir / name);
+    csv << "step,lr,loss\n";
+    for (int s = 10; s <= 1000; s += 10)  // warmup to step 10, then a linear decay to 1e-4
+      csv << s << "," << (1e-3 - 0.9e-3 * (s - 10) / 990.0) << "," << 2.5 + slope * s << "\n";
+  };
+  write_curve("flat_a.csv", 0);
+  write_curve("flat_b.csv", 0);
+  write_curve("rising.csv", 5e-4);
+  const std::string out_dir = (dir / "fit").string();
+  expect_one_clear_line("fit " + (dir / "flat_a.csv").string() + " " +
+                            (dir / "flat_b.csv").string() + " --law multipower --out " + out_dir,
+                        "multipower: every point of every curve has the same loss (2.5): nothing "
+                        "for the law to fit; not identified, nothing fitted");
+  expect_one_clear_line(
+      "fit " + (dir / "rising.csv").string() + " --law multipower --out " + out_dir,
+      "does not fall");
+  EXPECT_FALSE(std::filesystem::exists(dir / "fit" / "figures"));
+  std::filesystem::remove_all(dir);
+}

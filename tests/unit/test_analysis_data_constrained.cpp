@@ -130,6 +130,26 @@ TEST(DataConstrained, PlanWithAbundantDataIsChinchillasAndScarceDataRepeats) {
       C, U, p.params, p.tokens, p.epochs, p.loss, cp.params, cp.tokens, cp.tokens / U);
 }
 
+// Issue 26: with U fixed, N' and D' saturate (at U_N (1 + R_N*) and U (1 + R_D*)), so at a huge
+// budget every split of C gives the same loss: the plan says it is on that floor rather than
+// printing one arbitrary N as the optimum. At the paper's budget it is not.
+TEST(DataConstrained, PlanAtAHugeBudgetIsOnTheFloorAndSaysSo) {
+  const auto law = DataConstrainedLaw::muennighoff();
+  const double U = 25e9;
+  const ChinchillaLaw& b = law.base;
+  // The floor from its closed form: N_opt(U) = G (U G)^(beta / alpha) (data_constrained_law.h).
+  const double G = std::pow(b.alpha * b.A / (b.beta * b.B), 1 / (b.alpha + b.beta));
+  const double floor =
+      b.E + b.A / std::pow(G * std::pow(U * G, b.beta / b.alpha) * (1 + law.R_N_star), b.alpha) +
+      b.B / std::pow(U * (1 + law.R_D_star), b.beta);
+  for (double C : {1e200, 1e300}) {
+    const DataConstrainedPlan p = plan_data_constrained(law, C, U);
+    EXPECT_TRUE(p.on_plateau) << C;
+    EXPECT_NEAR(p.loss / floor, 1.0, 1e-6) << C;
+  }
+  EXPECT_FALSE(plan_data_constrained(law, 6 * 8.67e9 * 178e9, U).on_plateau);
+}
+
 TEST(DataConstrained, LawByNameReadsPublishedAndFitsJson) {
   EXPECT_NEAR(data_constrained_law_by_name("data-constrained").loss(6.34e9, 242e9, 25e9) / kWorked1,
               1.0, 1e-12);

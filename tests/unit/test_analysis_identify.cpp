@@ -207,3 +207,19 @@ TEST(Identify, KaplanFitOfSixTinyRunsGivesNoPlanAndNoPrediction) {
                  "no prediction from this fit, it is not identified (kaplan_nd: ");
   fs::remove_all(dir);
 }
+
+// Issue 26: a Multi-Power fit with beta = -0.63 (a decay would raise the loss) was accepted. The
+// gate names it, however tight its intervals.
+TEST(Identify, MultiPowerWithANegativeBetaIsNotIdentified) {
+  FitResult f;
+  f.law = LawId::multipower;
+  f.params = {{"L0", 2.1, 2.0, 2.2},     {"A", 0.5, 0.4, 0.6}, {"alpha", 0.4, 0.35, 0.45},
+              {"B", 300, 250, 350},      {"C", 2, 1.5, 2.5},   {"beta", 0.6, 0.55, 0.65},
+              {"gamma", 0.5, 0.45, 0.55}};
+  identify(f);
+  EXPECT_TRUE(f.identified) << not_identified_text(f);
+  f.params[5] = {"beta", -0.63, -0.66, -0.6};
+  identify(f);
+  EXPECT_EQ(not_identified_text(f),
+            "not identified (beta = -0.63, not above 0 as the law's shape requires)");
+}

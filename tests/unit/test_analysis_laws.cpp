@@ -9,6 +9,7 @@
 #include "analysis/fits/fitted_laws.h"
 #include "analysis/laws/hparam_laws.h"
 #include "analysis/laws/laws.h"
+#include "analysis/numerics/optimize.h"
 
 using namespace scalelab;
 
@@ -27,6 +28,75 @@ TEST(Laws, PlanNumericOptimumEqualsClosedForm) {
       EXPECT_NEAR(p.params / closed, 1.0, 1e-6) << name << " C=" << C;
       EXPECT_NEAR(6 * p.params * p.tokens / C, 1.0, 1e-9);
     }
+}
+
+// Issue 26: at C = 1e200 and 1e300 the search once returned D_opt = 2.06e51 for both (E dwarfed the
+// reducible loss, so L was flat to the last bit). The plan is now the closed form, and it is the
+// optimum: the reducible loss A / N^alpha + B / D^beta (no E to swamp it) is larger on each side.
+TEST(Laws, PlanAtExtremeBudgetsIsTheClosedFormOptimum) {
+  for (const char* name : {"chinchilla", "epoch"})
+    for (double C : {1e100, 1e200, 1e300}) {
+      const Law law = law_by_name(name);
+      const ComputePlan p = plan_compute(law, C);
+      const ChinchillaLaw& l = law.chinchilla;
+      // Hoffmann et al. 2022, eq. 4, in logs: G = (alpha A / (beta B))^(1 / (alpha + beta)).
+      const double a = l.beta / (l.alpha + l.beta);
+      const double log_n =
+          std::log(l.alpha * l.A / (l.beta * l.B)) / (l.alpha + l.beta) + a * std::log(C / 6);
+      EXPECT_NEAR(std::log(p.params), log_n, 1e-9) << name << " C=" << C;
+      EXPECT_NEAR(6 * p.params * p.tokens / C, 1.0, 1e-9);
+      // D / N = (C / 6)^(1 - 2a) / G^2: it grows with C for a < 0.5 (Hoffmann), falls for
+      // a > 0.5 (Epoch, below 1 token per parameter at 1e300), never 0 or inf.
+      EXPECT_NEAR(std::log(p.tokens_per_param),
+                  (1 - 2 * a) * std::log(C / 6) -
+                      2 * std::log(l.alpha * l.A / (l.beta * l.B)) / (l.alpha + l.beta),
+                  1e-6)
+          << name << " C=" << C;
+      auto reducible = [&](double N) {
+        return l.A / std::pow(N, l.alpha) + l.B / std::pow(C / (6 * N), l.beta);
+      };
+      for (double f : {0.99, 1.01}) EXPECT_GT(reducible(f * p.params), reducible(p.params)) << C;
+    }
+}
+
+// Kaplan's closed form (dL/dN = 0 of eq. 1.5 under C = 6 N D) against a golden-section search on
+// log X, X = (Nc / N)^r + Dc / D, which L = X^alpha_D orders the same way.
+TEST(Laws, KaplanClosedFormOptimumEqualsASearch) {
+  const KaplanLaw k;
+  for (double C : {1e18, 1e21, 1e24}) {
+    auto log_x = [&](double log_n) {
+      const double N = std::exp(log_n);
+      return std::log(std::pow(k.Nc / N, k.alpha_N / k.alpha_D) + k.Dc * 6 * N / C);
+    };
+    const double searched = std::exp(golden_section_min(log_x, 0, std::log(C / 6), 1e-12));
+    EXPECT_NEAR(kaplan_optimal_params(k, C) / searched, 1.0, 1e-6) << C;
+    EXPECT_NEAR(plan_compute(law_by_name("kaplan"), C).params / searched, 1.0, 1e-6) << C;
+  }
+}
+
+// An optimum outside N >= 1, D >= 1, or a law without one, is one line, never a clamped number.
+TEST(Laws, PlanRefusesAnOptimumOutsideOneParameterAndOneToken) {
+  const Law chinchilla = law_by_name("chinchilla");
+  // C = 6: D = 1 / N_opt, and G > 1 for Hoffmann et al.'s constants, so D < 1 token.
+  ASSERT_GT(chinchilla.chinchilla.optimal_params(6), 1);
+  try {
+    plan_compute(chinchilla, 6);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("lies outside N >= 1 parameter, D >= 1 token"),
+              std::string::npos)
+        << e.what();
+  }
+  Law rising = chinchilla;
+  rising.name = "fits.json";
+  rising.chinchilla.beta = -0.1;
+  try {
+    plan_compute(rising, 1e21);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no compute-optimal N"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Laws, GpuDaysOfGpt4ScaleRunOnA100s) {

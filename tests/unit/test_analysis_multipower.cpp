@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "analysis/fits/multipower_fit.h"
 #include "analysis/inputs/loss_curves.h"
@@ -254,4 +255,51 @@ TEST(MultiPower, ScheduleTheLawCannotExpressIsRefused) {
   const auto lr = schedule_lrs(s, o, 1000);
   MultiPowerCurve c(lr, {100, 500, 1000});
   for (double l : c.predict(MultiPowerLaw::published_25m())) EXPECT_TRUE(std::isfinite(l));
+}
+
+namespace {
+
+// A cosine-like decay from 1e-3 to 1e-4 over 1,000 steps after a 10-step warmup, a point every 10
+// steps after it, with the given loss at each point.
+LossCurve curve_with_losses(const std::string& name, const std::function<double(int64_t)>& loss) {
+  LossCurve c;
+  c.name = name;
+  c.warmup = 10;
+  for (int64_t s = 1; s <= 1000; ++s)
+    c.lr.push_back(s <= 10 ? 1e-3 * s / 10
+                           : 1e-4 + 0.9e-3 * 0.5 * (1 + std::cos(M_PI * (s - 10) / 990.0)));
+  for (int64_t s = 10; s <= 1000; s += 10) {
+    c.steps.push_back(s);
+    c.loss.push_back(loss(s));
+  }
+  return c;
+}
+
+std::string fit_error(const std::vector<LossCurve>& curves) {
+  try {
+    fit_multipower_law(curves, 1);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Issue 26: two identical flat curves took 48 s of fitting, then gnuplot failed ("empty y range");
+// a rising curve was fitted with beta = -0.63. Both are refused before any fitting, in one line.
+TEST(MultiPower, CurvesWhoseLossDoesNotFallAreRefusedBeforeFitting) {
+  const auto flat = curve_with_losses("flat", [](int64_t) { return 2.5; });
+  EXPECT_EQ(fit_error({flat, flat}),
+            "multipower: every point of every curve has the same loss (2.5): nothing for the law "
+            "to fit; not identified, nothing fitted");
+  const auto rising = curve_with_losses("rising", [](int64_t s) { return 2.0 + s / 2000.0; });
+  const std::string why = fit_error({rising});
+  EXPECT_NE(why.find("the loss of curve rising does not fall"), std::string::npos) << why;
+  EXPECT_NE(why.find("not identified, nothing fitted"), std::string::npos) << why;
+  // A falling curve (the law's own shape) passes the check and is fitted.
+  const MultiPowerLaw truth = MultiPowerLaw::published_25m();
+  auto falling = curve_with_losses("falling", [](int64_t) { return 0.0; });
+  falling.loss = MultiPowerCurve(falling.lr, falling.steps).predict(truth);
+  EXPECT_EQ(fit_error({falling}), "");
 }
