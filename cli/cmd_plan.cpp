@@ -18,22 +18,26 @@
 namespace scalelab::cli {
 namespace {
 
-// A plan from a fits.json is only as good as its fit: the same identification checks as the
-// report's advice (analysis/report/report.h recommend(): intervals narrower than the values,
-// physical constants, N_opt above 1e3), else one line with every reason. Published laws pass.
-void require_identified(const std::string& name, double C) {
+// A plan from a fits.json is only as good as its fit: the identifiability gate (fits/identify.h)
+// on the fit the plan will use, and for approach 3 the report's further checks (analysis/report/
+// report.h recommend(): physical constants, N_opt above 1e3, no far extrapolation), else one line
+// with every reason. Published laws pass.
+void require_identified(const std::string& name, double C, bool limited) {
   if (find_enum<PublishedLaw>(name) || name == "data-constrained" || !std::ifstream(name)) return;
-  for (const auto& f : read_fits_json(name)) {
-    if (f.law != LawId::chinchilla_approach3) continue;  // the fit law_by_name plans with
-    const Recommendation r = recommend(FitInput{}, f, C);
-    if (r.identified) return;
-    std::string why;
-    for (const auto& w : r.why_not) why += (why.empty() ? "" : "; ") + w;
-    throw std::runtime_error("--law " + name + ": no plan from this fit, it is not identified (" +
-                             why +
-                             "); refit with more runs or --bootstrap, as `scalelab report` "
-                             "advises");
+  const std::vector<FitResult> fits = read_fits_json(name);
+  if (limited && find_fit(fits, LawId::data_constrained)) {  // plan_limited plans with it
+    const LawId dc = LawId::data_constrained;
+    return require_identified_law(name, "plan", &dc);
   }
+  const FitResult* f = law_fit(fits);
+  if (!f || f->law != LawId::chinchilla_approach3) return require_identified_law(name, "plan");
+  const Recommendation r = recommend(FitInput{}, *f, C);
+  if (r.identified) return;
+  std::string why;
+  for (const auto& w : r.why_not) why += (why.empty() ? "" : "; ") + w;
+  throw std::runtime_error("--law " + name + ": no plan from this fit, it is not identified (" +
+                           why +
+                           "); refit with more runs or --bootstrap, as `scalelab report` advises");
 }
 
 struct PlanRow {
@@ -204,7 +208,7 @@ void add_plan_command(CLI::App& app) {
   cmd->callback([opts] {
     std::optional<Hparams> tuned;
     if (!opts->hparams.empty()) tuned = read_hparams(opts->hparams);
-    for (const auto& name : opts->laws) require_identified(name, opts->flops);
+    for (const auto& name : opts->laws) require_identified(name, opts->flops, opts->unique > 0);
     if (opts->unique > 0) {
       plan_limited(opts->laws.empty() ? std::vector<std::string>{"data-constrained", "chinchilla"}
                                       : opts->laws,

@@ -66,6 +66,13 @@ void add_predict_command(CLI::App& app) {
       } else {
         law_by_name(name);
       }
+      // A fit that is not identified predicts nothing (fits/identify.h).
+      if (limited && names_data_constrained_law(name)) {
+        const LawId dc = LawId::data_constrained;
+        require_identified_law(name, "prediction", &dc);
+      } else {
+        require_identified_law(name, "prediction");
+      }
     }
     if (limited) {
       j["unique_tokens"] = U;

@@ -48,7 +48,11 @@ void add_sweep_command(CLI::App& app) {
                   "Dry run: use this throughput (smallest model) instead of measuring")
       ->check(FinitePositive);
   cmd->add_flag("--no-measure", o->no_measure,
-                "Dry run: no throughput measurement, no time estimate");
+                "Dry run: no throughput measurement (an estimate only from finished runs)");
+  cmd->add_option("--calibrate-from", o->calibrate_from,
+                  "Dry run: also calibrate from the finished runs of this sweep output folder "
+                  "(another sweep trained on this machine with the same --jobs and threads; "
+                  "repeatable)");
   cmd->add_option("--measure-timeout", o->measure_timeout_s,
                   "Dry run: seconds allowed per throughput measurement")
       ->capture_default_str();
@@ -64,14 +68,24 @@ void add_sweep_command(CLI::App& app) {
       ->check(FinitePositive)
       ->capture_default_str();
   cmd->add_flag("--status", o->status,
-                "Each run's state from its folder and, when submitted, from squeue/sacct");
+                "Each run's state from its folder (a running run's step, loss and ETA from its "
+                "newest metrics line) and, when submitted, from squeue/sacct");
+  cmd->add_flag("--rerun-changed", o->rerun_changed,
+                "Train again the finished runs whose settings differ from the sweep's now (their "
+                "files are moved to RUN/replaced/<time>/); without it they are kept and named");
+  cmd->add_option("--progress-every", o->progress_every_s,
+                  "Seconds between progress lines while runs train (also one per run that "
+                  "ends; 0: only those)")
+      ->check(FiniteNonNegative)
+      ->capture_default_str();
   cmd->add_option(
       "--torchrun", o->torchrun,
       "torchrun for runs with sweep.gpus_per_run > 1 (default: next to the venv's python)");
   cmd->add_flag("--json", o->json, "Dry run and final table as JSON");
   cmd->footer(
-      "Run folders are OUT_ROOT/<run name>. Finished runs are skipped, runs with checkpoints "
-      "resumed,\n"
+      "Run folders are OUT_ROOT/<run name>. Finished runs are skipped (and named when the sweep "
+      "now gives\n"
+      "them other settings: --rerun-changed trains them again), runs with checkpoints resumed,\n"
       "failed runs recorded in <run>/error.txt while the others go on; OUT_ROOT/sweep_state.json "
       "has\n"
       "every run's status. Sweep file format: experiments/README.md.\n"

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   scalelab::cli::add_report_command(app);
   scalelab::cli::add_sweep_command(app);
   scalelab::cli::add_tune_command(app);
+  scalelab::cli::add_study_command(app);
   scalelab::cli::add_export_command(app);
   scalelab::cli::add_sample_command(app);
   try {

@@ -106,6 +106,8 @@ void predict_multipower(const MultiPowerPredictOptions& o, const std::vector<std
   if (!fit)
     throw std::runtime_error(
         path + ": holds no multipower fit; run `scalelab fit --law multipower` first");
+  const LawId mp = LawId::multipower;
+  require_identified_law(path, "prediction", &mp);
   const MultiPowerLaw law = multipower_from_fit(*fit);
   ScheduleConfig sc;
   OptimConfig oc;

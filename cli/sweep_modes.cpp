@@ -6,11 +6,13 @@
 #include <optional>
 
 #include "common/checked_io.h"
-#include "experiments/estimate.h"
+#include "experiments/calibrate.h"
+#include "experiments/dry_run.h"
 #include "experiments/process.h"
 #include "experiments/slurm.h"
 #include "experiments/slurm_submit.h"
 #include "experiments/sweep_status.h"
+#include "experiments/throughput_measure.h"
 
 namespace scalelab::cli {
 namespace fs = std::filesystem;
@@ -24,6 +26,8 @@ sweep::RunnerOptions runner_options(const SweepArgs& a, const std::string& out_r
   ro.jobs = a.jobs;
   ro.threads_per_job = a.threads_per_job;
   ro.only = a.only;
+  ro.rerun_changed = a.rerun_changed;
+  ro.progress_every_s = a.progress_every_s;
   if (!a.gpus.empty()) ro.gpus = sweep::parse_gpus(a.gpus);
   ro.torchrun = a.torchrun.empty() ? sweep::default_torchrun() : a.torchrun;
   return ro;
@@ -51,7 +55,7 @@ void print_submission(const SweepArgs& a, const std::string& script, const sweep
   if (sub.arrays.empty())
     std::printf("nothing to submit: every run has finished or is in the queue\n");
   else
-    std::printf("follow it with `scalelab sweep %s --status`\n", a.file.c_str());
+    std::printf("follow it with `%s`\n", sweep::status_command(a.file, a.out_root, a.sets).c_str());
 }
 
 }  // namespace
@@ -73,8 +77,9 @@ void sweep_status(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
                             .dump(2)
                             .c_str());
   else
-    std::printf("%s%s", sweep::standing_table(rows).c_str(),
-                note.empty() ? "" : ("slurm: " + note + "\n").c_str());
+    std::printf("%s%s%s\n", sweep::standing_table(rows).c_str(),
+                note.empty() ? "" : ("slurm: " + note + "\n").c_str(),
+                sweep::standing_progress(sweep.runs, rows, sweep.out_root).c_str());
 }
 
 void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
@@ -83,6 +88,7 @@ void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
     sweep::require_submittable(a.slurm_opts);
   }
   sweep::SlurmOptions so;
+  so.command = a.command;
   so.sweep_path = fs::absolute(a.file).lexically_normal().string();
   so.out_root = fs::absolute(sweep.out_root).lexically_normal().string();
   so.binary = sweep::self_executable();
@@ -107,24 +113,44 @@ void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
                    sweep::submit_sweep(sweep.runs, script, so.out_root, a.slurm_opts, a.only));
 }
 
-void sweep_dry_run(const SweepArgs& a, const sweep::LoadedSweep& sweep, std::FILE* out) {
+// The throughput the estimate rests on: given, else calibrated from runs finished on this
+// machine under the same parallelism, else measured now.
+sweep::DryRunPlan dry_run_plan(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
   const sweep::RunnerOptions ro = runner_options(a, sweep.out_root);
-  std::optional<sweep::Throughput> t;
-  std::string why;
-  if (a.tokens_per_s > 0)
-    t = sweep::given_throughput(sweep.runs, a.tokens_per_s);
-  else if (!a.no_measure)
-    t = sweep::measure_throughput(sweep.runs, ro.binary, sweep::threads_per_job(ro),
-                                  a.measure_timeout_s, &why);
-  const int parallel = ro.gpus.empty() ? ro.jobs : int(ro.gpus.size());
-  if (a.json) {
-    auto j = sweep::dry_run_json(sweep.runs, sweep.out_root, t, parallel);
-    if (!why.empty()) j["estimate_unavailable"] = why;
-    std::fprintf(out, "%s\n", j.dump(2).c_str());
-  } else {
-    std::fprintf(out, "%s", sweep::dry_run_table(sweep.runs, sweep.out_root, t, parallel).c_str());
-    if (!why.empty()) std::fprintf(out, "no time estimate: %s\n", why.c_str());
+  sweep::DryRunPlan plan;
+  plan.parallel = ro.gpus.empty() ? ro.jobs : int(ro.gpus.size());
+  plan.threads = ro.gpus.empty() ? sweep::threads_per_job(ro) : 0;
+  plan.rerun_changed = a.rerun_changed;
+  if (a.tokens_per_s > 0) {
+    plan.throughput = sweep::given_throughput(sweep.runs, a.tokens_per_s);
+    return plan;
   }
+  std::vector<std::string> roots = {sweep.out_root};
+  roots.insert(roots.end(), a.calibrate_from.begin(), a.calibrate_from.end());
+  sweep::Calibration c = sweep::calibrate_from_finished(roots, plan.parallel, plan.threads);
+  plan.notes = c.notes;
+  plan.throughput = c.throughput;
+  if (plan.throughput || a.no_measure) return plan;
+  std::string why;
+  plan.throughput =
+      sweep::measure_throughput(sweep.runs, ro.binary, std::max(1, plan.threads),
+                                ro.gpus.empty() ? ro.jobs : 1, a.measure_timeout_s, &why);
+  if (!why.empty()) plan.notes.push_back("no time estimate: " + why);
+  return plan;
+}
+
+void sweep_dry_run(const SweepArgs& a, const sweep::LoadedSweep& sweep, std::FILE* out) {
+  for (const auto& root : a.calibrate_from)
+    if (!fs::exists(fs::path(root) / "sweep_state.json"))
+      throw std::runtime_error("--calibrate-from " + root +
+                               ": no sweep_state.json there (give a sweep's output folder)");
+  const sweep::DryRunPlan plan = dry_run_plan(a, sweep);
+  if (a.json)
+    std::fprintf(out, "%s\n",
+                 sweep::dry_run_json(sweep.runs, sweep.out_root, plan).dump(2).c_str());
+  else
+    std::fprintf(out, "%s", sweep::dry_run_table(sweep.runs, sweep.out_root, plan).c_str());
+  sweep::record_estimate(sweep.runs, sweep.out_root, plan);
 }
 
 sweep::SweepResult sweep_train(const SweepArgs& a, const sweep::LoadedSweep& sweep,

@@ -18,7 +18,7 @@ std::string family_key(const Run& r) {
   c.train.tokens = 0;
   c.train.flops = 0;
   c.schedule.kind = Schedule::constant;
-  return to_yaml(c) + "\ngpus_per_run: " + std::to_string(r.gpus_per_run);
+  return to_yaml(c) + "\ngpus_per_run: " + std::to_string(r.gpus_per_run) + "\nfamily: " + r.family;
 }
 
 void check_schedule(const Run& r) {

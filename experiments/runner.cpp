@@ -1,6 +1,7 @@
 #include "experiments/runner.h"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +19,8 @@
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
 
-std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume) {
+std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume,
+                                         const std::string& branch_checkpoint) {
   const fs::path dir = fs::path(out_root) / run.name;
   std::vector<std::string> args = {"train", (dir / "sweep_config.yaml").string(), "--out",
                                    dir.string()};
@@ -27,7 +29,9 @@ std::vector<std::string> train_arguments(const Run& run, const std::string& out_
   else if (run.branch_step >= 0)
     args.insert(args.end(),
                 {"--branch-from",
-                 checkpoint_path((fs::path(out_root) / run.parent).string(), run.branch_step)});
+                 branch_checkpoint.empty()
+                     ? checkpoint_path((fs::path(out_root) / run.parent).string(), run.branch_step)
+                     : branch_checkpoint});
   else if (!run.parent.empty())
     args.insert(args.end(), {"--init-from", (fs::path(out_root) / run.parent).string()});
   if (run.trunk()) {
@@ -37,6 +41,12 @@ std::vector<std::string> train_arguments(const Run& run, const std::string& out_
   }
   for (const auto& [k, v] : run.tags) args.insert(args.end(), {"--tag", k + "=" + v});
   return args;
+}
+
+std::string host_name() {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
 }
 
 int threads_per_job(const RunnerOptions& o) {
@@ -61,19 +71,30 @@ std::string outcome_table(const std::vector<Run>& runs, const std::vector<Outcom
   std::string t = log::format("%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), "run", "status",
                               "N", "D", "val_loss", "time", "note");
   std::map<OutcomeStatus, int> counts;
+  int kept_changed = 0;
   for (const auto& o : outcomes) {
+    kept_changed += o.kept_changed;
     const Run* r = by_name.count(o.name) ? by_name[o.name] : nullptr;
     counts[o.status] += 1;
+    // N and D as trained when the folder says (a kept run may differ from the sweep file now).
+    const double n = o.trained_params > 0 ? double(o.trained_params)
+                     : r                  ? double(r->params.total)
+                                          : 0;
+    const double d = o.trained_tokens > 0 ? o.trained_tokens : r ? r->tokens : 0;
     t += log::format(
         "%-*s  %-8s  %10s  %10s  %9s  %8s  %s\n", int(width), o.name.c_str(),
-        enum_name(o.status).c_str(), r ? format_number(double(r->params.total)).c_str() : "-",
-        r ? log::format("%.3g", r->tokens).c_str() : "-",
+        enum_name(o.status).c_str(), n > 0 ? format_number(n).c_str() : "-",
+        d > 0 ? log::format("%.3g", d).c_str() : "-",
         std::isfinite(o.final_val_loss) ? log::format("%.4f", o.final_val_loss).c_str() : "-",
         (o.wall_time_s > 0 ? duration_text(o.wall_time_s) : "-").c_str(), o.note.c_str());
   }
   std::string line;
   for (const auto& [status, n] : counts)
     line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + enum_name(status);
+  if (kept_changed > 0)
+    line += "\n" + std::to_string(kept_changed) +
+            " finished run(s) kept with other settings than the sweep's now (see their notes): "
+            "`--rerun-changed` trains them again";
   return t + line + "\n";
 }
 
@@ -86,9 +107,18 @@ nlohmann::json outcome_json(const std::vector<Outcome>& outcomes, const RunnerOp
          {"final_val_loss",
           std::isfinite(x.final_val_loss) ? nlohmann::json(x.final_val_loss) : nlohmann::json()},
          {"wall_time_s", x.wall_time_s},
+         {"trained_params", x.trained_params},
+         {"trained_tokens", x.trained_tokens},
+         {"tokens_per_s", x.tokens_per_s},
+         {"process_s", x.process_s},
+         {"trained_with", x.trained_with},
+         {"kept_changed", x.kept_changed},
          {"note", x.note}});
   return {{"sweep", o.sweep_path},
           {"out_root", o.out_root},
+          {"host", host_name()},
+          {"jobs", o.gpus.empty() ? o.jobs : int(o.gpus.size())},
+          {"threads_per_job", o.gpus.empty() ? threads_per_job(o) : 0},
           {"updated", std::time(nullptr)},
           {"runs", runs}};
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -14,28 +15,16 @@
 #include "common/stop_signals.h"
 #include "common/text.h"
 #include "configs/config.h"
+#include "experiments/dry_run.h"
 #include "experiments/process.h"
+#include "experiments/sweep_progress.h"
 
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
-namespace {
-
-bool on_cpu(const Run& run, const RunnerOptions& o) {
-  return run.config.train.device == "cpu" || (o.gpus.empty() && run.config.train.device == "auto");
-}
-
-std::string last_nonempty_line(const std::string& text) {
-  auto end = text.find_last_not_of("\n ");
-  if (end == std::string::npos) return "";
-  auto begin = text.rfind('\n', end);
-  return text.substr(begin == std::string::npos ? 0 : begin + 1,
-                     end - (begin == std::string::npos ? 0 : begin + 1) + 1);
-}
-
-}  // namespace
 
 SweepScheduler::SweepScheduler(const std::vector<Run>& runs, const RunnerOptions& options)
     : o_(options), threads_(threads_per_job(options)) {
+  for (const auto& r : runs) all_runs_[r.name] = &r;
   for (const auto& r : runs) {
     if (!o_.only.empty() && std::find(o_.only.begin(), o_.only.end(), r.name) == o_.only.end())
       continue;
@@ -67,6 +56,13 @@ SweepScheduler::SweepScheduler(const std::vector<Run>& runs, const RunnerOptions
           "run " + s.run->name + " needs " + std::to_string(s.run->gpus_per_run) +
           " GPUs (sweep.gpus_per_run) but --gpus lists " + std::to_string(o_.gpus.size()));
   free_gpus_.assign(o_.gpus.begin(), o_.gpus.end());
+  // What an earlier runner recorded of how each run trained: kept while the run is skipped.
+  std::ifstream in(fs::path(o_.out_root) / "sweep_state.json");
+  const auto before = nlohmann::json::parse(in, nullptr, false);
+  if (before.is_object() && before.contains("runs") && before["runs"].is_array())
+    for (const auto& r : before["runs"])
+      if (r.is_object() && r.contains("trained_with") && r["trained_with"].is_object())
+        trained_before_[r.value("name", "")] = r["trained_with"];
 }
 
 std::vector<Outcome> SweepScheduler::run(int* stopped_by_signal) {
@@ -77,6 +73,7 @@ std::vector<Outcome> SweepScheduler::run(int* stopped_by_signal) {
       o_.gpus.empty() ? log::format("%d at a time, %d thread(s) each", o_.jobs, threads_).c_str()
                       : log::format("one per GPU on %zu GPUs", o_.gpus.size()).c_str()));
   save_state();
+  last_progress_ = Clock::now();
   const StopSignals signals;
   while (n_ended_ < slots_.size()) {
     if (signals.received() && !relayed_signal_) {
@@ -94,11 +91,16 @@ std::vector<Outcome> SweepScheduler::run(int* stopped_by_signal) {
       continue;
     }
     reap_one();
+    report_progress(false);
   }
   if (stopped_by_signal) *stopped_by_signal = relayed_signal_;
+  const double took = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+  std::vector<std::string> trained;  // the runs this invocation trained to their end
+  for (const auto& s : slots_)
+    if (s.outcome.status == OutcomeStatus::done) trained.push_back(s.run->name);
+  const std::string check = estimate_check(o_.out_root, trained, took, &estimate_check_);
   save_state();
-  log::info("[sweep] finished in " +
-            duration_text(std::chrono::duration<double>(Clock::now() - sweep_start).count()));
+  log::info("[sweep] finished in " + duration_text(took) + (check.empty() ? "" : "; " + check));
   std::vector<Outcome> out;
   for (const auto& s : slots_) out.push_back(s.outcome);
   return out;
@@ -128,13 +130,13 @@ SweepScheduler::Ready SweepScheduler::parent_ready(const Run& r, std::string* wh
     const Slot& p = slots_[it->second];
     if (!p.ended) return Ready::wait;
     if (p.outcome.status == OutcomeStatus::done || p.outcome.status == OutcomeStatus::skipped)
-      return Ready::yes;
+      return changed_parent_blocks(r, why) ? Ready::blocked : Ready::yes;
     *why = "parent " + r.parent + " " + enum_name(p.outcome.status);
     return Ready::blocked;
   }
   if (inspect_run_folder((fs::path(o_.out_root) / r.parent).string()).state ==
       FolderState::finished)
-    return Ready::yes;
+    return changed_parent_blocks(r, why) ? Ready::blocked : Ready::yes;
   *why = "parent " + r.parent + " has not finished (train it first)";
   return Ready::blocked;
 }
@@ -142,76 +144,6 @@ SweepScheduler::Ready SweepScheduler::parent_ready(const Run& r, std::string* wh
 bool SweepScheduler::has_room(const Run& run) const {
   return o_.gpus.empty() ? int(children_.size()) < std::max(1, o_.jobs)
                          : int(free_gpus_.size()) >= run.gpus_per_run;
-}
-
-// Takes the run's lock and starts its training process, unless another runner holds the run or
-// its folder says there is nothing to train.
-void SweepScheduler::try_start(Slot& s) {
-  const Run& r = *s.run;
-  const fs::path dir = fs::path(o_.out_root) / r.name;
-  auto lock = std::make_unique<RunLock>(dir.string());
-  if (!lock->held()) {
-    if (!s.told_busy)
-      log::info("[sweep] " + r.name + " is being trained by another runner; waiting for it");
-    s.told_busy = true;
-    return;
-  }
-  const FolderInfo info = inspect_run_folder(dir.string());
-  s.outcome.final_val_loss = info.final_val_loss;
-  s.outcome.wall_time_s = info.wall_time_s;
-  if (info.state == FolderState::finished) {
-    end_slot(s, OutcomeStatus::skipped, "finished before (" + enum_name(*info.status) + ")");
-    return;
-  }
-  if (info.state == FolderState::diverged) {
-    end_slot(s, OutcomeStatus::diverged, "diverged before; delete the folder to run it again");
-    return;
-  }
-  const bool resume = info.state == FolderState::resumable;
-  fs::remove(dir / "error.txt");
-  write_file_atomic((dir / "sweep_config.yaml").string(), to_yaml(r.config));
-  // Jobs x threads <= cores; a config asking for fewer threads keeps its number.
-  int run_threads = threads_;
-  if (o_.threads_per_job == 0 && r.config.train.threads > 0)
-    run_threads = std::min<int>(threads_, r.config.train.threads);
-  Child c;
-  c.slot = size_t(&s - slots_.data());
-  c.resumed = resume;
-  c.argv = child_command(r, resume, run_threads);
-  ChildSpec spec{c.argv, {}, (dir / "train_output.txt").string(), lock->fd()};
-  if (on_cpu(r, o_)) spec.env.emplace_back("OMP_NUM_THREADS", std::to_string(run_threads));
-  if (!o_.gpus.empty()) {
-    std::string list;
-    for (int i = 0; i < r.gpus_per_run; ++i) {
-      c.gpus.push_back(free_gpus_.front());
-      free_gpus_.pop_front();
-      list += (list.empty() ? "" : ",") + std::to_string(c.gpus.back());
-    }
-    spec.env.emplace_back("CUDA_VISIBLE_DEVICES", list);
-  }
-  c.lock = std::move(lock);
-  c.start = Clock::now();
-  const pid_t pid = spawn(spec);
-  s.running = true;
-  log::info(log::format("[sweep] start %s%s%s (%zu/%zu)", r.name.c_str(),
-                        resume ? " (resuming)" : "",
-                        c.gpus.empty() ? "" : (" on GPU " + spec.env.back().second).c_str(),
-                        n_ended_ + children_.size() + 1, slots_.size()));
-  children_.emplace(pid, std::move(c));
-}
-
-// `scalelab train ...` (under torchrun for runs with several GPUs).
-std::vector<std::string> SweepScheduler::child_command(const Run& r, bool resume,
-                                                       int run_threads) const {
-  std::vector<std::string> argv = {o_.binary};
-  if (r.gpus_per_run > 1)
-    argv = {o_.torchrun,   "--standalone", "--nproc-per-node", std::to_string(r.gpus_per_run),
-            "--no-python", o_.binary};
-  const auto args = train_arguments(r, o_.out_root, resume);
-  argv.insert(argv.end(), args.begin(), args.end());
-  if (on_cpu(r, o_))
-    argv.insert(argv.end(), {"--set", "train.threads=" + std::to_string(run_threads)});
-  return argv;
 }
 
 // Polled, so that a signal arriving just before the wait is still passed on at once.
@@ -229,12 +161,14 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
   children_.erase(pid);
   for (int g : c.gpus) free_gpus_.push_back(g);
   Slot& s = slots_[c.slot];
+  if (c.regrow) return finish_regrow(s, c, wait_status);
   const fs::path dir = fs::path(o_.out_root) / s.run->name;
   const FolderInfo info = inspect_run_folder(dir.string());
   const ExitStatus exit = decode_wait_status(wait_status);
   const double took = std::chrono::duration<double>(Clock::now() - c.start).count();
   s.outcome.final_val_loss = info.final_val_loss;
   s.outcome.wall_time_s = info.wall_time_s > 0 ? info.wall_time_s : took;
+  record_trained(s, dir.string());
   // A run stopped by a signal checkpointed and says so in its summary: paused, whatever its exit.
   // One that the relayed signal ended while it was starting (before its handler was installed)
   // had trained nothing since its last checkpoint: it too continues when the sweep is rerun.
@@ -242,7 +176,15 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
   const bool stopped_starting =
       relayed_signal_ && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == relayed_signal_;
   if (exit.ok && info.state == FolderState::finished) {
-    end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : "");
+    // A whole run's process time: D over it is the rate the estimates of later sweeps use.
+    if (!c.resumed) {
+      s.outcome.process_s = took;
+      s.outcome.trained_with = {{"process_s", took},
+                                {"host", host_name()},
+                                {"jobs", o_.gpus.empty() ? o_.jobs : int(o_.gpus.size())},
+                                {"threads_per_job", o_.gpus.empty() ? threads_ : 0}};
+    }
+    end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : s.outcome.note);
     log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
                           s.outcome.final_val_loss, duration_text(took).c_str()));
   } else if (paused) {
@@ -269,6 +211,7 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
   }
   c.lock.reset();
   save_state();
+  report_progress(true);
 }
 
 void SweepScheduler::end_slot(Slot& s, OutcomeStatus status, const std::string& note) {
@@ -277,6 +220,52 @@ void SweepScheduler::end_slot(Slot& s, OutcomeStatus status, const std::string& 
   s.outcome.status = status;
   s.outcome.note = note;
   ++n_ended_;
+}
+
+// After each run ends, and every progress_every_s while runs train.
+void SweepScheduler::report_progress(bool run_ended) {
+  const auto now = Clock::now();
+  const double since = std::chrono::duration<double>(now - last_progress_).count();
+  if (!run_ended && (o_.progress_every_s <= 0 || since < o_.progress_every_s)) return;
+  last_progress_ = now;
+  std::map<std::string, size_t> running;  // run name -> its child's slot
+  for (const auto& [pid, c] : children_)
+    if (!c.regrow) running[slots_[c.slot].run->name] = c.slot;
+  std::vector<RunProgress> runs;
+  std::map<std::string, int> index;
+  for (size_t i : order_) {
+    const Slot& s = slots_[i];
+    RunProgress p;
+    p.run = s.run;
+    if (s.ended) {
+      p.phase = RunProgress::Phase::ended;
+      p.failed = s.outcome.status == OutcomeStatus::failed ||
+                 s.outcome.status == OutcomeStatus::diverged ||
+                 s.outcome.status == OutcomeStatus::blocked;
+      // This runner's time for the run, else an earlier runner's (a skipped run).
+      const auto& before = s.outcome.trained_with;
+      const double process_s = s.outcome.process_s > 0 ? s.outcome.process_s
+                               : before.is_object()    ? before.value("process_s", 0.0)
+                                                       : 0.0;
+      p.trained_here = s.outcome.process_s > 0;
+      if (process_s > 0) {  // a branch trains from its branch point
+        const Run& r = *s.run;
+        const double own = r.steps > 0 ? r.tokens * double(r.own_steps()) / double(r.steps) : 0;
+        p.tokens_per_s = own / process_s;
+      }
+    } else if (running.count(s.run->name)) {
+      p.phase = RunProgress::Phase::running;
+      if (const auto last = last_metrics((fs::path(o_.out_root) / s.run->name).string())) {
+        p.tokens_done = last->tokens;
+        p.tokens_per_s = last->run_tokens_per_s();
+      }
+    }
+    if (auto it = index.find(s.run->parent); it != index.end() && !s.ended) p.parent = it->second;
+    index[s.run->name] = int(runs.size());
+    runs.push_back(p);
+  }
+  const int parallel = o_.gpus.empty() ? std::max(1, o_.jobs) : int(o_.gpus.size());
+  log::info(progress_line(estimate_progress(runs, parallel), parallel));
 }
 
 // sweep_state.json: every run's status now. Two runners may share a grid: the atomic write's
@@ -288,8 +277,9 @@ void SweepScheduler::save_state() const {
     if (!s.ended) out.status = s.running ? OutcomeStatus::running : OutcomeStatus::pending;
     now.push_back(out);
   }
-  write_file_atomic((fs::path(o_.out_root) / "sweep_state.json").string(),
-                    outcome_json(now, o_).dump(2) + "\n");
+  nlohmann::json state = outcome_json(now, o_);
+  if (!estimate_check_.is_null()) state["dry_run_check"] = estimate_check_;
+  write_file_atomic((fs::path(o_.out_root) / "sweep_state.json").string(), state.dump(2) + "\n");
 }
 
 }  // namespace scalelab::sweep

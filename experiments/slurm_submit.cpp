@@ -90,6 +90,14 @@ void append_record(const std::string& out_root, const std::vector<Run>& runs,
 
 }  // namespace
 
+std::string status_command(const std::string& sweep_file, const std::string& out_root_flag,
+                           const std::vector<std::string>& sets) {
+  std::vector<std::string> argv = {"scalelab", "sweep", sweep_file, "--status"};
+  if (!out_root_flag.empty()) argv.insert(argv.end(), {"--out-root", out_root_flag});
+  for (const auto& set : sets) argv.insert(argv.end(), {"--set", set});
+  return shell_join(argv);
+}
+
 std::string array_ranges(const std::vector<size_t>& indices) {
   std::string out;
   for (size_t i = 0; i < indices.size();) {

@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/stop_signals.h"
 #include "experiments/branching.h"
-#include "experiments/estimate.h"
+#include "experiments/dry_run.h"
 #include "experiments/gpus.h"
 
 namespace scalelab::sweep {

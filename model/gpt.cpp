@@ -2,9 +2,29 @@
 
 #include <cmath>
 
+#include "model/kernels/attention.h"
+#include "model/kernels/cross_entropy.h"
+#include "model/kernels/fused.h"
+#include "model/kernels/rms_norm.h"
+#include "model/kernels/rope.h"
+#include "model/kernels/swiglu.h"
+
 namespace scalelab {
 
 namespace F = torch::nn::functional;
+
+namespace {
+
+// x W^T for several projections' weights side by side along the output: one matmul on one
+// concatenated weight (in an UnfusedScope, one matmul per weight, as the model computed before).
+torch::Tensor fused_linear(const torch::Tensor& x, const std::vector<torch::Tensor>& weights) {
+  if (kernels::fused_enabled()) return F::linear(x, torch::cat(weights));
+  std::vector<torch::Tensor> parts;
+  for (const auto& w : weights) parts.push_back(F::linear(x, w));
+  return torch::cat(parts, -1);
+}
+
+}  // namespace
 
 NormLayerImpl::NormLayerImpl(const ModelConfig& c)
     : kind_(c.norm), eps_(c.norm_eps), dim_(c.n_embd) {
@@ -14,7 +34,7 @@ NormLayerImpl::NormLayerImpl(const ModelConfig& c)
 
 torch::Tensor NormLayerImpl::forward(const torch::Tensor& x) {
   if (kind_ == Norm::layernorm) return at::layer_norm(x, {dim_}, weight, bias, eps_);
-  return at::rms_norm(x, {dim_}, weight, eps_);
+  return kernels::rms_norm(x, weight, eps_);
 }
 
 std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t head_dim,
@@ -28,10 +48,7 @@ std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t 
 
 torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
                          const torch::Tensor& sin) {
-  const int64_t half = x.size(-1) / 2;
-  auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-  auto rotated = torch::cat({-x2, x1}, -1);  // rotate_half
-  return x * cos.to(x.dtype()) + rotated * sin.to(x.dtype());
+  return kernels::apply_rope(x, cos, sin);
 }
 
 std::vector<double> alibi_slopes(int64_t n_head) {
@@ -66,25 +83,9 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& alibi) {
-  const int64_t B = x.size(0), T = x.size(1);
-  auto q = q_proj(x).view({B, T, n_head_, head_dim_}).transpose(1, 2);     // (B, H, T, hd)
-  auto k = k_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
-  auto v = v_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
-  if (cos.defined()) {
-    q = apply_rope(q, cos, sin);
-    k = apply_rope(k, cos, sin);
-  }
-  const bool gqa = n_kv_head_ != n_head_;
-  torch::Tensor y;
-  if (alibi.defined()) {
-    // The ALiBi bias already holds -inf above the diagonal, so is_causal stays off.
-    y = at::scaled_dot_product_attention(q, k, v, alibi.to(q.dtype()), 0.0, false, std::nullopt,
-                                         gqa);
-  } else {
-    y = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, gqa);
-  }
-  y = y.transpose(1, 2).reshape({B, T, n_head_ * head_dim_});  // (B, T, C)
-  return o_proj(y);
+  auto qkv = fused_linear(x, {q_proj->weight, k_proj->weight, v_proj->weight});
+  auto [q, k, v] = kernels::split_heads(qkv, cos, sin, n_head_, n_kv_head_, head_dim_);
+  return o_proj(kernels::causal_attention(q, k, v, alibi));  // (B, T, H hd) -> (B, T, C)
 }
 
 FeedForwardImpl::FeedForwardImpl(const ModelConfig& c) {
@@ -98,7 +99,8 @@ FeedForwardImpl::FeedForwardImpl(const ModelConfig& c) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  if (gate_proj) return down_proj(F::silu(gate_proj(x)) * up_proj(x));
+  if (gate_proj)
+    return down_proj(kernels::swiglu(fused_linear(x, {gate_proj->weight, up_proj->weight})));
   return down_proj(F::gelu(up_proj(x), F::GELUFuncOptions().approximate("tanh")));
 }
 
@@ -159,7 +161,7 @@ void GPTImpl::init_weights() {
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GPTImpl::hidden_states(const torch::Tensor& idx) {
   const int64_t T = idx.size(1);
   TORCH_CHECK(T <= config_.block_size, "sequence length ", T, " exceeds model.block_size ",
               config_.block_size);
@@ -172,14 +174,21 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
   }
   if (alibi_.defined()) alibi = alibi_.narrow(2, 0, T).narrow(3, 0, T);
   for (const auto& layer : *layers) x = layer->as<Block>()->forward(x, cos, sin, alibi);
-  x = norm(x);
-  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, embed_tokens->weight);
+  return norm(x);
+}
+
+const torch::Tensor& GPTImpl::head_weight() const {
+  return lm_head ? lm_head->weight : embed_tokens->weight;
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  return F::linear(hidden_states(idx), head_weight());
 }
 
 torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {
-  auto logits = forward(idx);  // (B, T, V)
-  return torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32), targets.reshape({-1}));
+  auto x = hidden_states(idx);  // (B, T, C)
+  return kernels::linear_cross_entropy(x.reshape({-1, x.size(-1)}), head_weight(),
+                                       targets.reshape({-1}));
 }
 
 }  // namespace scalelab

@@ -1,8 +1,12 @@
 // Llama-style decoder-only GPT: token embedding; n_layer blocks of norm -> causal self-attention
-// (rotary, grouped-query, through scaled_dot_product_attention) -> residual, norm -> MLP ->
-// residual; final norm; LM head (optionally tied). Module names follow the Hugging Face Llama
-// layout (embed_tokens, layers.i.self_attn.q_proj, ...) so export is a rename, not a rewrite.
-// The model runs on one device and knows nothing of data parallelism.
+// (rotary, grouped-query) -> residual, norm -> MLP -> residual; final norm; LM head (optionally
+// tied). Module names follow the Hugging Face Llama layout (embed_tokens, layers.i.mlp.up_proj,
+// ...) so export is a rename, not a rewrite. The q/k/v and gate/up projections keep their own
+// weights but run as one matmul each, and on CPU the element-wise chains (RMSNorm, rotary
+// embedding with the head split, attention, SwiGLU, the loss over the vocabulary) run as fused
+// kernels with hand-written backward passes (model/kernels/). In a kernels::UnfusedScope the
+// model computes as plain ATen ops, as it did before them. The model runs on one device and
+// knows nothing of data parallelism.
 #pragma once
 
 #include <torch/torch.h>
@@ -65,6 +69,10 @@ class GPTImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& idx);
   // Mean next-token cross-entropy in fp32; targets (B, T) int64.
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets);
+  // The final norm's output (B, T, C), the input of the LM head.
+  torch::Tensor hidden_states(const torch::Tensor& idx);
+  // The LM head's weight (V, C): lm_head's, or the token embedding's when tied.
+  const torch::Tensor& head_weight() const;
   const ModelConfig& config() const { return config_; }
 
   torch::nn::Embedding embed_tokens{nullptr}, embed_positions{nullptr};  // positions: pos=learned

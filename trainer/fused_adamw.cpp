@@ -1,5 +1,7 @@
 #include "trainer/fused_adamw.h"
 
+#include <cmath>
+
 namespace scalelab {
 
 FusedAdamW::FusedAdamW(const std::vector<torch::Tensor>& params, const OptimConfig& config)
@@ -18,6 +20,27 @@ FusedAdamW::FusedAdamW(const std::vector<torch::Tensor>& params, const OptimConf
 }
 
 void FusedAdamW::step(double lr) {
+  update(lr, std::nullopt);
+}
+
+double FusedAdamW::clip_and_step(double lr, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params_) {
+    TORCH_CHECK(p.grad().defined(), "FusedAdamW: a parameter has no gradient");
+    grads.push_back(p.grad());
+  }
+  const auto norm = at::linalg_vector_norm(torch::stack(at::_foreach_norm(grads, 2)), 2);
+  // The kernel divides each gradient by grad_scale, 1 / clip_grad_norm_'s factor: exactly 1 (the
+  // gradients untouched) unless the norm exceeds max_norm. Computed on the device: no sync.
+  std::optional<torch::Tensor> grad_scale;
+  if (max_norm > 0 && std::isfinite(max_norm))
+    grad_scale = ((norm + 1e-6) / max_norm).clamp_min(1.0).to(torch::kFloat32);
+  update(lr, grad_scale);
+  return norm.item<double>();  // read once the update is queued
+}
+
+void FusedAdamW::update(double lr, const std::optional<torch::Tensor>& grad_scale) {
   torch::NoGradGuard no_grad;
   for (auto& g : groups_) {
     std::vector<torch::Tensor> grads;
@@ -29,7 +52,7 @@ void FusedAdamW::step(double lr) {
     torch::_foreach_add_(g.steps, 1.0);  // the fused kernel reads, not increments, the step count
     at::_fused_adamw_(g.params, grads, g.exp_avgs, g.exp_avg_sqs, /*max_exp_avg_sqs=*/{}, g.steps,
                       lr, config_.beta1, config_.beta2, g.weight_decay, config_.eps,
-                      /*amsgrad=*/false, /*maximize=*/false);
+                      /*amsgrad=*/false, /*maximize=*/false, grad_scale);
   }
 }
 

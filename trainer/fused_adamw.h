@@ -1,5 +1,7 @@
 // AdamW (Loshchilov and Hutter 2019) through LibTorch's fused multi-tensor kernel
 // (at::_fused_adamw_, CPU and CUDA). Two groups: matrices are decayed, vectors (norms, biases) not.
+// Gradient clipping rides along: the global norm is one multi-tensor norm, and the clipping factor
+// reaches the kernel as its gradient scale, so no pass over the gradients scales them first.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,6 +16,10 @@ class FusedAdamW {
   FusedAdamW(const std::vector<torch::Tensor>& params, const OptimConfig& config);
   // One update with learning rate lr from each parameter's .grad().
   void step(double lr);
+  // The same update from the gradients clipped to a global L2 norm of at most max_norm (<= 0 or
+  // infinite: not clipped), as torch.nn.utils.clip_grad_norm_ clips them: scaled by
+  // max_norm / (norm + 1e-6) when that is below 1. Returns the norm before clipping.
+  double clip_and_step(double lr, double max_norm);
   void zero_grad();
   const std::vector<torch::Tensor>& params() const { return params_; }
 
@@ -25,6 +31,7 @@ class FusedAdamW {
     std::vector<torch::Tensor> params, exp_avgs, exp_avg_sqs, steps;
     double weight_decay;
   };
+  void update(double lr, const std::optional<torch::Tensor>& grad_scale);
   std::vector<torch::Tensor> params_;
   std::vector<Group> groups_;
   OptimConfig config_;

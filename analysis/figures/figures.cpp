@@ -8,6 +8,7 @@
 #include "analysis/figures/figure_set.h"
 #include "analysis/figures/gnuplot.h"
 #include "analysis/fits/fitted_laws.h"
+#include "analysis/fits/identify.h"
 
 namespace scalelab {
 namespace figures {
@@ -108,20 +109,26 @@ std::vector<Figure> render_figures(const FitInput& in, const std::vector<FitResu
   using namespace figures;
   std::filesystem::create_directories(dir);
   std::vector<Figure> out;
-  auto fitted = [&](LawId law) { return find_fit(fits, law); };
+  // Only identified fits are drawn (fits/identify.h): a law the gate refused gets no line.
+  std::vector<FitResult> drawable;
+  for (const auto& f : fits)
+    if (judged(f).identified) drawable.push_back(f);
+  auto fitted = [&](LawId law) { return find_fit(drawable, law); };
   if (!in.runs.empty()) out.push_back(loss_curves(in, dir, false));
   out.push_back(loss_curves(in, dir, true));
-  if (const FitResult* a2 = fitted(LawId::chinchilla_approach2))
+  // The IsoFLOP profiles show the data and each budget's parabola whatever the gate said of the
+  // power law through their minima.
+  if (const FitResult* a2 = find_fit(fits, LawId::chinchilla_approach2))
     out.push_back(isoflop_profiles(*a2, dir));
   if (fitted(LawId::chinchilla_approach2) || fitted(LawId::chinchilla_approach1) ||
       fitted(LawId::chinchilla_approach3))
-    out.push_back(allocation(fits, dir));
+    out.push_back(allocation(drawable, dir));
   if (const FitResult* a3 = fitted(LawId::chinchilla_approach3))
     out.push_back(isoloss(in, *a3, dir));
   if (fitted(LawId::kaplan_n) || fitted(LawId::kaplan_d))
     out.push_back(kaplan_1d(fitted(LawId::kaplan_n), fitted(LawId::kaplan_d), dir));
   if (fitted(LawId::chinchilla_approach3) || fitted(LawId::kaplan_nd))
-    out.push_back(goodness_of_fit(in, fits, dir));
+    out.push_back(goodness_of_fit(in, drawable, dir));
   if (const FitResult* t = fitted(LawId::transfer)) out.push_back(transfer(*t, in.count, dir));
   if (has_deepnarrow(in)) out.push_back(deepnarrow(in, dir));
   if (const FitResult* dc = fitted(LawId::data_constrained))

@@ -53,7 +53,7 @@ ChinchillaLaw law_from_x(const std::vector<double>& x) {
   return {std::exp(x[2]), std::exp(x[0]), std::exp(x[1]), x[3], x[4]};
 }
 
-Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, int n_threads) {
+void require_approach3_points(const std::vector<Point>& pts) {
   const std::string law = "chinchilla approach 3 (5 constants)";
   require_distinct(count_distinct_nd(pts), pts.size(), 6, law, "(N, D) points");
   // E + A/N^alpha over two sizes is two numbers for three unknowns: A and alpha (and B, beta over
@@ -62,6 +62,10 @@ Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, in
   for (const auto& p : pts) n.push_back(p.N), d.push_back(p.D);
   require_distinct(count_distinct(n), n.size(), 3, law, "model sizes N");
   require_distinct(count_distinct(d), d.size(), 3, law, "token counts D");
+}
+
+Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, int n_threads) {
+  require_approach3_points(pts);
   Approach3Problem prob(pts, huber_delta);
   Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
     return prob.objective(x, g);
@@ -70,23 +74,20 @@ Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta, in
   return {law_from_x(m.x), m.x, m.f};
 }
 
-namespace {
-
-// Constants reported for a law, in fits.json order.
-std::vector<double> constants(const ChinchillaLaw& l) {
+std::vector<double> approach3_constants(const ChinchillaLaw& l) {
   const double a = l.beta / (l.alpha + l.beta), b = l.alpha / (l.alpha + l.beta);
   const double G = std::pow(l.alpha * l.A / (l.beta * l.B), 1.0 / (l.alpha + l.beta));
   return {l.E, l.A, l.B, l.alpha, l.beta, a, b, G};
 }
 
-}  // namespace
-
 FitResult chinchilla_approach3(const std::vector<Point>& pts, const FitOptions& opts) {
+  if (opts.approach3_method == Approach3Method::varpro)
+    return chinchilla_approach3_varpro(pts, opts);
   const double delta = 1e-3;
   Approach3Fit best = fit_approach3(pts, delta, opts.n_threads);
   FitResult fit;
   fit.law = LawId::chinchilla_approach3;
-  const auto values = constants(best.law);
+  const auto values = approach3_constants(best.law);
   const char* names[] = {"E", "A", "B", "alpha", "beta", "a", "b", "G"};
   for (size_t i = 0; i < values.size(); ++i) fit.params.push_back({names[i], values[i]});
   fit.procedure = {
@@ -96,35 +97,37 @@ FitResult chinchilla_approach3(const std::vector<Point>& pts, const FitOptions& 
       {"delta", delta},
       {"reduction", "sum"},
       {"optimizer", "L-BFGS (liblbfgs)"},
+      {"method", "grid"},
       {"init_grid",
        "alpha, beta in {0..2 step 0.5}; e in {-1..1 step 0.5}; a, b in {0..25 step 5}"},
       {"n_starts", 4500},
       {"objective", best.objective},
       {"derived", "a = beta/(alpha+beta), b = alpha/(alpha+beta), N_opt = G (C/6)^a"}};
   fit.data = {{"n_points", pts.size()}, {"n_distinct_points", count_distinct_nd(pts)}};
+  BootstrapSpec spec;
+  const Approach3Problem prob(pts, delta);
+  std::vector<std::vector<double>> starts;
   if (opts.n_bootstrap > 0) {
-    const Approach3Problem prob(pts, delta);
     // Resample optima lie near the full-data optimum; a few spread starts guard against a resample
     // whose valley moved.
-    auto starts = grid({{best.x[0] - 1, best.x[0] + 1},
-                        {best.x[1] - 1, best.x[1] + 1},
-                        {best.x[2]},
-                        {best.x[3] * 0.8, best.x[3] * 1.25},
-                        {best.x[4]}});
+    starts = grid({{best.x[0] - 1, best.x[0] + 1},
+                   {best.x[1] - 1, best.x[1] + 1},
+                   {best.x[2]},
+                   {best.x[3] * 0.8, best.x[3] * 1.25},
+                   {best.x[4]}});
     starts.insert(starts.begin(), best.x);
-    BootstrapSpec spec;
     spec.n_units = pts.size();
     spec.refit = [&](const std::vector<size_t>& idx) -> std::optional<std::vector<double>> {
       Objective f = [&](const std::vector<double>& x, std::vector<double>& g) {
         return prob.objective(x, g, idx);
       };
       Minimum m = minimize_multistart(f, starts, 1);
-      return constants(law_from_x(m.x));
+      return approach3_constants(law_from_x(m.x));
     };
     spec.procedure = {{"resample_starts", starts.size()}};
     spec.check_wide = {"alpha", "beta", "a"};
-    attach_bootstrap(fit, opts, spec);
   }
+  attach_bootstrap(fit, opts, spec);
   return fit;
 }
 

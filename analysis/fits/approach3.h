@@ -39,7 +39,24 @@ Approach3Fit fit_approach3(const std::vector<Point>& pts, double huber_delta = 1
 
 // Full fit plus bootstrap intervals for E, A, B, alpha, beta and the derived a = beta/(alpha+beta),
 // b = alpha/(alpha+beta) (N_opt ~ C^a, D_opt ~ C^b; Hoffmann et al. 2022, eq. 4), and G of
-// N_opt = G (C/6)^a. Resamples start from the full-data optimum and a small grid around it.
+// N_opt = G (C/6)^a. opts.approach3_method:
+//   varpro (default, fits/varpro.h): without seeds, every point with Besiroglu et al.'s objective
+//     (residual on log L, Huber 1e-3), case-resampled, each resample refined on the profile from
+//     the full-data exponents; with seeds (inputs/seed_points.h), one point per configuration at
+//     its seed mean, the residual divided by that mean's standard error in log space under the
+//     pooled noise model (fits/seed_noise.h) with Huber 1.345 (95% efficient under the normal
+//     noise measured), and the hierarchical bootstrap (fits/seed_bootstrap.h);
+//   grid: the published 4,500-start L-BFGS on every run as a point (seeds unweighted); resamples
+//     start from the full-data optimum and a small grid around it.
 FitResult chinchilla_approach3(const std::vector<Point>& pts, const FitOptions& opts);
+
+// VarPro's half of chinchilla_approach3 (fits/approach3_varpro.cpp).
+FitResult chinchilla_approach3_varpro(const std::vector<Point>& pts, const FitOptions& opts);
+// E, A, B, alpha, beta, a, b, G of a law: the constants of chinchilla_approach3, in order.
+std::vector<double> approach3_constants(const ChinchillaLaw& law);
+inline const char* const kApproach3Names[] = {"E", "A", "B", "alpha", "beta", "a", "b", "G"};
+
+// The checks every approach 3 fit makes first: 6 distinct (N, D), 3 distinct N and D.
+void require_approach3_points(const std::vector<Point>& pts);
 
 }  // namespace scalelab

@@ -1,6 +1,7 @@
 #include "analysis/fits/fit_laws.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@
 #include "analysis/fits/approach3.h"
 #include "analysis/fits/data_constrained_fit.h"
 #include "analysis/fits/fitted_laws.h"
+#include "analysis/fits/identify.h"
 #include "analysis/fits/kaplan_fit.h"
 #include "analysis/fits/multipower_fit.h"
 #include "analysis/fits/transfer.h"
@@ -24,6 +26,7 @@ std::vector<FitResult> fit_laws(const FitInput& in, FitLaw law, const FitOptions
   auto attempt = [&](LawId id, const auto& fn) {
     try {
       FitResult f = fn();
+      identify(f, opts.max_failed_share);  // the gate, also for fits without a bootstrap
       f.data["source"] = in.source;
       if (!in.from_csv) {
         f.data["params_counted"] = in.count == ParamCount::total ? "total" : "non-embedding";
@@ -94,10 +97,15 @@ std::string format_fits(const std::vector<FitResult>& fits) {
   for (const auto& f : fits) {
     s += enum_name(f.law) + " (" + f.procedure.value("model", "") + ")\n";
     for (const auto& p : f.params) {
+      // An unidentified fit's constants are printed without their intervals.
+      Estimate shown = p;
+      if (!f.identified) shown.lo = shown.hi = NAN;
       char line[192];
-      std::snprintf(line, sizeof line, "  %-8s %s\n", p.name.c_str(), format_estimate(p).c_str());
+      std::snprintf(line, sizeof line, "  %-8s %s\n", p.name.c_str(),
+                    format_estimate(shown).c_str());
       s += line;
     }
+    if (!f.identified) s += "  " + not_identified_text(f) + "\n";
     for (const auto& n : f.notes) s += "  note: " + n + "\n";
   }
   return s;

@@ -1,5 +1,7 @@
 #include "analysis/fits/fit_result.h"
 
+#include "analysis/fits/identify.h"
+
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -31,7 +33,8 @@ nlohmann::json to_json(const FitResult& fit) {
         p.has_ci() ? nlohmann::json::array({p.lo, p.hi}) : nlohmann::json(nullptr);
   }
   return {
-      {"params", params}, {"procedure", fit.procedure}, {"data", fit.data}, {"notes", fit.notes}};
+      {"params", params},   {"procedure", fit.procedure},   {"data", fit.data},
+      {"notes", fit.notes}, {"identified", fit.identified}, {"not_identified", fit.not_identified}};
 }
 
 FitResult fit_from_json(LawId law, const nlohmann::json& j) {
@@ -46,13 +49,23 @@ FitResult fit_from_json(LawId law, const nlohmann::json& j) {
   f.procedure = j.value("procedure", nlohmann::json::object());
   f.data = j.value("data", nlohmann::json::object());
   if (j.contains("notes")) f.notes = j["notes"].get<std::vector<std::string>>();
+  if (j.contains("identified") && j["identified"].is_boolean()) {
+    f.identified = j["identified"].get<bool>();
+    if (j.contains("not_identified") && j["not_identified"].is_array())
+      f.not_identified = j["not_identified"].get<std::vector<std::string>>();
+  } else {  // written before the gate: judged now, with the limit it was fitted under if known
+    f = judged(f);
+  }
   return f;
 }
 
 void write_fits_json(const std::string& path, const std::vector<FitResult>& fits,
                      const nlohmann::json& source) {
   nlohmann::json j = {{"version", 1}, {"source", source}, {"laws", nlohmann::json::object()}};
-  for (const auto& f : fits) j["laws"][enum_name(f.law)] = to_json(f);
+  // A fit is never written unjudged: one that no gate has seen yet is judged here.
+  for (const auto& f : fits)
+    j["laws"][enum_name(f.law)] =
+        to_json(!f.identified && f.not_identified.empty() ? judged(f) : f);
   std::ofstream out(path);
   if (!out) throw std::runtime_error(path + ": cannot write");
   out << j.dump(2) << "\n";

@@ -1,5 +1,7 @@
 #include "analysis/fits/fitted_laws.h"
 
+#include "analysis/fits/identify.h"
+
 #include <fstream>
 #include <stdexcept>
 
@@ -25,6 +27,27 @@ MultiPowerLaw multipower_from_fit(const FitResult& fit) {
   std::array<double, MultiPowerLaw::kParams> v{};
   for (int i = 0; i < MultiPowerLaw::kParams; ++i) v[i] = fit.value(MultiPowerLaw::names[i]);
   return MultiPowerLaw::from_values(v);
+}
+
+const FitResult* law_fit(const std::vector<FitResult>& fits) {
+  for (LawId id : {LawId::chinchilla_approach3, LawId::kaplan_nd, LawId::data_constrained})
+    if (const FitResult* f = find_fit(fits, id)) return f;
+  return nullptr;
+}
+
+void require_identified_law(const std::string& name, const std::string& use, const LawId* law) {
+  if (find_enum<PublishedLaw>(name) || name == "data-constrained" || !std::ifstream(name)) return;
+  const std::vector<FitResult> fits = read_fits_json(name);
+  const FitResult* f = law ? find_fit(fits, *law) : law_fit(fits);
+  if (!f) return;
+  const FitResult g = judged(*f);
+  if (g.identified) return;
+  std::string why;
+  for (const auto& w : g.not_identified) why += (why.empty() ? "" : "; ") + w;
+  throw std::runtime_error("--law " + name + ": no " + use +
+                           " from this fit, it is not identified (" + enum_name(g.law) + ": " +
+                           why +
+                           "); refit with more runs or --bootstrap, as `scalelab report` advises");
 }
 
 Law law_by_name(const std::string& name) {

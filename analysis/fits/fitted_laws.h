@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "analysis/fits/fit_result.h"
 #include "analysis/laws/data_constrained_law.h"
@@ -31,6 +32,18 @@ DataConstrainedLaw data_constrained_law_by_name(const std::string& name_or_fits_
 
 // True for "data-constrained" and for a readable fits.json holding a data_constrained fit.
 bool names_data_constrained_law(const std::string& name_or_fits_path);
+
+// The fit law_by_name takes from a fits.json's fits: chinchilla_approach3, else kaplan_nd, else
+// data_constrained; nullptr when none.
+const FitResult* law_fit(const std::vector<FitResult>& fits);
+
+// Advice (plan, predict) comes only from identified fits (fits/identify.h). For a fits.json path:
+// the fit that will be used (`law`, else law_fit's) judged afresh; throws "--law PATH: no <use>
+// from this fit, it is not identified (<law>: reasons); refit with more runs or --bootstrap" when
+// it is not. Published laws and names that are not files pass (they fail later with their own
+// line).
+void require_identified_law(const std::string& name_or_fits_path, const std::string& use,
+                            const LawId* law = nullptr);
 
 // E, A, B, alpha, beta of a fresh-data fit in a fits.json (chinchilla_approach3, else the base of
 // a data_constrained fit).

@@ -17,6 +17,11 @@ struct Point {
   std::string name;
   double budget = 0;  // IsoFLOP budget the run belonged to; 0 = unknown (group by C)
   double U = 0;       // unique tokens the run drew its D tokens from; 0 = unknown (fresh data)
+  // Seeds (docs/formats.md, tags): runs with the same `group` (tags.point) are seeds of one
+  // configuration (inputs/seed_points.h); `trunk` (tags.trunk, else the run's own name) names the
+  // runs that share noise; `seed` is tags.seed (-1 when absent). Empty group: a point of its own.
+  std::string group{}, trunk{};
+  int seed = -1;
 };
 
 // One logged step of a training curve; flops under the chosen convention, cumulative.
@@ -57,7 +62,8 @@ RunSet read_runs(const std::string& path, const RunReadOptions& opts = {});
 Run read_run(const std::string& dir, FlopConvention flop_convention);
 
 // Final points of the complete runs (finished or early-stopped; diverged and paused runs are left
-// out). Point::U comes from tags.unique_tokens (a number or a numeric string) when set.
+// out). Point::U comes from tags.unique_tokens (a number or a numeric string) when set; group,
+// trunk and seed from tags.point, tags.trunk and tags.seed.
 std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count);
 double run_params(const Run& r, ParamCount count);
 

@@ -141,6 +141,9 @@ std::vector<Point> run_points(const std::vector<Run>& runs, ParamCount count) {
     if (!is_complete(r.status)) continue;
     Point p{run_params(r, count), r.tokens, r.flops, r.final_val_loss, r.name, r.budget};
     p.U = unique_tokens_tag(r);
+    p.group = tag_text(r, "point");
+    p.trunk = tag_text(r, "trunk").empty() ? r.name : tag_text(r, "trunk");
+    if (const auto seed = tag_number(r, "seed")) p.seed = static_cast<int>(*seed);
     if (!(p.N > 0) || !(p.D > 0) || !(p.C > 0) || !(p.loss > 0))
       throw std::runtime_error("run " + r.name + ": N, D, C and final_val_loss must be positive");
     out.push_back(p);

@@ -43,8 +43,8 @@ struct MultiPowerLaw {
 // same-signed changes becomes one term at the change-weighted mean of lr and of S_k(t) (a midpoint
 // rule in the measure lr_{k-1} - lr_k); a block whose changes differ in sign, or whose lr moves by
 // more than 10%, is summed as its two halves (down to exact terms). The error is second order in
-// block / distance: below 1e-6 relative on the published curves (tests/unit/test_analysis_multipower.cpp).
-// exact_window < 0 = every change summed exactly.
+// block / distance: below 1e-6 relative on the published curves
+// (tests/unit/test_analysis_multipower.cpp). exact_window < 0 = every change summed exactly.
 struct MultiPowerSum {
   int64_t exact_window = 64;
   int64_t block = 4;

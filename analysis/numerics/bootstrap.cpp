@@ -37,15 +37,12 @@ std::vector<std::vector<size_t>> resample_indices(size_t n, const BootstrapOptio
   return out;
 }
 
-BootstrapResult bootstrap(size_t n_points, const ResampleFit& fit, const BootstrapOptions& opts) {
-  if (opts.n_resamples < 2) throw std::runtime_error("--bootstrap must be at least 2 resamples");
-  const auto sets = resample_indices(n_points, opts);
-  std::vector<std::optional<std::vector<double>>> results(sets.size());
-  int n_threads =
-      opts.n_threads > 0 ? opts.n_threads : std::max(1u, std::thread::hardware_concurrency());
+BootstrapResult bootstrap_tasks(size_t n_tasks, const TaskFit& fit, double level, int n_threads) {
+  std::vector<std::optional<std::vector<double>>> results(n_tasks);
+  if (n_threads <= 0) n_threads = std::max(1u, std::thread::hardware_concurrency());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < sets.size();) results[i] = fit(sets[i]);
+    for (size_t i; (i = next++) < n_tasks;) results[i] = fit(i);
   };
   std::vector<std::thread> pool;
   for (int t = 1; t < n_threads; ++t) pool.emplace_back(worker);
@@ -59,17 +56,26 @@ BootstrapResult bootstrap(size_t n_points, const ResampleFit& fit, const Bootstr
     else
       ++out.n_failed;
   }
-  if (out.samples.size() < 2)
-    throw std::runtime_error("bootstrap: " + std::to_string(out.n_failed) + " of " +
-                             std::to_string(sets.size()) + " resamples could not be fitted");
+  if (out.samples.size() < 2) return out;
   const size_t k = out.samples[0].size();
-  const double tail = (1 - opts.level) / 2;
+  const double tail = (1 - level) / 2;
   for (size_t j = 0; j < k; ++j) {
     std::vector<double> col;
     for (const auto& s : out.samples) col.push_back(s[j]);
     out.lo.push_back(quantile(col, tail));
     out.hi.push_back(quantile(col, 1 - tail));
   }
+  return out;
+}
+
+BootstrapResult bootstrap(size_t n_points, const ResampleFit& fit, const BootstrapOptions& opts) {
+  if (opts.n_resamples < 2) throw std::runtime_error("--bootstrap must be at least 2 resamples");
+  const auto sets = resample_indices(n_points, opts);
+  BootstrapResult out = bootstrap_tasks(
+      sets.size(), [&](size_t i) { return fit(sets[i]); }, opts.level, opts.n_threads);
+  if (out.samples.size() < 2)
+    throw std::runtime_error("bootstrap: " + std::to_string(out.n_failed) + " of " +
+                             std::to_string(sets.size()) + " resamples could not be fitted");
   return out;
 }
 

@@ -31,7 +31,15 @@ struct BootstrapResult {
 // The resampled index sets depend only on (n, options.seed, strata), never on threads.
 std::vector<std::vector<size_t>> resample_indices(size_t n, const BootstrapOptions& opts);
 
+// Throws when fewer than 2 resamples could be fitted.
 BootstrapResult bootstrap(size_t n_points, const ResampleFit& fit, const BootstrapOptions& opts);
+
+// The general form: fit(i) for i = 0..n_tasks-1 over n_threads threads (0 = hardware
+// concurrency), each task a resample the caller prepared (drawn beforehand, so the result does not
+// depend on threads). nullopt or a non-finite constant counts as failed. lo and hi are empty when
+// fewer than 2 tasks succeeded; it never throws for failed tasks.
+using TaskFit = std::function<std::optional<std::vector<double>>(size_t task)>;
+BootstrapResult bootstrap_tasks(size_t n_tasks, const TaskFit& fit, double level, int n_threads);
 
 // The q-quantile of v (linear interpolation between order statistics, numpy's default).
 double quantile(std::vector<double> v, double q);

@@ -1,5 +1,7 @@
 #include "analysis/report/report.h"
 
+#include "analysis/fits/identify.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -130,29 +132,9 @@ Recommendation recommend(const FitInput& in, const FitResult& f, double C) {
     n_min = std::min(n_min, p.N), n_max = std::max(n_max, p.N);
     c_max = std::max(c_max, p.C);
   }
-  // Identified: every constant the advice rests on has a finite interval narrower than itself.
-  // (Prefactors such as A, B, G and k_N are left out: they trade off against the exponents, so
-  // their intervals are wide even for a well-determined law.)
-  const std::vector<std::string> names = approach3
-                                             ? std::vector<std::string>{"E", "alpha", "beta", "a"}
-                                             : std::vector<std::string>{"a"};
-  for (const auto& name : names) {
-    const Estimate* e = nullptr;
-    for (const auto& p : f.params)
-      if (p.name == name) e = &p;
-    if (!e) {
-      r.why_not.push_back("the fit has no constant " + name);
-      continue;
-    }
-    if (!std::isfinite(e->value)) {
-      r.why_not.push_back(name + " is not finite");
-    } else if (!e->has_ci()) {
-      r.why_not.push_back(name + " has no bootstrap interval (run with --bootstrap)");
-    } else if (e->hi - e->lo >= std::fabs(e->value)) {
-      r.why_not.push_back("the 95% interval of " + name + " (" + g3(e->lo) + " to " + g3(e->hi) +
-                          ") is wider than its value " + g3(e->value));
-    }
-  }
+  // The identifiability gate (fits/identify.h), judged afresh so that a fit built in memory or
+  // read from an old fits.json is held to the same rule: intervals, failed resamples, bounds.
+  r.why_not = judged(f).not_identified;
   // A physical range.
   if (approach3) {
     const double E = f.value("E"), alpha = f.value("alpha"), beta = f.value("beta");

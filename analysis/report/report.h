@@ -22,11 +22,12 @@ ReportFiles write_report(const FitInput& in, const std::vector<FitResult>& fits,
                          const std::vector<std::string>& skipped, const std::string& out_dir);
 
 // What the report may advise from a fit: the compute-optimal N and D at C, and whether the fit
-// behind them is identified. It is when every exponent (and E) the advice rests on has a finite
-// 95% interval narrower than its value, the constants are in a physical range (E above
-// kMinIrreducibleLoss, exponents 0.01 to 2), N_opt and D_opt are at least kMinOptimalParams, and
-// neither C nor N_opt lies more than kMaxExtrapolation times beyond the runs. Otherwise why_not
-// lists each failed check, in words.
+// behind them is identified. It is when the fit passes the identifiability gate (fits/identify.h:
+// intervals narrower than the exponents and E, no lost resamples beyond the limit, nothing at a
+// search bound), the constants are in a physical range (E above kMinIrreducibleLoss, exponents
+// 0.01 to 2), N_opt and D_opt are at least kMinOptimalParams, and neither C nor N_opt lies more
+// than kMaxExtrapolation times beyond the runs. Otherwise why_not lists each failed check, in
+// words.
 constexpr double kMinIrreducibleLoss = 1e-3;
 constexpr double kMinOptimalParams = 1e3;
 constexpr double kMaxExtrapolation = 10;

@@ -11,7 +11,9 @@
 #                (Release, Ninja) and build
 #   test         tests/test_cuda_e2e (flash backend, CUDA bf16 vs CPU fp32 loss) + the trainer tests
 #   bench RUNG.. bench_speed.sh on cuda for the rungs named (default: gpt-1m gpt-10m gpt-50m
-#                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT
+#                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT. The demo's shapes
+#                against eager and torch.compile (issue 29's single-model comparison, on the GPU):
+#                bench l1-d16 l2-d32 l4-d128
 #
 # Here first: cmake --build build-speed -j1 --target scalelab test_cuda_e2e   (the current tree)
 #             bench/gpu/fetch_debs.sh --prebuilt build-speed
@@ -21,6 +23,7 @@
 #       command="bench/gpu/run_on_gpu.sh build test bench gpt-1m gpt-10m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-50m gpt-124m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-350m")
+#   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench l1-d16 l2-d32 l4-d128")
 # env: DEPS (default /tmp/scalelab-deps), JOBS (default nproc), STEPS/WARMUP/REPEATS/MODES/CHECK_STEPS
 # (passed to bench_speed.sh), TESTS (test binaries to run).
 set -uo pipefail
@@ -29,8 +32,8 @@ BUILD=build-gpu
 DEPS="${DEPS:-/tmp/scalelab-deps}"
 JOBS="${JOBS:-$(nproc)}"
 OUT="${OUT:-}"
-TESTS="${TESTS:-test_cuda_e2e test_model test_trainer test_train_e2e}"
-TARGETS=(scalelab test_cuda_e2e test_model test_trainer test_train_e2e)
+TESTS="${TESTS:-test_cuda_e2e test_model test_model_kernels test_trainer test_train_e2e}"
+TARGETS=(scalelab test_cuda_e2e test_model test_model_kernels test_trainer test_train_e2e)
 log() { echo "[gpu] $*" >&2; }
 save() { [ -n "$OUT" ] && cp "$@" "$OUT/" 2>/dev/null; true; }
 

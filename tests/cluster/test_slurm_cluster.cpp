@@ -342,3 +342,67 @@ TEST_F(SlurmCluster, ABadPartitionIsOneLineAndSubmitsNothing) {
   EXPECT_EQ(jobs.find("bad_partition"), std::string::npos) << jobs;
   EXPECT_FALSE(fs::exists(*dir_ / "bad_partition")) << "nothing written, not even the script";
 }
+
+// `scalelab study --submit`, wave by wave (issue 25 item 3): the first call submits wave 0 (trunks,
+// then their branches); a call while it runs submits nothing new; once it has finished, the next
+// call decides wave 1 from its results and submits the size bracketing added; the last one fits
+// and reports. The study is tests/e2e/test_study_e2e.cpp's: its 1e9 budget gets one size below.
+TEST_F(SlurmCluster, AStudySubmitsWaveByWaveAndFitsAtTheEnd) {
+  const fs::path root = *dir_ / "study", file = *dir_ / "study.yaml";
+  std::ofstream(file)
+      << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
+      << "out_root: " << root.string() << "\n"
+      << "seeds: 2\nbranching: {cooldown: 0.25}\nname: \"c{sweep.flops}-d{model.n_embd}\"\n"
+      << "set: {data.path: " << *dataset_ << ", model.n_layer: 1, log.every: 10, eval.every: 0}\n"
+      << "derive:\n  tokens_from_flops: {flops: sweep.flops, convention: chinchilla}\n"
+      << "  warmup_from_params: {tokens_per_param: 0.25}\n"
+      << "tags: {budget: \"{sweep.flops}\"}\n"
+      << "groups:\n  - set: {sweep.flops: 1e9}\n    zip: {model.n_embd: [8, 16, 24]}\n"
+      << "  - set: {sweep.flops: 1.2e10}\n    zip: {model.n_embd: [8, 16, 24]}\n"
+      << "study:\n  claim: a tiny study on Slurm\n  laws: [chinchilla]\n"
+      << "  headline: {law: chinchilla, why: the test's}\n  bootstrap: {resamples: 10}\n"
+      << "  bracketing:\n    each_side: 1\n    max_added: 1\n    ladder:\n"
+      << "      shapes: [{n_embd: 4}, {n_embd: 8}, {n_embd: 16}, {n_embd: 24}, {n_embd: 32}]\n";
+  auto jobs_in = [](const std::string& out) {
+    std::vector<std::string> jobs;
+    const std::regex id("submitted job ([0-9]+)");
+    for (auto it = std::sregex_iterator(out.begin(), out.end(), id); it != std::sregex_iterator();
+         ++it)
+      jobs.push_back((*it)[1]);
+    return jobs;
+  };
+  auto submit_study = [&](std::string* out) {
+    EXPECT_EQ(run_cli("study " + file.string() + " --submit --threads-per-job 1", out), 0) << *out;
+    return jobs_in(*out);
+  };
+  auto wait_jobs = [&](const std::vector<std::string>& jobs) {
+    for (const auto& j : jobs)
+      ASSERT_TRUE(wait_until([&] { return job_gone(j); }, 240)) << "job " << j << " still queued";
+  };
+  std::string out;
+  const auto wave0 = submit_study(&out);
+  ASSERT_EQ(wave0.size(), 2u) << out;  // trunks, then branches after them
+  EXPECT_NE(out.find("wave 0: when these runs have finished"), std::string::npos) << out;
+  // While wave 0 is queued or running, another call submits nothing new.
+  EXPECT_TRUE(submit_study(&out).empty()) << out;
+  wait_jobs(wave0);
+
+  ASSERT_EQ(run_cli("study " + file.string() + " --submit --threads-per-job 1", &out), 0) << out;
+  const auto wave1 = jobs_in(out);
+  ASSERT_EQ(wave1.size(), 1u) << out;  // the two seeds of the added size, no trunk
+  EXPECT_NE(out.find("wave 1 adds N 1.3e+03 below"), std::string::npos) << out;
+  const auto state = read_json(root / "study_state.json");
+  EXPECT_EQ(state["wave"], 1);
+  EXPECT_EQ(state["phase"], "submitted");
+  ASSERT_EQ(state["added"].size(), 1u);
+  EXPECT_EQ(state["added"][0]["runs"], nlohmann::json({"c1e9-d4-s0", "c1e9-d4-s1"}));
+  wait_jobs(wave1);
+
+  EXPECT_TRUE(submit_study(&out).empty()) << out;  // bracketing done: fit and report, here
+  EXPECT_NE(out.find("wrote " + (root / "fits.json").string()), std::string::npos) << out;
+  EXPECT_EQ(read_json(root / "study_state.json")["phase"], "fitted");
+  EXPECT_EQ(read_json(root / "fits.json")["source"]["runs"].size(), 14u);
+  EXPECT_TRUE(fs::exists(root / "report" / "report.html"));
+  ASSERT_EQ(run_cli("study " + file.string() + " --status", &out), 0) << out;
+  EXPECT_NE(out.find("study: wave 1, 1 size(s) added"), std::string::npos) << out;
+}

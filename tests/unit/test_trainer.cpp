@@ -50,6 +50,55 @@ TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
   }
 }
 
+TEST(FusedAdamW, ClipAndStepMatchesClipGradNormThenStep) {
+  torch::manual_seed(1);
+  std::vector<torch::Tensor> a = {torch::randn({8, 4}), torch::randn({4})}, b, c;
+  for (auto& p : a) {
+    p.set_requires_grad(true);
+    b.push_back(p.detach().clone().set_requires_grad(true));
+    c.push_back(p.detach().clone().set_requires_grad(true));
+  }
+  FusedAdamW clipped_first(a, OptimConfig{}), fused(b, OptimConfig{}), unclipped(c, OptimConfig{});
+  for (int step = 0; step < 6; ++step) {
+    // Gradients far above the limit on even steps, below it on odd ones.
+    const double size = step % 2 == 0 ? 10.0 : 0.01;
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto g = size * torch::randn_like(a[i]);
+      a[i].mutable_grad() = g.clone();
+      b[i].mutable_grad() = g.clone();
+      c[i].mutable_grad() = g.clone();
+    }
+    const double expected = torch::nn::utils::clip_grad_norm_(a, 1.0);
+    clipped_first.step(1e-2);
+    EXPECT_NEAR(fused.clip_and_step(1e-2, 1.0), expected, 1e-6 * expected) << "step " << step;
+    unclipped.clip_and_step(1e-2, 0.0);
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-6, 1e-7)) << "step " << step << " param " << i;
+  }
+  // The unclipped copy saw the same gradients unscaled: it moved differently on the large steps.
+  EXPECT_FALSE(torch::allclose(a[0], c[0], 1e-6, 1e-7));
+}
+
+TEST(FusedAdamW, ClipAndStepWithoutALimitIsThePlainStep) {
+  torch::manual_seed(2);
+  std::vector<torch::Tensor> a = {torch::randn({8, 4}), torch::randn({4})}, b;
+  for (auto& p : a) {
+    p.set_requires_grad(true);
+    b.push_back(p.detach().clone().set_requires_grad(true));
+  }
+  FusedAdamW plain(a, OptimConfig{}), fused(b, OptimConfig{});
+  for (int step = 0; step < 3; ++step) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto g = 10 * torch::randn_like(a[i]);
+      a[i].mutable_grad() = g.clone();
+      b[i].mutable_grad() = g.clone();
+    }
+    plain.step(1e-2);
+    fused.clip_and_step(1e-2, 0.0);
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+  }
+}
+
 TEST(Checkpoint, RoundTripAndKeepNewest) {
   auto dir = test_util::temp_dir("ckpt");
   ModelConfig m;
