@@ -82,9 +82,11 @@ TEST(Cli, AMissingLawFileAndADeepYamlAreNamedAsSuch) {
   for (int i = 0; i < 5000; ++i) deep += "{a: ";
   deep += "1" + std::string(5000, '}') + "\n";
   const std::string config = write_temp("deep.yaml", deep);
+  expect_one_clear_line("flops --config " + config, "error: " + config + ":");
   expect_one_clear_line("flops --config " + config,
-                        config + ":1: malformed YAML: maps or lists nested");
+                        ": malformed YAML: maps or lists nested 500 levels deep or more");
   const std::string sweep = write_temp("deep_sweep.yaml", "grid: " + deep);
+  expect_one_clear_line("sweep " + sweep + " --dry-run --no-measure", "error: " + sweep + ":");
   expect_one_clear_line("sweep " + sweep + " --dry-run --no-measure",
-                        sweep + ":1: malformed YAML: maps or lists nested");
+                        ": malformed YAML: maps or lists nested 500 levels deep or more");
 }
