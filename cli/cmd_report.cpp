@@ -54,15 +54,15 @@ void add_report_command(CLI::App& app) {
     // report.
     std::string fits_path = o->fits;
     const auto beside = std::filesystem::path(o->input) / "fits.json";
-    if (fits_path.empty() && !in.from_csv && std::filesystem::exists(beside)) {
-      fits_path = beside.string();
-      std::fprintf(stderr, "report: reading %s (--fits to choose another)\n", fits_path.c_str());
-    }
+    const bool found_beside = fits_path.empty() && !in.from_csv && std::filesystem::exists(beside);
+    if (found_beside) fits_path = beside.string();
     std::vector<std::string> skipped;
     std::vector<FitResult> fits;
     if (!fits_path.empty()) {
       fits = read_fits_json(fits_path);
       match_fits_to_runs(fits_path, in, convention_given ? o->convention : "");
+      if (found_beside)  // said once it is known to be usable: a refusal stays one line
+        std::fprintf(stderr, "report: reading %s (--fits to choose another)\n", fits_path.c_str());
       // The laws `scalelab fit` skipped, with their reasons, are listed in the report too.
       std::ifstream f(fits_path);
       const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);

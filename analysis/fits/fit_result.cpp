@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 namespace scalelab {
@@ -40,10 +41,14 @@ nlohmann::json to_json(const FitResult& fit) {
 FitResult fit_from_json(LawId law, const nlohmann::json& j) {
   FitResult f;
   f.law = law;
+  // JSON has no NaN: a fit whose constant is not finite wrote null (the gate names it).
+  auto number = [](const nlohmann::json& v) {
+    return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+  };
   for (const auto& [name, p] : j.at("params").items()) {
-    Estimate e{name, p.at("value").get<double>()};
+    Estimate e{name, number(p.at("value"))};
     if (p.contains("ci95") && p["ci95"].is_array() && p["ci95"].size() == 2)
-      e.lo = p["ci95"][0].get<double>(), e.hi = p["ci95"][1].get<double>();
+      e.lo = number(p["ci95"][0]), e.hi = number(p["ci95"][1]);
     f.params.push_back(e);
   }
   f.procedure = j.value("procedure", nlohmann::json::object());

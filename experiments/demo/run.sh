@@ -31,4 +31,4 @@ say "the study: $STUDY into $RUNS (progress below; rerun to resume)"
 "$BIN" study "$STUDY" --out-root "$RUNS" "${run_args[@]}"
 
 elapsed=$(( $(date +%s) - start ))
-python3 experiments/demo/headlines.py "$RUNS" "$RUNS/fits.json" --elapsed "$elapsed" --report "$RUNS/report"
+python3 experiments/demo/headlines.py "$RUNS" "$STUDY" --elapsed "$elapsed"

@@ -275,6 +275,30 @@ TEST_F(SweepTest, BranchingSharesATrunkPerShape) {
   EXPECT_NEAR(s.flops_spent, 96 * (per_step_16 + per_step_32), 1e-6 * s.flops_spent);
 }
 
+// A run whose warmup outlasts it has no constant phase a trunk could share: it trains on its own
+// with a warning (the trainer would refuse the branch point), and its family branches without it.
+TEST_F(SweepTest, BranchingLeavesOutARunShorterThanItsWarmup) {
+  auto runs = expand_text(
+      "branching: {cooldown: 0.25, shape: linear}\n"
+      "set: {schedule.warmup_steps: 30, schedule.warmup_fraction: 0}\n"
+      "name: \"s{train.steps}\"\n"
+      "grid: {train.steps: [20, 40, 80]}\n");
+  ASSERT_EQ(runs.size(), 4u);  // s20 alone; one trunk for s40 and s80
+  for (const auto& r : runs) {
+    if (r.name == "s20") {
+      EXPECT_TRUE(r.parent.empty());
+      EXPECT_LT(r.branch_step, 0);
+      ASSERT_EQ(r.warnings.size(), 1u);
+      EXPECT_NE(r.warnings[0].find("warmup of 30 steps covers the whole run (20 steps)"),
+                std::string::npos)
+          << r.warnings[0];
+    } else if (!r.trunk()) {
+      EXPECT_EQ(r.parent, "s80-trunk") << r.name;
+      EXPECT_LT(r.branch_step, r.steps) << r.name;
+    }
+  }
+}
+
 TEST_F(SweepTest, BranchingRefusesWhatATrunkCannotShare) {
   EXPECT_NE(error_of("branching: {cooldown: 1.5}\ngrid: {train.steps: [20, 40]}\n")
                 .find("branching.cooldown: 1.5 must be a fraction of each run's steps in (0, 1)"),
