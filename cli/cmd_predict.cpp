@@ -2,6 +2,7 @@
 //   [--law kaplan|chinchilla|epoch|data-constrained|fits.json]
 // scalelab predict --law FITS.json --schedule KIND --steps N --lr X | --config CONFIG (multipower)
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,12 @@ void add_predict_command(CLI::App& app) {
       "         scalelab predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9");
   auto multipower = add_multipower_predict_options(cmd);
   cmd->callback([opts, multipower] {
+    // A file that is not there is named as such (the law names would only confuse).
+    for (const auto& name : opts->laws)
+      if (!find_enum<PublishedLaw>(name) && name != "data-constrained" &&
+          !std::filesystem::exists(name) &&
+          (name.find('/') != std::string::npos || name.find(".json") != std::string::npos))
+        throw std::runtime_error("--law " + name + ": no such file");
     if (multipower->requested()) return predict_multipower(*multipower, opts->laws, opts->json);
     if (!(opts->params > 0) || !(opts->tokens > 0))
       throw std::runtime_error(

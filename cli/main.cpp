@@ -30,7 +30,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --help-all print the help; a bad option is one line (CLI11 would add "Run with
+    // --help ..." and print a validator's full description), with CLI11's exit code (105 for a
+    // value out of range, 106 for a missing one, 109 for an unexpected argument).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "scalelab: error: %s (see --help)\n", e.what());
+    return e.get_exit_code();
   } catch (const scalelab::cli::ExitCode& e) {
     std::fprintf(stderr, "scalelab: %s\n", e.what());
     return e.code;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/checked_io.h"
+#include "configs/yaml_load.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {
@@ -228,13 +229,7 @@ void read_study_block(const YAML::Node& s, const std::string& origin, StudySpec&
 
 StudySpec parse_study(const std::string& yaml_text, const std::string& origin,
                       const std::string& dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) +
-                             ": malformed YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml(yaml_text, origin);
   if (!root.IsMap() || !root["study"])
     throw std::runtime_error(
         origin +

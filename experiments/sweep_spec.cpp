@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "configs/config_enums.h"
+#include "configs/yaml_load.h"
 #include "common/checked_io.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
@@ -210,13 +211,7 @@ Group merge(const Group& top, const Group& group, const std::string& origin) {
 
 Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir,
                 bool study_file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) +
-                             ": malformed YAML: " + e.msg);
-  }
+  YAML::Node root = load_yaml(yaml_text, origin);
   if (!root.IsMap())
     throw std::runtime_error(origin + ": expected a map (base:, set:, grid:, ...)");
   if (root["study"] && !study_file)

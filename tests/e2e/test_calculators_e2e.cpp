@@ -28,7 +28,7 @@ TEST(Cli, CalculatorsPrintThePublishedNumbers) {
   EXPECT_NEAR(j["loss"]["chinchilla"].get<double>(), 1.86, 0.005);
   ASSERT_EQ(
       run_cli("gpu-time --params 1.7e12 --tokens 13e12 --gpu a100 --count 25000 --precision fp16 "
-              "--sparse --json",
+              "--sparse --mfu 1 --json",
               &out),
       0)
       << out;
@@ -41,6 +41,27 @@ TEST(Cli, CalculatorsPrintThePublishedNumbers) {
       << out;
   EXPECT_EQ(nlohmann::json::parse(out)["params"]["total"], 123587328);
   expect_one_clear_line("gpu-time --flops 1e20 --gpu tpu", "--gpu tpu: unknown accelerator");
+}
+
+// Issue 27: gpu-time assumed 100% MFU unsaid (28 GPU-hours for the README's example). The
+// default is 40%, what large runs measure, and the output says it is the default; --mfu 1 gives
+// the time at the peak, 2.5 times shorter.
+TEST(Cli, GpuTimeStatesItsDefaultMfu) {
+  std::string out;
+  ASSERT_EQ(run_cli("gpu-time --flops 1e21 --json", &out), 0) << out;
+  const auto by_default = nlohmann::json::parse(out);
+  EXPECT_DOUBLE_EQ(by_default["mfu"].get<double>(), 0.4);
+  EXPECT_TRUE(by_default["mfu_is_default"].get<bool>());
+  ASSERT_EQ(run_cli("gpu-time --flops 1e21 --mfu 1 --json", &out), 0) << out;
+  const auto at_peak = nlohmann::json::parse(out);
+  EXPECT_FALSE(at_peak["mfu_is_default"].get<bool>());
+  EXPECT_NEAR(by_default["days"].get<double>() / at_peak["days"].get<double>(), 2.5, 1e-12);
+  // H100 bf16 dense peak 989 TFLOP/s: 1e21 / (0.4 * 989e12) s = 0.702 GPU-hours.
+  EXPECT_NEAR(by_default["days"].get<double>() * 24, 1e21 / (0.4 * 989e12) / 3600, 1e-3);
+  ASSERT_EQ(run_cli("gpu-time --flops 1e21", &out), 0) << out;
+  EXPECT_NE(out.find("MFU 40% (the default: what large runs reach"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("gpu-time --flops 1e21 --mfu 0.5", &out), 0) << out;
+  EXPECT_NE(out.find("MFU 50%\n"), std::string::npos) << out;
 }
 
 // Data-constrained law (Muennighoff et al. 2023): predict, plan, fit and their bad input.
@@ -303,6 +324,7 @@ TEST(Cli, PlanOptimumAtItsBoundsIsOneLine) {
                         "the data-constrained optimum lies at the search bound N = 1 parameter");
   expect_one_clear_line("plan --flops 1e21 --law /nonexistent/fits.json",
                         "--law /nonexistent/fits.json: no such file or law");
+  // predict names a path that is not there as a file (test_cli_e2e's AMissingLawFile...).
   expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law /nonexistent/fits.json",
-                        "--law /nonexistent/fits.json: no such file or law");
+                        "--law /nonexistent/fits.json: no such file");
 }

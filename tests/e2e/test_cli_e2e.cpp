@@ -70,3 +70,23 @@ TEST(Cli, AFolderThatCannotBeMadeIsOneLineNamingIt) {
       "fit " + csv + " --law kaplan --bootstrap 0 --out /proc/scalelab_no_such/fits",
       "/proc/scalelab_no_such/fits: cannot create the folder (No such file");
 }
+
+// Issue 26: `predict --law nofile/fits.json` never said "no such file"; a YAML file nested 5,000
+// deep was "malformed YAML: bad file" (yaml-cpp's depth guard), for configs and sweep files alike.
+TEST(Cli, AMissingLawFileAndADeepYamlAreNamedAsSuch) {
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law nofile/fits.json",
+                        "--law nofile/fits.json: no such file");
+  expect_one_clear_line("predict --params 1e9 --tokens 2e10 --law fits.json",
+                        "--law fits.json: no such file");
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "{a: ";
+  deep += "1" + std::string(5000, '}') + "\n";
+  const std::string config = write_temp("deep.yaml", deep);
+  expect_one_clear_line("flops --config " + config, "error: " + config + ":");
+  expect_one_clear_line("flops --config " + config,
+                        ": malformed YAML: maps or lists nested 500 levels deep or more");
+  const std::string sweep = write_temp("deep_sweep.yaml", "grid: " + deep);
+  expect_one_clear_line("sweep " + sweep + " --dry-run --no-measure", "error: " + sweep + ":");
+  expect_one_clear_line("sweep " + sweep + " --dry-run --no-measure",
+                        ": malformed YAML: maps or lists nested 500 levels deep or more");
+}

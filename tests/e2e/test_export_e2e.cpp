@@ -135,10 +135,14 @@ class ExportHF : public ::testing::Test {
             attn->k_proj->weight.copy_(interleaved_to_half(attn->k_proj->weight, m.kv_heads()));
           }
       }
+      const bool has_dataset = name == "mha_untied";
       save_run(dir_ / "runs" / name, model,
-               (dir_ / (name == "mha_untied" ? "dataset" : "missing")).string());
+               (dir_ / (has_dataset ? "dataset" : "missing")).string());
       c.out = dir_ / "hf" / name;
-      if (run_cli("export --hf " + (dir_ / "runs" / name).string() + " " + c.out.string(),
+      // A run whose dataset is missing exports its weights alone when asked to (issue 27: no
+      // longer an HF folder without a tokenizer and a warning by default).
+      if (run_cli("export --hf " + (dir_ / "runs" / name).string() + " " + c.out.string() +
+                      (has_dataset ? "" : " --weights-only"),
                   &c.export_output) != 0)
         setup_error_ += "export of " + name + " failed: " + c.export_output;
       if (!tamper.empty()) {
@@ -266,9 +270,11 @@ class ExportHF : public ::testing::Test {
     EXPECT_EQ(generation["suppress_tokens"], nlohmann::json({250, 251, 252, 253, 254, 255}));
     EXPECT_NE(cases_.at("mha_untied").export_output.find("6 padding rows"), std::string::npos)
         << cases_.at("mha_untied").export_output;
-    // The other runs point at a missing dataset: weights still export, with a warning.
+    // The other runs point at a missing dataset: --weights-only exports the weights alone.
     EXPECT_FALSE(fs::exists(cases_.at("mha_tied").out / "tokenizer.model"));
-    EXPECT_NE(cases_.at("mha_tied").export_output.find("no tokenizer exported"), std::string::npos);
+    EXPECT_NE(cases_.at("mha_tied").export_output.find("no tokenizer (--weights-only)"),
+              std::string::npos)
+        << cases_.at("mha_tied").export_output;
   }
 
   static fs::path dir_;
@@ -333,30 +339,38 @@ TEST(ExportRefusal, CliRefusesAlibiRunsAndNonEmptyOutputFolders) {
   save_run(dir / "ok", ok, "none");
   fs::create_directories(dir / "o2");
   std::ofstream(dir / "o2" / "notes.txt") << "keep me";
-  EXPECT_EQ(run_cli("export --hf " + (dir / "ok").string() + " " + (dir / "o2").string(), &out), 1);
+  // These runs have no dataset: --weights-only exports them (without it, export refuses to write
+  // an HF folder with no tokenizer, issue 27).
+  const std::string weights_only = " --weights-only";
+  EXPECT_EQ(
+      run_cli("export --hf " + (dir / "ok").string() + " " + (dir / "o2").string() + weights_only,
+              &out),
+      1);
   EXPECT_NE(out.find("--force"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "o2" / "model.safetensors"));
   EXPECT_EQ(run_cli("export --hf " + (dir / "ok").string() + " " + (dir / "o2").string() +
-                        " --force --json",
+                        " --force --json" + weights_only,
                     &out),
             0)
       << out;
   EXPECT_TRUE(fs::exists(dir / "o2" / "model.safetensors"));
   EXPECT_TRUE(fs::exists(dir / "o2" / "notes.txt"));  // --force replaces only the exported files
   // An output folder that cannot be made (here in /proc; a read-only file system reads alike).
-  EXPECT_EQ(run_cli("export --hf " + (dir / "ok").string() + " /proc/scalelab_no_such/hf", &out),
-            1);
-  EXPECT_NE(out.find("\nscalelab: error: /proc/scalelab_no_such/hf: cannot create the folder (No "
-                     "such file or directory)\n"),
-            std::string::npos)
-      << out;  // after the warning that the run's dataset (none) has no tokenizer to export
+  EXPECT_EQ(
+      run_cli("export --hf " + (dir / "ok").string() + " /proc/scalelab_no_such/hf" + weights_only,
+              &out),
+      1);
+  EXPECT_EQ(out,
+            "scalelab: error: /proc/scalelab_no_such/hf: cannot create the folder (No such file or "
+            "directory)\n");
   EXPECT_EQ(out.find("filesystem error"), std::string::npos) << out;
 
   fs::create_directories(dir / "empty_run");
   std::ofstream(dir / "empty_run" / "config.yaml") << to_yaml(Config{});
-  EXPECT_EQ(
-      run_cli("export --hf " + (dir / "empty_run").string() + " " + (dir / "o3").string(), &out),
-      1);
+  EXPECT_EQ(run_cli("export --hf " + (dir / "empty_run").string() + " " + (dir / "o3").string() +
+                        weights_only,
+                    &out),
+            1);
   EXPECT_NE(out.find("has no checkpoint"), std::string::npos) << out;
   fs::remove_all(dir);
 }

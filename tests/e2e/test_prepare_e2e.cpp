@@ -7,6 +7,7 @@
 #include "tests/support/run.h"
 
 using namespace scalelab::test_util;
+namespace fs = std::filesystem;
 
 // First contact with data: one text file prepares (split by position, said in the output); an
 // empty file, a binary file, shards with ids beyond the vocabulary and a sweep's unknown --set
@@ -62,5 +63,51 @@ TEST(Cli, PrepareOneFileAndBadDataInput) {
                              "/configs/debug.yaml\ngrid: {model.n_layer: [1, 2]}\n");
   expect_one_clear_line("sweep " + sweep + " --set train.batch_sise=4 --dry-run --no-measure",
                         "unknown key 'train.batch_sise'");
+  fs::remove_all(dir);
+}
+
+// Issue 26's prepare cases through the binary, each one line and exit 1 with nothing written:
+// --val-fraction 0 (a dataset train would refuse later), a BPE vocabulary too small for the
+// text's characters (SentencePiece's text pointed to its --character_coverage), a garbage .model
+// (SentencePiece's raw text).
+TEST(Cli, PrepareRefusesWhatWouldFailLaterInOneLine) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_cli_prepare26_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string text;  // 300 distinct CJK characters, each common enough for the BPE sample to keep
+  for (int line = 0; line < 400; ++line, text += '\n')
+    for (int k = 0; k < 30; ++k) {
+      const unsigned c = 0x4E00 + static_cast<unsigned>((line * 31 + k * 17) % 300);
+      text += static_cast<char>(0xE0 | (c >> 12));
+      text += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      text += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  std::ofstream(dir / "cjk.txt") << text;
+  const std::string input = "prepare --input " + (dir / "cjk.txt").string() + " --out ";
+  expect_one_clear_line(input + (dir / "v0").string() + " --val-fraction 0",
+                        "--val-fraction 0: a dataset needs validation tokens");
+  // BPE training prints its progress line first; the error is then one line, the last.
+  std::string out;
+  EXPECT_EQ(run_cli(input + (dir / "bpe").string() + " --tokenizer bpe --vocab-size 300", &out), 1);
+  const std::string last = out.substr(out.rfind('\n', out.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("scalelab: error: BPE training (vocab_size 300) failed: the text's "
+                       "characters",
+                       0),
+            0u)
+      << out;
+  EXPECT_NE(last.find("need 558 ids before any merge; pass a larger --vocab-size"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("character_coverage"), std::string::npos) << out;
+  std::string garbage(3000, '\0');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919) % 251);
+  std::ofstream(dir / "garbage.model", std::ios::binary) << garbage;
+  expect_one_clear_line(
+      input + (dir / "sp").string() + " --tokenizer " + (dir / "garbage.model").string(),
+      "tokenizer model " + (dir / "garbage.model").string() +
+          ": not a SentencePiece model (the file does not parse as one)");
+  for (const char* out_dir : {"v0", "bpe", "sp"})
+    EXPECT_FALSE(fs::exists(dir / out_dir)) << out_dir;
   fs::remove_all(dir);
 }

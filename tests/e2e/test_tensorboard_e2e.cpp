@@ -3,8 +3,11 @@
 // resume; a Python without the package is one clear error before training starts.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "tests/support/run.h"
 #include "tests/support/datasets.h"
+#include "tests/support/full_disk.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -118,6 +121,48 @@ TEST_F(TensorBoardLog, PythonWithoutThePackageIsOneClearError) {
       << out;
   EXPECT_NE(out.find("pip install tensorboard"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir_ / "bare" / "checkpoints"));  // refused before training
+}
+
+// Issue 26: on a full disk the event writer printed two Python tracebacks, and metrics.jsonl got
+// half a line under an error that said "(the previous file is kept)". Now: one line each, no
+// traceback, metrics.jsonl whole lines only, and the run resumes from its last checkpoint.
+TEST_F(TensorBoardLog, AFullDiskIsOneLineEachAndLeavesNoHalfLine) {
+  const fs::path disk = dir_ / "disk";
+  fs::create_directories(disk);
+  const std::string more =
+      " --set log.every=1 --set train.steps=3000 --set checkpoint.every=100000 --checkpoint-at 20";
+  // 400 KB: the checkpoint at step 20 (160 KB) and a few hundred steps of logs fit, then the
+  // disk is full while metrics.jsonl, log.txt and the event files grow.
+  const FullDiskRun r = run_on_full_disk(
+      disk, 400, 120, "", scalelab_binary() + " " + train_args(dataset_, disk / "run") + more);
+  std::printf("[full disk] %s\n", r.how.c_str());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.find("Traceback"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("File \""), std::string::npos) << r.output;
+  std::istringstream lines(r.output);
+  int n_errors = 0, n_tensorboard = 0;
+  for (std::string line; std::getline(lines, line);) {
+    n_errors += line.rfind("scalelab: error: ", 0) == 0;
+    n_tensorboard += line.find("[tensorboard]") != std::string::npos;
+  }
+  EXPECT_EQ(n_errors, 1) << r.output;
+  EXPECT_LE(n_tensorboard, 1) << r.output;
+  EXPECT_NE(r.output.find("metrics.jsonl: cannot append"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the line was not written"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("previous file is kept"), std::string::npos) << r.output;
+  // Whole lines only, and the run continues from its last checkpoint once there is room.
+  const fs::path run = r.files / "run";
+  const std::string metrics = slurp(run / "metrics.jsonl");
+  ASSERT_FALSE(metrics.empty()) << r.output;
+  EXPECT_EQ(metrics.back(), '\n');
+  std::istringstream in(metrics);
+  for (std::string line; std::getline(in, line);)
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+  ASSERT_FALSE(fs::is_empty(run / "checkpoints")) << r.output;
+  std::string out;
+  ASSERT_EQ(run_cli(train_args(dataset_, run) + more + " --resume", &out), 0) << out;
+  EXPECT_EQ(read_json(run / "summary.json")["status"], "finished");
+  expect_same_scalars(run);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -95,6 +96,31 @@ TEST_F(TrainE2E, BadInputsGiveOneClearLine) {
                                                      << out;
     EXPECT_EQ(out.find("Exception raised from"), std::string::npos) << out;
   }
+}
+
+// Issue 26: a diverged run's message named a checkpoints folder that did not exist. It names the
+// last good checkpoint, which exists and --resume continues from, or says none was written.
+TEST_F(TrainE2E, ADivergedRunNamesACheckpointThatExists) {
+  const std::string blow_up = " --set optim.lr=1e30 --set optim.min_lr=0";
+  const auto fresh = dir_ / "diverged_fresh", resumed = dir_ / "diverged_resumed";
+  std::string out;
+  EXPECT_EQ(run_cli("train " + debug("--out " + fresh.string() + blow_up), &out), 1) << out;
+  EXPECT_NE(out.find("No checkpoint was written before it (rerun with --force to start over)"),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(newest_checkpoint(fresh.string())) << out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --stop-after-step 5"), &out),
+            0)
+      << out;
+  EXPECT_EQ(run_cli("train " + debug("--out " + resumed.string() + " --resume" + blow_up), &out),
+            1);
+  std::smatch named;
+  ASSERT_TRUE(
+      std::regex_search(out, named, std::regex("The last good checkpoint is (\\S+) \\(--resume")))
+      << out;
+  EXPECT_TRUE(fs::is_regular_file(named[1].str())) << out;
+  EXPECT_EQ(named[1].str(), *newest_checkpoint(resumed.string()));
+  EXPECT_EQ(read_json(resumed / "summary.json")["status"], "diverged");
 }
 
 // A real corpus: the King James Bible, byte-level. The val loss must fall well below the unigram

@@ -82,6 +82,27 @@ TEST(Configs, MalformedYamlNamesFileAndLine) {
   EXPECT_NE(e.find("malformed YAML"), std::string::npos) << e;
 }
 
+// Issue 26: a file nested 5,000 deep read "malformed YAML: bad file" (yaml-cpp's depth guard).
+TEST(Configs, YamlNestedTooDeepIsNamedAsSuch) {
+  std::string maps;
+  for (int i = 0; i < 5000; ++i) maps += "{a: ";
+  maps += "1" + std::string(5000, '}');
+  for (const std::string& deep :
+       {"model:\n  n_layer: " + std::string(5000, '[') + std::string(5000, ']') + "\n", maps}) {
+    const auto e = error_of(deep);
+    EXPECT_EQ(e.rfind("test.yaml:", 0), 0u) << e;
+    EXPECT_NE(e.find("malformed YAML: maps or lists nested"), std::string::npos) << e;
+    EXPECT_NE(e.find("levels deep or more"), std::string::npos) << e;
+    EXPECT_EQ(e.find("bad file"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+  std::string block;  // a block mapping 5,000 deep
+  for (int i = 0; i < 5000; ++i) block += std::string(size_t(2 * i), ' ') + "k:\n";
+  const auto e = error_of(block);
+  EXPECT_EQ(e.find("bad file"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("test.yaml:", 0), 0u) << e;
+}
+
 TEST(Configs, SetOverridesAnyField) {
   Config c =
       parse_config("model: {n_layer: 2}", "t.yaml",

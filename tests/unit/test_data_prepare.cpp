@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 
+#include "data/encode_pass.h"
 #include "data/import_shards.h"
 #include "data/loader.h"
 #include "data/prepare.h"
@@ -182,12 +183,16 @@ TEST(Prepare, BadInputsAreClearErrors) {
   expect_error([&] { prepare(prepare_options(dir / "empty", dir / "o3", "byte")); },
                {"2 input file(s) are empty"});
   o = prepare_options(dir / "in", dir / "o4", "byte");
-  o.val_fraction = 0;
+  o.val_fraction = 0;  // no val: `train` would refuse the dataset later, so prepare refuses it
+  expect_error([&] { prepare(o); }, {"--val-fraction 0", "validation tokens"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "o4"));
+  o.val_fraction = 0.05;
   prepare(o);
   expect_error([&] { prepare(o); }, {dir / "o4", "--force"});
   o.force = true;
   EXPECT_NO_THROW(prepare(o));
-  expect_error([&] { ValLoader v(dir / "o4", 8, 4); }, {"val split has 0 tokens"});
+  expect_error([&] { ValLoader v(dir / "o4", 1'000'000, 4); },
+               {"val split has", "fewer than block_size + 1"});
   write_file(dir / "one/a.txt", "x");  // 2 tokens (EOT, x): val_fraction 0.99 leaves train 1
   o = prepare_options(dir / "one", dir / "o5", "byte");
   o.val_fraction = 0.99;
@@ -343,6 +348,73 @@ TEST(Prepare, OneFileIsSplitByPosition) {
   const auto bpe = prepare(o);
   EXPECT_EQ(bpe.split, "position");
   EXPECT_GT(bpe.manifest.n_val_tokens, 0);
+}
+
+// Issue 27: a folder whose few documents all drew train got its val from the end of the last
+// file alone ("split by position"). Now each document gives its tail: val holds text of every
+// file, and the summary says where val came from.
+TEST(Prepare, AFolderOfFewDocumentsTakesValFromEveryDocument) {
+  TempDir dir;
+  const int n_files = 6;
+  for (int f = 0; f < n_files; ++f)  // file f is 400 copies of one letter: val shows its source
+    write_file(dir / ("in/f" + std::to_string(f) + ".txt"), std::string(400 + 37 * f, 'a' + f));
+  auto o = prepare_options(dir / "in", dir / "out", "byte");
+  o.val_fraction = 0.05;
+  o.seed = 0;  // a seed under which no document draws val (a folder of few documents)
+  while ([&] {
+    for (int d = 0; d < n_files; ++d)
+      if (is_val_doc(o.seed, d, o.val_fraction)) return true;
+    return false;
+  }())
+    ++o.seed;
+  const auto r = prepare(o);
+  EXPECT_EQ(r.split, "within-documents");
+  EXPECT_NE(r.split_note.find("last 5% of each document's tokens are val"), std::string::npos)
+      << r.split_note;
+  EXPECT_NE(r.split_note.find("from 6 documents in 6 file(s)"), std::string::npos) << r.split_note;
+  EXPECT_NE(r.split_note.find(dir / "in/f0.txt"), std::string::npos) << r.split_note;
+  const Manifest m = read_manifest(dir / "out");
+  EXPECT_EQ(m.prepare["split"], "within-documents");
+  int64_t total = 0;
+  for (int f = 0; f < n_files; ++f) total += 1 + 400 + 37 * f;  // EOT + the letters
+  EXPECT_EQ(m.n_train_tokens + m.n_val_tokens, total);
+  EXPECT_EQ(m.n_val_tokens, std::llround(0.05 * total));
+  EXPECT_EQ(m.train.n_docs, n_files);  // every document keeps its beginning in train
+  // Val: the tail of each file in order, a run of its letter; train: each file's head after EOT.
+  const auto val = split_tokens(dir / "out", m.val.shards);
+  const auto train = split_tokens(dir / "out", m.train.shards);
+  std::set<uint32_t> letters(val.begin(), val.end());
+  EXPECT_EQ(letters.size(), size_t(n_files));
+  EXPECT_TRUE(std::is_sorted(val.begin(), val.end()));
+  std::vector<std::vector<uint32_t>> heads;  // train: EOT, then the head of each document
+  for (uint32_t t : train) {
+    if (t == 256)
+      heads.emplace_back();
+    else
+      heads.back().push_back(t);
+  }
+  ASSERT_EQ(heads.size(), size_t(n_files));
+  for (int f = 0; f < n_files; ++f) {
+    const auto letter = uint32_t('a' + f);
+    const auto tail = std::count(val.begin(), val.end(), letter);
+    EXPECT_GT(tail, 0) << "no val from file " << f;
+    EXPECT_EQ(heads[f], std::vector<uint32_t>(400 + 37 * f - tail, letter)) << f;
+  }
+  EXPECT_NO_THROW(ValLoader(dir / "out", 16, 0));
+}
+
+// A split by document says how many documents went to val and from how many files.
+TEST(Prepare, ADocumentSplitSaysWhereValCameFrom) {
+  TempDir dir;
+  make_corpus(dir / "in", 30);
+  const auto r = prepare(prepare_options(dir / "in", dir / "out", "byte"));
+  EXPECT_EQ(r.split, "document");
+  const Manifest m = read_manifest(dir / "out");
+  EXPECT_NE(r.split_note.find("split by document: " + std::to_string(m.val.n_docs) +
+                              " of 30 documents are val, from " + std::to_string(m.val.n_docs) +
+                              " of 30 file(s)"),
+            std::string::npos)
+      << r.split_note;
 }
 
 TEST(Prepare, GzipJsonlRecordsAreDocuments) {

@@ -113,6 +113,73 @@ TEST(SentencePiece, LoadErrorsNameTheFile) {
   expect_error([&] { load_tokenizer("gpt9", ""); }, {"gpt9"});
 }
 
+// Issue 26: a garbage .model was SentencePiece's raw text (its source file, a protobuf call).
+TEST(SentencePiece, AGarbageModelIsOneLineInOurWords) {
+  TempDir dir;
+  std::string garbage(3000, '\0');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919) % 251);
+  testing::write_file(dir / "garbage.model", garbage);
+  for (const auto& [file, reason] : {std::pair{dir / "garbage.model", "not a SentencePiece model"},
+                                     {dir / "missing.model", "no such file"}}) {
+    try {
+      load_sentencepiece(file);
+      ADD_FAILURE() << file << " loaded";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(
+          what,
+          "tokenizer model " + file + ": " + reason +
+              (reason == std::string("no such file") ? "" : " (the file does not parse as one)"));
+    }
+  }
+}
+
+// Issue 26: a vocabulary smaller than the text's characters pointed to SentencePiece's
+// --character_coverage, which scalelab does not have.
+TEST(BpeTrain, TooFewIdsForTheCharactersSaysWhatToPass) {
+  TempDir dir;
+  LineSampler sampler(1000, 1);
+  std::string text;  // 300 distinct CJK characters, each common enough to be kept
+  for (int line = 0; line < 400; ++line, text += '\n')
+    for (int k = 0; k < 30; ++k) {
+      const uint32_t c = 0x4E00 + static_cast<uint32_t>((line * 31 + k * 17) % 300);
+      text += static_cast<char>(0xE0 | (c >> 12));
+      text += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      text += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  sampler.add_text(text);
+  try {
+    train_bpe(sampler.lines(), {300, 1, 1}, dir / "m.model");
+    ADD_FAILURE() << "trained";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("BPE training (vocab_size 300) failed: "), std::string::npos) << what;
+    EXPECT_NE(what.find("need 558 ids before any merge"), std::string::npos) << what;
+    EXPECT_NE(what.find("--vocab-size"), std::string::npos) << what;
+    EXPECT_EQ(what.find("character_coverage"), std::string::npos) << what;
+    EXPECT_EQ(what.find(".cc("), std::string::npos) << what;  // no source location
+  }
+}
+
+// `scalelab sample` prints text as ids arrive: the pieces add up to the decoding of all the ids,
+// and a character made of several byte-fallback pieces comes out whole, never as U+FFFD.
+TEST_F(BpeTest, TextStreamAddsUpToTheWholeDecoding) {
+  for (const auto& tok : {make_byte_tokenizer(), load_sentencepiece(*dir_ / "bpe.model", "bpe")}) {
+    std::vector<uint32_t> ids;
+    tok->encode(kMixed, ids);
+    TextStream stream(*tok);
+    std::string streamed;
+    for (uint32_t id : ids) {
+      const std::string piece = stream.add(id);
+      if (tok->name() != "byte")
+        EXPECT_EQ(piece.find("\xEF\xBF\xBD"), std::string::npos) << tok->name();
+      streamed += piece;
+    }
+    streamed += stream.finish();
+    EXPECT_EQ(streamed, kMixed) << tok->name();
+  }
+}
+
 TEST(LineSampler, BoundedAndDeterministic) {
   const std::string text = sample_text(5000, 5);
   LineSampler a(100, 42), b(100, 42), c(100, 43);

@@ -6,7 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
 
 #include "common/checked_io.h"
 #include "runfolder/checkpoints.h"
@@ -206,6 +211,51 @@ TEST(RunFolder, ResumeCutsMetricsBackAndRefusesAShortenedFile) {
   const auto msg = error_of([&] { MetricsWriter::resumed(dir.string(), at_checkpoint); });
   EXPECT_NE(msg.find("shorter than"), std::string::npos) << msg;
   EXPECT_EQ(int64_t(fs::file_size(metrics_path(dir.string()))), at_checkpoint - 3);  // not padded
+}
+
+// Issue 26: on a full disk metrics.jsonl kept half a line and the error said "(the previous file
+// is kept)". A file-size limit (RLIMIT_FSIZE, EFBIG) fails the append part way, as a full disk
+// does, in a child process: the file ends at its last complete line and the error says so.
+TEST(RunFolder, AFailedAppendLeavesNoHalfLine) {
+  const auto dir = fresh("metrics_full");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead of killing
+    const rlimit limit{1000, 1000};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    std::string message = "no error";
+    try {
+      auto w = MetricsWriter::fresh(dir.string());
+      for (int step = 1; step < 1000; ++step)
+        w.write(
+            {{"kind", "train"}, {"step", step}, {"loss", 3.25}, {"note", std::string(70, 'x')}});
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    (void)!::write(fds[1], message.data(), message.size());
+    _exit(0);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, size_t(n));
+  ::close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_NE(message.find("metrics.jsonl: cannot append (File too large)"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("the line was not written and the file ends at its last complete line"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("previous file is kept"), std::string::npos) << message;
+  const std::string text = read_text_file(metrics_path(dir.string()));
+  ASSERT_FALSE(text.empty());
+  EXPECT_LE(text.size(), 1000u);
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(read_metrics(dir.string()).size(), size_t(std::count(text.begin(), text.end(), '\n')));
 }
 
 TEST(RunFolder, ASecondTrainerOnTheFolderIsRefused) {
