@@ -1,5 +1,6 @@
 // scalelab export --hf: transformers' LlamaForCausalLM, loading what we export, computes our
-// logits (MHA and GQA, tied and untied) to within 1e-4; the safetensors package reads the file on
+// logits (MHA and GQA, tied and untied, muP and CompleteP with their multipliers folded in) to
+// within 1e-4; the safetensors package reads the file on
 // its own; options Llama cannot express are refused. Python work is in
 // tests/support/hf_equivalence.py.
 #include <gtest/gtest.h>
@@ -55,6 +56,17 @@ std::map<std::string, ModelConfig> variants() {
   m.rope_theta = 100.0;
   m.norm_eps = 1e-6;
   v["gqa_untied"] = m;
+  // muP and CompleteP: their query, branch and logit multipliers fold into the exported weights.
+  m = base_model();
+  m.parameterization = Parameterization::mup;
+  m.base_width = 32;
+  v["mup_tied"] = m;
+  m = base_model();
+  m.parameterization = Parameterization::completep;
+  m.base_width = 16;
+  m.base_depth = 1;
+  m.tie_embeddings = false;
+  v["completep_untied"] = m;
   return v;
 }
 
@@ -283,10 +295,12 @@ nlohmann::json ExportHF::result_;
 
 }  // namespace
 
-// One test, because its set-up (seven exports and one Python run) is the slow part and ctest runs
+// One test, because its set-up (nine exports and one Python run) is the slow part and ctest runs
 // each test in a process of its own.
 TEST_F(ExportHF, TransformersLoadsTheExportAndComputesOurLogits) {
-  for (auto name : {"mha_tied", "mha_untied", "gqa_tied", "gqa_untied"}) expect_equivalent(name);
+  for (auto name :
+       {"mha_tied", "mha_untied", "gqa_tied", "gqa_untied", "mup_tied", "completep_untied"})
+    expect_equivalent(name);
   expect_permuted_qk_differs();
   expect_dropped_config_keys_differ();
   expect_safetensors_package_reads_the_file();

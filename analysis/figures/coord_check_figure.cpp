@@ -1,0 +1,67 @@
+#include "analysis/figures/coord_check_figure.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "analysis/figures/gnuplot.h"
+
+namespace scalelab {
+
+using namespace figures;
+
+namespace {
+
+// Layers from the first (dark) to the last (bright), as in mup's plots.
+std::string colour(size_t i, size_t n) {
+  static const char* viridis[] = {"#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"};
+  const double t = n > 1 ? double(i) / double(n - 1) : 0.0;
+  return viridis[std::min<size_t>(4, size_t(std::lround(t * 4)))];
+}
+
+}  // namespace
+
+Figure render_coord_check_figure(const std::vector<CoordPanel>& panels, int columns,
+                                 const std::string& dir, const std::string& name) {
+  columns = std::max(1, columns);
+  const int rows = (int(panels.size()) + columns - 1) / columns;
+  double lo = INFINITY, hi = 0;
+  for (const auto& p : panels)
+    for (const auto& row : p.scale)
+      for (double v : row)
+        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+  std::string body = "set multiplot layout " + std::to_string(rows) + "," +
+                     std::to_string(columns) + " title 'mean |activation| against model size'\n";
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const auto& p = panels[k];
+    std::ostringstream dat;
+    dat << "# x";
+    for (const auto& l : p.layers) dat << " " << l;
+    dat << "\n";
+    for (size_t j = 0; j < p.xs.size(); ++j) {
+      dat << num(p.xs[j]);
+      for (const auto& row : p.scale) dat << " " << num(row[j]);
+      dat << "\n";
+    }
+    const std::string file = name + "_" + std::to_string(k) + ".dat";
+    write_file(dir, file, dat.str());
+    body += "reset\n" + axes(p.xlabel, "mean |x|", false, true);
+    body += "set logscale x 2\nset format x '%g'\n";
+    body += k == 0 ? "set key box top left font ',8'\n" : "unset key\n";  // one legend
+    body += "set yrange [" + num(lo / 2) + ":" + num(hi * 2) + "]\nset title '" + p.title + "'\n";
+    body += "plot ";
+    for (size_t i = 0; i < p.layers.size(); ++i)
+      body += std::string(i ? ", " : "") + "'" + file + "' using 1:" + std::to_string(i + 2) +
+              " with linespoints lw 2 pt 7 lc rgb '" + colour(i, p.layers.size()) + "' title '" +
+              p.layers[i] + "'";
+    body += "\n";
+  }
+  body += "unset multiplot\n";
+  render(dir, name, body, 330 * columns, 300 * rows + 40);
+  return {name, "Coordinate check",
+          "Mean |x| of each layer's output against width (or depth), log-log, after 0..S Adam "
+          "steps at one lr: flat lines mean the parameterization keeps every layer's scale as "
+          "the model grows (Yang et al. 2022, sec. 4)."};
+}
+
+}  // namespace scalelab
