@@ -3,6 +3,7 @@
 // each parameterization, each layer's mean |x| recorded per step, written as coord_check.json and
 // drawn as coord_check.png / .svg (analysis/figures/coord_check_figure.h).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,40 +61,49 @@ nlohmann::json to_json(const std::vector<CoordPoint>& points, const CoordCheckOp
                            {"step", p.step},
                            {"layer", p.layer},
                            {"mean_abs", p.mean_abs}});
-  // The summary a reader checks first: log-log slope of the logits' scale at the last step.
-  for (auto param : o.parameterizations)
-    for (const char* axis : {"width", "depth"})
-      if ((std::string(axis) == "width" ? o.widths.size() : o.depths.size()) >= 2)
-        j["logit_slope"][to_string(param)][axis] =
-            coord_slope(points, param, axis, "logits", o.steps);
+  // The summary a reader checks first: log-log slopes at the last step, of the logits against
+  // width and of the last block's output (the residual stream) against depth.
+  for (auto param : o.parameterizations) {
+    if (o.widths.size() >= 2)
+      j["slopes"][to_string(param)]["logits_vs_width"] =
+          coord_slope(points, param, "width", "logits", o.steps);
+    if (o.depths.size() >= 2)
+      j["slopes"][to_string(param)]["last_block_vs_depth"] =
+          coord_slope(points, param, "depth", "last_block", o.steps);
+  }
   return j;
 }
 
-// One panel per parameterization and axis at each recorded step.
-std::vector<CoordPanel> panels_of(const std::vector<CoordPoint>& points, const CoordCheckOptions& o,
-                                  int* columns) {
+// One row of panels (a column per parameterization) for each axis at the last step and at
+// initialisation, so that flat and drifting lines stand side by side.
+std::vector<CoordPanel> panels_of(const std::vector<CoordPoint>& points,
+                                  const CoordCheckOptions& o) {
   std::vector<CoordPanel> panels;
-  *columns = int(o.steps + 1);
-  for (auto param : o.parameterizations)
-    for (const std::string axis : {"width", "depth"})
-      for (int64_t step = 0; step <= o.steps; ++step) {
+  for (const std::string axis : {"width", "depth"})
+    for (int64_t step : {o.steps, int64_t(0)})
+      for (auto param : o.parameterizations) {
         CoordPanel panel;
         panel.title = to_string(param) + ", step " + std::to_string(step);
         panel.xlabel = axis == "width" ? "width (n\\_embd)" : "depth (n\\_layer)";
         std::map<std::string, std::map<double, double>> by_layer;
         std::vector<std::string> order;
+        std::set<double> xs;
         for (const auto& p : points) {
           if (p.parameterization != param || p.axis != axis || p.step != step) continue;
           const double x = double(axis == "width" ? p.width : p.depth);
           if (!by_layer.count(p.layer)) order.push_back(p.layer);
           by_layer[p.layer][x] = p.mean_abs;
+          xs.insert(x);
         }
         if (order.empty()) continue;
-        for (const auto& [x, v] : by_layer[order[0]]) panel.xs.push_back(x);
+        panel.xs.assign(xs.begin(), xs.end());
         for (const auto& layer : order) {
           panel.layers.push_back(layer);
           std::vector<double> row;
-          for (double x : panel.xs) row.push_back(by_layer[layer][x]);
+          for (double x : panel.xs) {  // a shallower model has no block.k: a gap in the line
+            auto it = by_layer[layer].find(x);
+            row.push_back(it == by_layer[layer].end() ? NAN : it->second);
+          }
           panel.scale.push_back(row);
         }
         panels.push_back(panel);
@@ -120,8 +130,8 @@ void run(const CoordArgs& a, const std::string& command) {
   const auto j = to_json(points, o, a, command);
   const std::string json_path = a.out + "/coord_check.json";
   write_file_atomic(json_path, j.dump(1) + "\n");
-  int columns = 1;
-  const auto figure = render_coord_check_figure(panels_of(points, o, &columns), columns, a.out);
+  const auto figure =
+      render_coord_check_figure(panels_of(points, o), int(o.parameterizations.size()), a.out);
   std::printf("log-log slope of the logits' mean |x| at step %ld (0 = flat):\n", (long)o.steps);
   for (const auto& [param, axes] : j["logit_slope"].items())
     for (const auto& [axis, slope] : axes.items())
@@ -146,8 +156,9 @@ void add_coord_check_command(CLI::App& app) {
       "completep for width and depth) the curves are flat against width; under standard the "
       "logits grow with width once Adam has taken a few steps (Yang et al. 2022, sec. 4). The "
       "base shape is the config's model.base_width / base_depth, or the smallest checked.\n"
-      "Writes DIR/coord_check.json (every point, the command, and the logits' log-log slope at "
-      "the last step) and DIR/coord_check.png / .svg / .gp.\n"
+      "Writes DIR/coord_check.json (every point, the command, and the log-log slopes at the last "
+      "step of the logits against width and of the last block's output, the residual stream "
+      "the final norm reads, against depth) and DIR/coord_check.png / .svg / .gp.\n"
       "Example: scalelab coord-check configs/debug.yaml --set data.path=$SCALELAB_DATA/kjv-byte "
       "--widths 32,64,128,256 --steps 4 --out coord");
   cmd->add_option("config", a->config, "Config YAML (its data.path is trained on)")->required();

@@ -60,6 +60,9 @@ std::vector<std::vector<std::pair<std::string, double>>> run_one(const ModelConf
     std::vector<std::pair<std::string, double>> scales;
     for (const auto& [name, x] : acts)
       scales.emplace_back(name, x.detach().abs().mean().item<double>());
+    // The residual stream the final norm reads: across depths this, not block.k of a fixed k, is
+    // the same coordinate (block.k's own share shrinks as 1 / depth under CompleteP by design).
+    scales.emplace_back("last_block", scales[scales.size() - 2].second);
     trace.push_back(std::move(scales));
     if (step == steps) break;
     const auto& logits = acts.back().second;

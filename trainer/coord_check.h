@@ -27,7 +27,7 @@ struct CoordPoint {
   Parameterization parameterization;
   std::string axis;  // "width" or "depth"
   int64_t width, depth, step;
-  std::string layer;  // embeddings, block.i, logits
+  std::string layer;  // embeddings, block.i, logits, last_block (= block.{n_layer - 1})
   double mean_abs;
 };
 

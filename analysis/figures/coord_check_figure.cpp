@@ -29,7 +29,7 @@ Figure render_coord_check_figure(const std::vector<CoordPanel>& panels, int colu
   for (const auto& p : panels)
     for (const auto& row : p.scale)
       for (double v : row)
-        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+        if (v > 0 && std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   std::string body = "set multiplot layout " + std::to_string(rows) + "," +
                      std::to_string(columns) + " title 'mean |activation| against model size'\n";
   for (size_t k = 0; k < panels.size(); ++k) {
@@ -40,7 +40,7 @@ Figure render_coord_check_figure(const std::vector<CoordPanel>& panels, int colu
     dat << "\n";
     for (size_t j = 0; j < p.xs.size(); ++j) {
       dat << num(p.xs[j]);
-      for (const auto& row : p.scale) dat << " " << num(row[j]);
+      for (const auto& row : p.scale) dat << " " << (std::isfinite(row[j]) ? num(row[j]) : "NaN");
       dat << "\n";
     }
     const std::string file = name + "_" + std::to_string(k) + ".dat";

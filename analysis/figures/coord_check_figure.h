@@ -17,7 +17,7 @@ struct CoordPanel {
   std::string xlabel;  // "width (n_embd)" or "depth (n_layer)"
   std::vector<double> xs;
   std::vector<std::string> layers;
-  std::vector<std::vector<double>> scale;  // [layer][x]: mean |x|
+  std::vector<std::vector<double>> scale;  // [layer][x]: mean |x|; NaN: no such layer there
 };
 
 // <name>.png / .svg / .gp and <name>_<k>.dat in dir; panels laid out `columns` to a row.

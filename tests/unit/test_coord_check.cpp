@@ -38,8 +38,8 @@ TEST(CoordCheck, LogitScaleAgainstWidthIsFlatterUnderMupThanStandard) {
   o.steps = 3;
   o.seeds = 1;
   const auto points = coord_check(c, o);
-  // (steps + 1) records of embeddings, 2 blocks and logits per model.
-  EXPECT_EQ(points.size(), 2u * 4u * 4u * 4u);
+  // (steps + 1) records of embeddings, 2 blocks, logits and last_block per model.
+  EXPECT_EQ(points.size(), 2u * 4u * 4u * 5u);
   const double standard = coord_slope(points, Parameterization::standard, "width", "logits", 3);
   const double mup = coord_slope(points, Parameterization::mup, "width", "logits", 3);
   std::printf(
@@ -50,6 +50,27 @@ TEST(CoordCheck, LogitScaleAgainstWidthIsFlatterUnderMupThanStandard) {
   // Theory: ~ +1 under standard once the updates dominate the init's +0.5; muP's stays near 0.
   EXPECT_GT(standard, 0.5);
   EXPECT_LT(std::abs(mup), 0.25);
+  fs::remove_all(dir);
+}
+
+// CompleteP's 1 / depth branches keep the residual stream's scale after a few steps as depth
+// grows; muP (width only) lets each added block add its own update.
+TEST(CoordCheck, ResidualStreamAgainstDepthIsFlatterUnderCompletepThanMup) {
+  const auto dir = temp_dir("coord_check_depth");
+  const Config c = tiny(make_dataset(dir));
+  CoordCheckOptions o;
+  o.depths = {2, 4, 8};
+  o.parameterizations = {Parameterization::mup, Parameterization::completep};
+  o.steps = 3;
+  o.seeds = 1;
+  const auto points = coord_check(c, o);
+  const double mup = coord_slope(points, Parameterization::mup, "depth", "last_block", 3);
+  const double cp = coord_slope(points, Parameterization::completep, "depth", "last_block", 3);
+  std::printf(
+      "[coord-check] last block's log-log slope against depth after 3 steps: mup %+.3f, "
+      "completep %+.3f\n",
+      mup, cp);
+  EXPECT_LT(std::abs(cp), std::abs(mup));
   fs::remove_all(dir);
 }
 
