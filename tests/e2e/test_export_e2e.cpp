@@ -108,6 +108,9 @@ class ExportHF : public ::testing::Test {
  protected:
   struct Case {
     torch::Tensor our_logits;  // (B, T, padded_vocab)
+    // The same weights under the standard parameterization (muP/CompleteP cases): what an export
+    // that dropped the multipliers would compute.
+    torch::Tensor standard_logits;
     fs::path out;
     std::string export_output;
   };
@@ -140,6 +143,15 @@ class ExportHF : public ::testing::Test {
       {
         torch::NoGradGuard no_grad;
         c.our_logits = model->forward(tokens);
+        if (m.parameterization != Parameterization::standard) {
+          ModelConfig plain_config = m;
+          plain_config.parameterization = Parameterization::standard;
+          plain_config.base_width = plain_config.base_depth = 0;
+          GPT plain(plain_config);
+          auto weights = model->named_parameters();
+          for (auto& p : plain->named_parameters()) p.value().copy_(weights[p.key()]);
+          c.standard_logits = plain->forward(tokens);
+        }
         if (permute_qk)
           for (const auto& layer : *model->layers) {
             auto& attn = layer->as<Block>()->self_attn;
@@ -213,6 +225,18 @@ class ExportHF : public ::testing::Test {
     EXPECT_LT(diff, kTolerance) << name;
   }
 
+  void expect_multipliers_matter() {
+    // Without its multipliers a muP/CompleteP model computes other logits: the match above needs
+    // the folding.
+    for (auto name : {"mup_tied", "completep_untied"}) {
+      const auto& r = hf(name);
+      auto theirs = torch::tensor(r["logits"].get<std::vector<float>>())
+                        .view(r["shape"].get<std::vector<int64_t>>());
+      const double diff = (theirs - cases_.at(name).standard_logits).abs().max().item<double>();
+      std::printf("[export] %s against its weights under standard: max diff %.3g\n", name, diff);
+      EXPECT_GT(diff, 100 * kTolerance) << name;
+    }
+  }
   void expect_permuted_qk_differs() {
     // Our rotary is already half-split: the permutation Meta's interleaved weights need would be a
     // bug here, and the comparison is sensitive enough to see it.
@@ -301,6 +325,7 @@ TEST_F(ExportHF, TransformersLoadsTheExportAndComputesOurLogits) {
   for (auto name :
        {"mha_tied", "mha_untied", "gqa_tied", "gqa_untied", "mup_tied", "completep_untied"})
     expect_equivalent(name);
+  expect_multipliers_matter();
   expect_permuted_qk_differs();
   expect_dropped_config_keys_differ();
   expect_safetensors_package_reads_the_file();
