@@ -2,6 +2,7 @@
 // coordinate check of Yang et al. 2022 (sec. 4): a few Adam steps at each width (and depth) under
 // each parameterization, each layer's mean |x| recorded per step, written as coord_check.json and
 // drawn as coord_check.png / .svg (analysis/figures/coord_check_figure.h).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,7 @@ struct CoordArgs {
   std::vector<int64_t> widths{32, 64, 128, 256}, depths;
   std::vector<std::string> sets;
   int64_t steps = 4, seeds = 2;
+  bool replot = false;
 };
 
 std::vector<Parameterization> parse_parameterizations(const std::string& list,
@@ -111,6 +113,25 @@ std::vector<CoordPanel> panels_of(const std::vector<CoordPoint>& points,
   return panels;
 }
 
+// --replot: the points of an earlier run (DIR/coord_check.json), drawn again.
+void replot(const std::string& dir) {
+  const auto j = nlohmann::json::parse(read_text_file(dir + "/coord_check.json"));
+  CoordCheckOptions o;
+  o.steps = j.at("steps").get<int64_t>();
+  std::vector<CoordPoint> points;
+  for (const auto& p : j.at("points")) {
+    const auto param = parse_enum<Parameterization>(p.at("parameterization"), "parameterization");
+    if (std::find(o.parameterizations.begin(), o.parameterizations.end(), param) ==
+        o.parameterizations.end())
+      o.parameterizations.push_back(param);
+    points.push_back({param, p.at("axis"), p.at("width"), p.at("depth"), p.at("step"),
+                      p.at("layer"), p.at("mean_abs")});
+  }
+  const auto figure =
+      render_coord_check_figure(panels_of(points, o), int(o.parameterizations.size()), dir);
+  std::printf("wrote %s/%s.png (.svg, .gp)\n", dir.c_str(), figure.name.c_str());
+}
+
 void run(const CoordArgs& a, const std::string& command) {
   const Config config = load_config(a.config, a.sets);
   if (config.data.path.empty())
@@ -132,10 +153,10 @@ void run(const CoordArgs& a, const std::string& command) {
   write_file_atomic(json_path, j.dump(1) + "\n");
   const auto figure =
       render_coord_check_figure(panels_of(points, o), int(o.parameterizations.size()), a.out);
-  std::printf("log-log slope of the logits' mean |x| at step %ld (0 = flat):\n", (long)o.steps);
-  for (const auto& [param, axes] : j["logit_slope"].items())
-    for (const auto& [axis, slope] : axes.items())
-      std::printf("  %-10s against %-5s %+.3f\n", param.c_str(), axis.c_str(), slope.get<double>());
+  std::printf("log-log slopes of mean |x| at step %ld (0 = flat):\n", (long)o.steps);
+  for (const auto& [param, slopes] : j.at("slopes").items())
+    for (const auto& [what, slope] : slopes.items())
+      std::printf("  %-10s %-20s %+.3f\n", param.c_str(), what.c_str(), slope.get<double>());
   std::printf("wrote %s and %s/%s.png (.svg, .gp)\n", json_path.c_str(), a.out.c_str(),
               figure.name.c_str());
 }
@@ -161,7 +182,7 @@ void add_coord_check_command(CLI::App& app) {
       "the final norm reads, against depth) and DIR/coord_check.png / .svg / .gp.\n"
       "Example: scalelab coord-check configs/debug.yaml --set data.path=$SCALELAB_DATA/kjv-byte "
       "--widths 32,64,128,256 --steps 4 --out coord");
-  cmd->add_option("config", a->config, "Config YAML (its data.path is trained on)")->required();
+  cmd->add_option("config", a->config, "Config YAML (its data.path is trained on)");
   cmd->add_option("--widths", a->widths, "n_embd values, comma-separated")
       ->delimiter(',')
       ->check(CLI::PositiveNumber)
@@ -180,7 +201,11 @@ void add_coord_check_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--set", a->sets, "Override a config key: key.path=value (repeatable)");
   cmd->add_option("--out", a->out, "Folder for coord_check.json and the figure")->required();
+  cmd->add_flag("--replot", a->replot,
+                "Only draw the figure again from --out's coord_check.json (nothing trains)");
   cmd->callback([a]() {
+    if (a->replot) return replot(a->out);
+    if (a->config.empty()) throw CLI::RequiredError("config");
     std::string command = "scalelab coord-check " + a->config;
     for (const auto& s : a->sets) command += " --set " + s;
     command += " --widths ";

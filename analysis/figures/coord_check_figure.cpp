@@ -12,11 +12,19 @@ using namespace figures;
 
 namespace {
 
-// Layers from the first (dark) to the last (bright), as in mup's plots.
+// Layers from the first (dark) to the last (bright), as in mup's plots: viridis at 8 stops.
 std::string colour(size_t i, size_t n) {
-  static const char* viridis[] = {"#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"};
+  static const char* viridis[] = {"#440154", "#46327e", "#365c8d", "#277f8e",
+                                  "#1fa187", "#4ac16d", "#a0da39", "#fde725"};
   const double t = n > 1 ? double(i) / double(n - 1) : 0.0;
-  return viridis[std::min<size_t>(4, size_t(std::lround(t * 4)))];
+  return viridis[std::min<size_t>(7, size_t(std::lround(t * 7)))];
+}
+
+// Enhanced text would read "_" as a subscript.
+std::string escaped(std::string s) {
+  for (size_t at = s.find('_'); at != std::string::npos; at = s.find('_', at + 2))
+    s.replace(at, 1, "\\_");
+  return s;
 }
 
 }  // namespace
@@ -47,13 +55,15 @@ Figure render_coord_check_figure(const std::vector<CoordPanel>& panels, int colu
     write_file(dir, file, dat.str());
     body += "reset\n" + axes(p.xlabel, "mean |x|", false, true);
     body += "set logscale x 2\nset format x '%g'\n";
-    body += k == 0 ? "set key box top left font ',8'\n" : "unset key\n";  // one legend
+    // One legend, inside the first panel of the second row (at initialisation: its top is empty).
+    const size_t legend_panel = panels.size() > size_t(columns) ? size_t(columns) : 0;
+    body += k == legend_panel ? "set key inside top left box opaque font ',8'\n" : "unset key\n";
     body += "set yrange [" + num(lo / 2) + ":" + num(hi * 2) + "]\nset title '" + p.title + "'\n";
     body += "plot ";
     for (size_t i = 0; i < p.layers.size(); ++i)
       body += std::string(i ? ", " : "") + "'" + file + "' using 1:" + std::to_string(i + 2) +
               " with linespoints lw 2 pt 7 lc rgb '" + colour(i, p.layers.size()) + "' title '" +
-              p.layers[i] + "'";
+              escaped(p.layers[i]) + "'";
     body += "\n";
   }
   body += "unset multiplot\n";
