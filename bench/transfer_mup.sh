@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does the best peak lr transfer across width? (issue 28 item 3.) Runs the lr grid of
-# experiments/transfer_mup/width_{standard,mup}.yaml (4 widths x 6 lrs a factor 2 apart each) as
+# experiments/transfer_mup/width_{standard,mup}.yaml (3 widths x 6 lrs a factor 2 apart each) as
 # two `scalelab tune` processes side by side (niced; one job each), then writes every run's final
 # validation loss and each width's best grid lr, per parameterization, with the command and
 # settings, to bench/results/transfer_mup_<UTC>.json. Runs finished before are reused (the sweep

@@ -127,9 +127,9 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& co
   return h + branch_scale_ * mlp(post_attention_layernorm(h));
 }
 
-GPTImpl::GPTImpl(const ModelConfig& c)
-    : config_(c), logit_scale_(forward_multipliers(c).logit_scale) {
+GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
   validate(c);
+  logit_scale_ = forward_multipliers(c).logit_scale;  // once validated: head_dim() divides
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.padded_vocab(), c.n_embd));
   if (c.pos == PosEncoding::learned)
     embed_positions =
