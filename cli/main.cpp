@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   scalelab::cli::add_study_command(app);
   scalelab::cli::add_export_command(app);
   scalelab::cli::add_sample_command(app);
+  scalelab::cli::add_coord_check_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,6 +24,10 @@ enum class DecayShape {
   one_minus_sqrt
 };  // WSD cooldown: linear or 1 - sqrt (Hagele et al. 2024)
 enum class Precision { auto_, fp32, bf16 };
+// How initialisation, multipliers and per-group learning rates scale with width and depth:
+// standard (GPT-2), mup (Yang et al. 2022) or completep (mup plus depth, Dey et al. 2025);
+// model/parameterization.h has the rules.
+enum class Parameterization { standard, mup, completep };
 enum class FlopConvention { six_n, six_n_total, litgpt, chinchilla, palm };
 
 struct ModelConfig {
@@ -42,11 +46,16 @@ struct ModelConfig {
   double norm_eps = 1e-5;
   bool tie_embeddings = true;
   int64_t pad_vocab_multiple = 1;  // 64 pads the embedding rows for faster matmuls
+  Parameterization parameterization = Parameterization::standard;
+  int64_t base_width = 0;  // mup/completep: the n_embd whose hyperparameters transfer; 0 = n_embd
+  int64_t base_depth = 0;  // completep: the n_layer whose hyperparameters transfer; 0 = n_layer
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }
   int64_t ffn_dim() const;
   int64_t padded_vocab() const;
+  int64_t mup_base_width() const { return base_width > 0 ? base_width : n_embd; }
+  int64_t mup_base_depth() const { return base_depth > 0 ? base_depth : n_layer; }
 
   template <class V>
   void visit(V&& v) {
@@ -65,6 +74,9 @@ struct ModelConfig {
     v("norm_eps", norm_eps);
     v("tie_embeddings", tie_embeddings);
     v("pad_vocab_multiple", pad_vocab_multiple);
+    v("parameterization", parameterization);
+    v("base_width", base_width);
+    v("base_depth", base_depth);
   }
 };
 
@@ -218,6 +230,7 @@ std::string to_string(Schedule);
 std::string to_string(DecayShape);
 std::string to_string(Precision);
 std::string to_string(FlopConvention);
+std::string to_string(Parameterization);
 
 // Parses text (a YAML document) into a Config; `origin` names the source in errors.
 // `overrides` are "key.path=value" strings applied before validation.

@@ -199,6 +199,9 @@ std::string to_string(Precision v) {
 std::string to_string(FlopConvention v) {
   return enum_name(v);
 }
+std::string to_string(Parameterization v) {
+  return enum_name(v);
+}
 
 Config parse_config(const std::string& yaml_text, const std::string& origin,
                     const std::vector<std::string>& overrides) {

@@ -138,7 +138,7 @@ TrainSession::TrainSession(const Config& c, const TrainOptions& o)
       dev(device_for(c)),
       folder_lock(o.rank == 0 ? o.run_dir : std::string()),
       model(seeded_model(config, o, dev, config_yaml)),
-      optimizer(model->parameters(), c.optim) {
+      optimizer(FusedAdamW::for_model(*model, config.model, c.optim)) {
   if (o.resume) {
     const std::string path = resume_from_newest_intact(o.run_dir);
     log::info(log::format("[train] resuming %s at step %ld", path.c_str(), (long)state.step));

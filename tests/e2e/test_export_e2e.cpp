@@ -1,5 +1,6 @@
 // scalelab export --hf: transformers' LlamaForCausalLM, loading what we export, computes our
-// logits (MHA and GQA, tied and untied) to within 1e-4; the safetensors package reads the file on
+// logits (MHA and GQA, tied and untied, muP and CompleteP with their multipliers folded in) to
+// within 1e-4; the safetensors package reads the file on
 // its own; options Llama cannot express are refused. Python work is in
 // tests/support/hf_equivalence.py.
 #include <gtest/gtest.h>
@@ -55,6 +56,17 @@ std::map<std::string, ModelConfig> variants() {
   m.rope_theta = 100.0;
   m.norm_eps = 1e-6;
   v["gqa_untied"] = m;
+  // muP and CompleteP: their query, branch and logit multipliers fold into the exported weights.
+  m = base_model();
+  m.parameterization = Parameterization::mup;
+  m.base_width = 32;
+  v["mup_tied"] = m;
+  m = base_model();
+  m.parameterization = Parameterization::completep;
+  m.base_width = 16;
+  m.base_depth = 1;
+  m.tie_embeddings = false;
+  v["completep_untied"] = m;
   return v;
 }
 
@@ -96,6 +108,9 @@ class ExportHF : public ::testing::Test {
  protected:
   struct Case {
     torch::Tensor our_logits;  // (B, T, padded_vocab)
+    // The same weights under the standard parameterization (muP/CompleteP cases): what an export
+    // that dropped the multipliers would compute.
+    torch::Tensor standard_logits;
     fs::path out;
     std::string export_output;
   };
@@ -128,6 +143,15 @@ class ExportHF : public ::testing::Test {
       {
         torch::NoGradGuard no_grad;
         c.our_logits = model->forward(tokens);
+        if (m.parameterization != Parameterization::standard) {
+          ModelConfig plain_config = m;
+          plain_config.parameterization = Parameterization::standard;
+          plain_config.base_width = plain_config.base_depth = 0;
+          GPT plain(plain_config);
+          auto weights = model->named_parameters();
+          for (auto& p : plain->named_parameters()) p.value().copy_(weights[p.key()]);
+          c.standard_logits = plain->forward(tokens);
+        }
         if (permute_qk)
           for (const auto& layer : *model->layers) {
             auto& attn = layer->as<Block>()->self_attn;
@@ -205,6 +229,18 @@ class ExportHF : public ::testing::Test {
     EXPECT_LT(diff, kTolerance) << name;
   }
 
+  void expect_multipliers_matter() {
+    // Without its multipliers a muP/CompleteP model computes other logits: the match above needs
+    // the folding.
+    for (auto name : {"mup_tied", "completep_untied"}) {
+      const auto& r = hf(name);
+      auto theirs = torch::tensor(r["logits"].get<std::vector<float>>())
+                        .view(r["shape"].get<std::vector<int64_t>>());
+      const double diff = (theirs - cases_.at(name).standard_logits).abs().max().item<double>();
+      std::printf("[export] %s against its weights under standard: max diff %.3g\n", name, diff);
+      EXPECT_GT(diff, 100 * kTolerance) << name;
+    }
+  }
   void expect_permuted_qk_differs() {
     // Our rotary is already half-split: the permutation Meta's interleaved weights need would be a
     // bug here, and the comparison is sensitive enough to see it.
@@ -289,10 +325,13 @@ nlohmann::json ExportHF::result_;
 
 }  // namespace
 
-// One test, because its set-up (seven exports and one Python run) is the slow part and ctest runs
+// One test, because its set-up (nine exports and one Python run) is the slow part and ctest runs
 // each test in a process of its own.
 TEST_F(ExportHF, TransformersLoadsTheExportAndComputesOurLogits) {
-  for (auto name : {"mha_tied", "mha_untied", "gqa_tied", "gqa_untied"}) expect_equivalent(name);
+  for (auto name :
+       {"mha_tied", "mha_untied", "gqa_tied", "gqa_untied", "mup_tied", "completep_untied"})
+    expect_equivalent(name);
+  expect_multipliers_matter();
   expect_permuted_qk_differs();
   expect_dropped_config_keys_differ();
   expect_safetensors_package_reads_the_file();

@@ -75,6 +75,25 @@ TEST_F(TrainE2E, ResumeIsBitExact) {
   EXPECT_EQ(losses_of(straight, "val_loss"), losses_of(resumed, "val_loss"));
 }
 
+// CompleteP's four AdamW groups (their own lr scale, eps and decay) are checkpointed and restored
+// like the standard two: a resumed run equals the straight one bit for bit.
+TEST_F(TrainE2E, CompletepResumeIsBitExact) {
+  const std::string cp =
+      " --set model.parameterization=completep --set model.base_width=8 --set model.base_depth=1";
+  auto straight = dir_ / "cp_straight", resumed = dir_ / "cp_resumed";
+  std::string out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + straight.string() + cp), &out), 0) << out;
+  ASSERT_EQ(
+      run_cli("train " + debug("--out " + resumed.string() + cp + " --stop-after-step 10"), &out),
+      0)
+      << out;
+  ASSERT_EQ(run_cli("train " + debug("--out " + resumed.string() + cp + " --resume"), &out), 0)
+      << out;
+  auto a = losses_of(straight), b = losses_of(resumed);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "step " << i + 1;
+}
+
 TEST_F(TrainE2E, BadInputsGiveOneClearLine) {
   std::map<std::string, std::string> cases = {
       {debug("--set model.vocab_size=100 --out " + (dir_ / "v").string()),

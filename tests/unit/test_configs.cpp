@@ -76,6 +76,34 @@ TEST(Configs, CrossFieldRulesNameBothKeys) {
             std::string::npos);
 }
 
+// model.parameterization (model/parameterization.h): each bad input is one line naming its key.
+TEST(Configs, ParameterizationRulesNameTheKey) {
+  auto e = error_of("model: {parameterization: mupp}");
+  EXPECT_NE(e.find("model.parameterization: expected one of standard | mup | completep"),
+            std::string::npos)
+      << e;
+  e = error_of("model: {parameterization: mup, n_embd: 32, base_width: 64}");
+  EXPECT_NE(e.find("model.base_width: 64 exceeds model.n_embd 32"), std::string::npos) << e;
+  e = error_of("model: {parameterization: completep, n_layer: 2, base_depth: 4}");
+  EXPECT_NE(e.find("model.base_depth: 4 exceeds model.n_layer 2"), std::string::npos) << e;
+  e = error_of("model: {parameterization: mup, pos: alibi}");
+  EXPECT_NE(e.find("model.pos: alibi is not supported with model.parameterization mup"),
+            std::string::npos)
+      << e;
+  e = error_of("model: {base_width: 16}");
+  EXPECT_NE(e.find("model.base_width: is set, but model.parameterization is standard"),
+            std::string::npos)
+      << e;
+  e = error_of("model: {parameterization: mup, n_layer: 4, base_depth: 2}");
+  EXPECT_NE(e.find("model.base_depth: is a completep setting"), std::string::npos) << e;
+  EXPECT_EQ(error_of("model: {parameterization: completep, n_embd: 64, base_width: 32, n_layer: "
+                     "4, base_depth: 2}"),
+            "");
+  Config c = parse_config("", "t.yaml");
+  EXPECT_EQ(c.model.parameterization, Parameterization::standard);
+  EXPECT_EQ(parse_config(to_yaml(c), "t.yaml").model.parameterization, Parameterization::standard);
+}
+
 TEST(Configs, MalformedYamlNamesFileAndLine) {
   auto e = error_of("model:\n  n_layer: [1,\n");
   EXPECT_NE(e.find("test.yaml:"), std::string::npos) << e;

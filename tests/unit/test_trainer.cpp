@@ -50,6 +50,48 @@ TEST(FusedAdamW, MatchesLibTorchAdamWOnTheSameGradients) {
   }
 }
 
+// muP's groups (model/parameterization.h): each group's lr scale, eps and decay reach the kernel,
+// as LibTorch's AdamW with those per-group options computes them.
+TEST(FusedAdamW, EachGroupUsesItsOwnLrScaleEpsAndDecay) {
+  torch::manual_seed(1);
+  std::vector<torch::Tensor> ours = {torch::randn({8, 4}), torch::randn({4, 4}), torch::randn({4})};
+  std::vector<torch::Tensor> ref;
+  for (auto& p : ours) {
+    p.set_requires_grad(true);
+    ref.push_back(p.detach().clone().set_requires_grad(true));
+  }
+  OptimConfig c;
+  const std::vector<ParamGroup> specs = {{"a", {ours[0]}, 1.0, 1e-3, 0.1},
+                                         {"b", {ours[1]}, 0.25, 1e-5, 0.4},
+                                         {"c", {ours[2]}, 0.5, 1e-2, 0.0}};
+  FusedAdamW fused(ours, specs, c);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  for (size_t i = 0; i < specs.size(); ++i)
+    groups.emplace_back(
+        std::vector<torch::Tensor>{ref[i]},
+        std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2)
+                                                         .betas({c.beta1, c.beta2})
+                                                         .eps(specs[i].eps)
+                                                         .weight_decay(specs[i].weight_decay)));
+  torch::optim::AdamW reference(groups);
+  for (int step = 0; step < 4; ++step) {
+    const double lr = 1e-2 * (step + 1);
+    for (size_t i = 0; i < ours.size(); ++i) {
+      auto g = torch::randn_like(ours[i]) * 1e-3;  // small: eps matters
+      ours[i].mutable_grad() = g.clone();
+      ref[i].mutable_grad() = g.clone();
+    }
+    for (size_t i = 0; i < specs.size(); ++i)
+      static_cast<torch::optim::AdamWOptions&>(reference.param_groups()[i].options())
+          .lr(lr * specs[i].lr_scale);
+    fused.step(lr);
+    reference.step();
+    for (size_t i = 0; i < ours.size(); ++i)
+      EXPECT_TRUE(torch::allclose(ours[i], ref[i], 1e-6, 1e-7))
+          << "step " << step << " group " << i;
+  }
+}
+
 TEST(FusedAdamW, ClipAndStepMatchesClipGradNormThenStep) {
   torch::manual_seed(1);
   std::vector<torch::Tensor> a = {torch::randn({8, 4}), torch::randn({4})}, b, c;
