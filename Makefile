@@ -1,10 +1,12 @@
-# Entry points: `make demo` (the main job), `make test` (build + every test), `make build`.
+# Entry points: `make demo` (the main job), `make test` (build + every test), `make test-fast`
+# (build + the unit tests, under a minute), `make build`. CTEST_ARGS picks a subset, e.g.
+# CTEST_ARGS="-L e2e" or CTEST_ARGS="-R SweepE2E" (tests/README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 CTEST_ARGS ?=
 
-.PHONY: setup configure build test demo format check-format clean
+.PHONY: setup configure build test test-fast demo format check-format clean
 .DEFAULT_GOAL := build
 
 setup:
@@ -24,7 +26,12 @@ build: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-demo: build
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
+
+# The demo needs the binary alone, not the tests: a fresh clone builds about half as much.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target scalelab
 	@bash experiments/demo/run.sh
 
 format:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times approach 3 (4,500 starts) and 1000 bootstrap resamples on the 240 published Chinchilla points;
+# Times approach 3 (4,500 starts and VarPro, side by side) and 1000 bootstrap resamples on the 240
+# published Chinchilla points;
 # writes bench/results/fit_<host>_<date>.json. Usage: bash bench/bench_fit.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -6,14 +6,20 @@
 #      identical weights, and on a periodic dataset every batch is the same rows, so their loss
 #      traces over CHECK_STEPS steps must agree (fp32: ~1e-5; bf16: a few 1e-2);
 #   2. times WARMUP untimed then STEPS timed steps of each implementation, REPEATS times,
-#      interleaved (ours, eager, compile, ours, ...), and keeps the median tokens/s.
+#      interleaved in ABBA order (ours eager compile, compile eager ours, ...), and keeps the
+#      median tokens/s.
 # MFU is PaLM's 6N + 12LHQT training FLOPs per token (`scalelab flops`, convention palm) times
 # tokens/s over the device's table peak (GPUs in model/hardware.h) and over the matmul peak that
 # `scalelab train --measure-peak` measures on the device itself. On CPU, where other load moves
-# wall-clock figures, each run is also measured in CPU seconds per timed step.
+# wall-clock figures, each run is also measured in CPU seconds per timed step: ours as the
+# difference of a full run and a WARMUP-step twin, the reference's by its own clock over its timed
+# steps (free of compilation time).
 # Raw results: bench/results/speed_<device>_<UTC date>.json; a table is printed last.
 #
-# Usage: bench/bench_speed.sh [rung ...]        rungs: debug tiny gpt-1m gpt-10m gpt-50m gpt-124m gpt-350m
+# Usage: bench/bench_speed.sh [rung ...]        rungs: l1-d16 l2-d32 l4-d128 (the demo's shapes, byte
+#        vocabulary, T = 128, B = 8) debug tiny gpt-1m gpt-10m gpt-50m gpt-124m gpt-350m
+#   The single-model comparison with torch.compile (issue 29), one thread each:
+#        MODES="eager compile" THREADS=1 bench/bench_speed.sh l1-d16 l2-d32 l4-d128
 #   env: DEVICE=cpu|cuda (default: cuda when torch sees one), BUILD=build, THREADS (default: nproc),
 #        WARMUP, STEPS, REPEATS, CHECK_STEPS (0 = skip the check), MODES ("eager compile"; CPU:
 #        "eager"), PYTHON (default: the venv in $BUILD/venv_path, else python3), SKIP_BUILD=1,
@@ -47,10 +53,14 @@ STEPS0=$STEPS
 ((WARMUP % LOG_EVERY == 0 && STEPS % LOG_EVERY == 0 && WARMUP > 0)) ||
   { echo "bench_speed: WARMUP and STEPS must be positive multiples of $LOG_EVERY" >&2; exit 1; }
 
-# rung -> "config batch_size(cpu) batch_size(cuda) cpu_steps_factor"; ~N total parameters in the
-# comment. On CPU, small models take factor x STEPS timed steps, so that the timed steps' CPU time
-# stands well above the noise of process start-up (see the CPU-time pairs below).
+# rung -> "config batch_size(cpu) batch_size(cuda) cpu_steps_factor [key=value ...]"; ~N total
+# parameters in the comment. On CPU, small models take factor x STEPS timed steps, so that the timed
+# steps' CPU time stands well above the noise of process start-up (see the CPU-time pairs below).
+# key=value pairs are --set overrides of the config (ours; the reference reads ours' summary.json).
 declare -A ladder=(
+  [l1-d16]="configs/tiny.yaml 8 8 10 model.n_layer=1 model.n_embd=16 model.n_head=2"   # 7.5K
+  [l2-d32]="configs/tiny.yaml 8 8 4 model.n_layer=2 model.n_embd=32 model.n_head=4"    # 35K
+  [l4-d128]="configs/tiny.yaml 8 8 1 model.n_layer=4 model.n_embd=128 model.n_head=4"  # 0.84M
   [debug]="configs/debug.yaml 8 8 10"              # 10.8K
   [tiny]="configs/tiny.yaml 16 16 2"               # 0.2M
   [gpt-1m]="configs/ladder/gpt-1m.yaml 8 32 1"     # 1.3M (0.8M non-embedding)
@@ -79,9 +89,11 @@ echo "[bench] device $DEVICE, threads $THREADS, warmup $WARMUP, steps $STEPS, re
 
 entries=()
 for rung in "${rungs[@]}"; do
-  read -r config b_cpu b_cuda factor <<<"${ladder[$rung]}"
+  read -r config b_cpu b_cuda factor overrides <<<"${ladder[$rung]}"
   B=$b_cpu; STEPS=$STEPS0; [ "$DEVICE" = cpu ] && STEPS=$((STEPS0 * factor)) || B=$b_cuda
-  common=(--set train.batch_size="$B" --set train.micro_batch_size=0 --set train.device="$DEVICE"
+  common=()
+  for kv in $overrides; do common+=(--set "$kv"); done
+  common+=(--set train.batch_size="$B" --set train.micro_batch_size=0 --set train.device="$DEVICE"
     --set train.threads="$THREADS" --set eval.every=0 --set eval.n_batches=1 --set checkpoint.every=0
     --set train.tokens=0 --set train.flops=0)
   T=$(grep -E '^\s+block_size:' "$config" | awk '{print $2}')
@@ -114,11 +126,11 @@ for rung in "${rungs[@]}"; do
     ((rep % 2)) || order=($(printf '%s\n' "${order[@]}" | tac))  # ABBA: drifting load hits both alike
     for impl in "${order[@]}"; do
       echo "[bench] $rung: $impl (repeat $rep of $REPEATS), B = $B, T = $T" >&2
-      # On CPU each run is paired with a short one of WARMUP steps: their CPU-time difference is
-      # the CPU seconds of the timed steps alone, a figure that other load on the machine does
-      # not move (wall-clock tokens/s on a shared machine does).
+      # On CPU ours is paired with a short run of WARMUP steps: their CPU-time difference is the
+      # CPU seconds of the timed steps alone, a figure that other load on the machine moves less
+      # than wall-clock tokens/s (the reference times its CPU seconds itself).
       for len in full short; do
-        [ "$len" = short ] && [ "$DEVICE" != cpu ] && continue
+        [ "$len" = short ] && { [ "$DEVICE" != cpu ] || [ "$impl" != ours ]; } && continue
         name="$impl-$rep"; n_steps=$((WARMUP + STEPS)); ref_warmup=$WARMUP; ref_steps=$STEPS
         if [ "$len" = short ]; then
           name="short-$name"; n_steps=$WARMUP; ref_warmup=$((WARMUP - LOG_EVERY)); ref_steps=$LOG_EVERY
@@ -180,13 +192,18 @@ for entry in entries:
         results = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, f"{mode}-*.json")))]
         samples[mode] = [r["tokens_per_s"] for r in results]
         extra[mode] = {"warmup_seconds": [r["warmup_seconds"] for r in results],
-                       "peak_memory_bytes": [r["peak_memory_bytes"] for r in results]}
+                       "peak_memory_bytes": [r["peak_memory_bytes"] for r in results],
+                       # the process's own CPU time over its timed steps: free of compilation, which
+                       # the twin difference below is not when the FX cache serves one twin only
+                       "cpu_seconds_per_step_in_loop": [r["timed_cpu_seconds"] / r["timed_steps"] for r in results]}
     for impl, s in samples.items():
         tps = statistics.median(s)
         # CPU: CPU seconds of the full run minus those of its WARMUP-step twin, per timed step.
         cpu = [(float(open(f).read()) - float(open(os.path.join(d, "short-" + os.path.basename(f))).read())) / steps
                for f in sorted(glob.glob(os.path.join(d, f"{impl}-*.cpu")))
                if os.path.exists(os.path.join(d, "short-" + os.path.basename(f)))]
+        if impl in extra:
+            cpu = extra[impl]["cpu_seconds_per_step_in_loop"]
         row["impl"][impl] = {"tokens_per_s": tps, "samples": s,
                              "mfu_table": tps * palm / peak_table if peak_table else None,
                              "mfu_measured_peak": tps * palm / peak_measured if peak_measured else None,

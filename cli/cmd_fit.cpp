@@ -5,8 +5,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "analysis/fit_laws.h"
+#include "analysis/fits/fit_laws.h"
 #include "cli/commands.h"
+#include "cli/fits_source.h"
 #include "cli/multipower_cli.h"
 
 namespace scalelab::cli {
@@ -14,6 +15,9 @@ namespace scalelab::cli {
 void add_fit_command(CLI::App& app) {
   struct Options {
     std::string input, law = "all", params = "total", convention = "6n", out, fresh_fit;
+    std::string method = "varpro";
+    double max_failed_share = kDefaultMaxFailedShare;
+    int min_each_side = 0;
     std::vector<std::string> inputs;    // several only for multipower
     std::vector<std::string> held_out;  // multipower only
     CsvColumns cols;
@@ -52,8 +56,26 @@ void add_fit_command(CLI::App& app) {
                   "data-constrained: take E, A, B, alpha, beta from this fits.json's "
                   "chinchilla_approach3 (a fresh-data fit) and fit only R_D*, R_N* (default: fit "
                   "all seven jointly)");
-  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% intervals (0 = none)")
+  cmd->add_option("--method", o->method,
+                  "approach 3's search: varpro (variable projection: E, A, B solved for, a grid "
+                  "and L-BFGS over the exponents; weights seeds) | grid (the published 4,500-start "
+                  "L-BFGS, every run a point)")
+      ->capture_default_str();
+  cmd->add_option("--bootstrap", o->bootstrap,
+                  "Bootstrap resamples for 95% intervals (0 = none: the fit is then not "
+                  "identified, and plan/predict refuse it)")
       ->check(FiniteNonNegative);
+  cmd->add_option("--max-failed-share", o->max_failed_share,
+                  "A fit whose bootstrap lost more than this share of its resamples is not "
+                  "identified (no interval, no figure line, no advice)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--bracket", o->min_each_side,
+                  "approach 2: use only budgets whose lowest seed mean has at least this many "
+                  "sizes on each side (a study's bracketing rule; 0 = only the parabola's minimum "
+                  "inside the ladder)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->check(FiniteNonNegative);
   cmd->add_flag("--skip-unfinished", o->skip_unfinished,
@@ -84,6 +106,9 @@ void add_fit_command(CLI::App& app) {
     FitInput in = load_fit_input(o->input, o->cols, ro, parse_param_count(o->params));
     std::vector<std::string> skipped;
     FitOptions fo{o->bootstrap, o->seed, o->threads, o->fresh_fit};
+    fo.approach3_method = parse_enum<Approach3Method>(o->method, "--method");
+    fo.max_failed_share = o->max_failed_share;
+    fo.min_each_side = o->min_each_side;
     auto fits = fit_laws(in, parse_enum<FitLaw>(o->law, "--law"), fo, skipped);
     if (fits.empty()) {
       std::string why;
@@ -92,11 +117,7 @@ void add_fit_command(CLI::App& app) {
     }
     std::filesystem::create_directories(o->out);
     const auto path = (std::filesystem::path(o->out) / "fits.json").string();
-    nlohmann::json source = {{"input", o->input},        {"n_points", in.points.size()},
-                             {"n_runs", in.runs.size()}, {"unfinished_runs", in.unfinished},
-                             {"left_out", in.left_out},  {"notes", in.notes},
-                             {"skipped_laws", skipped}};
-    write_fits_json(path, fits, source);
+    write_fits_json(path, fits, fits_source(in, skipped));  // names the runs it was fitted to
     if (o->json) {
       std::FILE* f = std::fopen(path.c_str(), "r");
       for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);

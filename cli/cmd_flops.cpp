@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 #include "core/counts.h"
 
 namespace scalelab::cli {

@@ -7,40 +7,17 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "analysis/data_constrained.h"
-#include "analysis/hparam_laws.h"
-#include "analysis/laws.h"
-#include "analysis/report.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/hparam_laws.h"
+#include "analysis/laws/laws.h"
+#include "analysis/report/report.h"
+#include "cli/cmd_plan.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
-namespace {
 
-// A plan from a fits.json is only as good as its fit: the same identification checks as the
-// report's advice (analysis/report.h recommend(): intervals narrower than the values, physical
-// constants, N_opt above 1e3), else one line with every reason. Published laws pass.
-void require_identified(const std::string& name, double C) {
-  if (find_enum<PublishedLaw>(name) || name == "data-constrained" || !std::ifstream(name)) return;
-  for (const auto& f : read_fits_json(name)) {
-    if (f.law != "chinchilla_approach3") continue;  // the fit law_by_name plans with
-    const Recommendation r = recommend(FitInput{}, f, C);
-    if (r.identified) return;
-    std::string why;
-    for (const auto& w : r.why_not) why += (why.empty() ? "" : "; ") + w;
-    throw std::runtime_error("--law " + name + ": no plan from this fit, it is not identified (" +
-                             why +
-                             "); refit with more runs or --bootstrap, as `scalelab report` "
-                             "advises");
-  }
-}
-
-struct PlanRow {
-  std::string name;
-  double N = 0, D = 0;
-};
-
-// The lr and batch each hyperparameter law gives at each plan's N and D.
 void print_hparams(const std::vector<PlanRow>& rows, double C, const std::optional<Hparams>& tuned,
                    nlohmann::json& j, bool json) {
   if (!json)
@@ -76,96 +53,55 @@ void print_hparams(const std::vector<PlanRow>& rows, double C, const std::option
   for (const auto& n : notes) std::printf("warning: %s\n", n.c_str());
 }
 
-// Past about 16 epochs the worth of further repetition has decayed by exp(-1) (R_D* ~ 15).
-constexpr double kWarnEpochs = 16.0;
+namespace {
 
-void plan_limited(const std::vector<std::string>& names, double C, double U,
-                  const std::optional<Hparams>& tuned, bool json) {
-  std::vector<PlanRow> rows;
-  nlohmann::json j = {{"flops", C}, {"unique_tokens", U}};
-  // The data-constrained law that scores the fresh-data plans: the first one named, else the
-  // published one.
-  DataConstrainedLaw scorer = DataConstrainedLaw::muennighoff();
-  std::string scorer_name = "data-constrained";
+// The fresh-data table: each law's (or fit's) optimum, the 20-to-1 rule beside them, where each
+// comes from, and why they differ.
+void plan_fresh(const std::vector<std::string>& names, double C,
+                const std::optional<Hparams>& tuned, bool json) {
   for (const auto& name : names)
-    if (names_data_constrained_law(name)) {
-      scorer = data_constrained_law_by_name(name), scorer_name = name;
-      break;
-    }
-  for (const auto& name : names)  // unknown names fail before anything is printed
-    if (!names_data_constrained_law(name)) law_by_name(name);
-  if (!json) {
-    std::printf("C = %s FLOPs (C = 6 N D), U = %s unique tokens\n", sci(C).c_str(),
-                human(U).c_str());
-    std::printf("  %-28s %9s %9s %8s %13s %8s %11s\n", "law", "N_opt", "D_opt", "epochs",
-                "tokens/param", "loss", "loss with U");
-  }
-  auto row = [&](const std::string& label, double N, double D, const char* loss_text,
-                 double loss_u) {
-    std::printf("  %-28s %9s %9s %8.2f %13.1f %8s %11.4f\n", label.c_str(), human(N).c_str(),
-                human(D).c_str(), D / U, D / N, loss_text, loss_u);
-  };
-  std::vector<std::string> warnings;
-  double r_d_star = 0;
+    if (name == "data-constrained")  // a fits.json is read for its fresh-data fit
+      throw std::runtime_error("--law " + name +
+                               ": the data-constrained law needs --unique-tokens U");
+  // Every source is resolved (and judged) before anything is printed: a bad one is one line.
+  std::vector<PlanSource> sources;
+  std::vector<ComputePlan> plans;
   for (const auto& name : names) {
-    if (names_data_constrained_law(name)) {
-      const DataConstrainedLaw law = data_constrained_law_by_name(name);
-      const DataConstrainedPlan p = plan_data_constrained(law, C, U);
-      Law fresh_law;
-      fresh_law.chinchilla = law.base;
-      const ComputePlan f = plan_compute(fresh_law, C);
-      const double f_loss_u = law.loss(f.params, f.tokens, U);
-      j["plans"][name] = {{"params", p.params},
-                          {"tokens", p.tokens},
-                          {"tokens_per_param", p.tokens / p.params},
-                          {"epochs", p.epochs},
-                          {"loss", p.loss},
-                          {"R_D_star", law.R_D_star},
-                          {"R_N_star", law.R_N_star},
-                          {"fresh_data_plan",
-                           {{"params", f.params},
-                            {"tokens", f.tokens},
-                            {"epochs", f.tokens / U},
-                            {"loss_fresh", f.loss},
-                            {"loss_with_u", f_loss_u}}}};
-      if (r_d_star == 0) r_d_star = law.R_D_star;
-      rows.push_back({name, p.params, p.tokens});
-      if (p.epochs > kWarnEpochs) {
-        char buf[320];
-        std::snprintf(buf, sizeof buf,
-                      "%s: the plan repeats the %s unique tokens %.1f times (> %.0f epochs); "
-                      "repeated data is then worth little (R_D* = %.3g): more unique data would "
-                      "do better than more epochs",
-                      name.c_str(), human(U).c_str(), p.epochs, kWarnEpochs, law.R_D_star);
-        warnings.push_back(buf);
-      }
-      if (json) continue;
-      char loss[16];
-      std::snprintf(loss, sizeof loss, "%.4f", p.loss);
-      row(name, p.params, p.tokens, loss, p.loss);
-      std::snprintf(loss, sizeof loss, "%.4f", f.loss);
-      row("  same law, fresh data", f.params, f.tokens, loss, f_loss_u);
-      continue;
-    }
-    const ComputePlan f = plan_compute(law_by_name(name), C);
-    rows.push_back({name, f.params, f.tokens});
-    const double loss_u = scorer.loss(f.params, f.tokens, U);
-    j["plans"][name] = {
-        {"params", f.params},     {"tokens", f.tokens},   {"tokens_per_param", f.tokens_per_param},
-        {"epochs", f.tokens / U}, {"loss_fresh", f.loss}, {"loss_with_u", loss_u}};
-    if (json) continue;
-    char loss[16];
-    std::snprintf(loss, sizeof loss, "%.4f", f.loss);
-    row(name + " (fresh data)", f.params, f.tokens, loss, loss_u);
+    sources.push_back(plan_source(name, C));
+    plans.push_back(plan_from(sources.back(), C));
   }
-  j["warnings"] = warnings;
+  nlohmann::json j = {{"flops", C}};
   if (!json) {
-    std::printf(
-        "  (loss: each law's own prediction, fresh-data laws as if every token were new; "
-        "loss with U: %s at that N and D with U unique tokens)\n",
-        scorer_name.c_str());
-    if (r_d_star > 0) std::printf("%s\n", explain_r_d_star(r_d_star).c_str());
-    for (const auto& w : warnings) std::printf("warning: %s\n", w.c_str());
+    std::printf("C = %s FLOPs (C = 6 N D)\n", sci(C).c_str());
+    std::printf("  %-24s %10s %10s %14s %10s\n", "law", "N_opt", "D_opt", "tokens/param", "loss");
+  }
+  auto print_row = [&](const std::string& label, const ComputePlan& p) {
+    char loss[16] = "-";
+    if (std::isfinite(p.loss)) std::snprintf(loss, sizeof loss, "%.4f", p.loss);
+    std::printf("  %-24s %10s %10s %14s %10s\n", label.c_str(), count_text(p.params).c_str(),
+                count_text(p.tokens).c_str(), ratio_text(p.tokens_per_param).c_str(), loss);
+  };
+  std::vector<PlanRow> rows;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const PlanSource& s = sources[i];
+    const ComputePlan& p = plans[i];
+    rows.push_back({s.name, p.params, p.tokens});
+    auto& row = j["plans"][s.name];
+    row = {{"params", p.params},
+           {"tokens", p.tokens},
+           {"tokens_per_param", p.tokens_per_param},
+           {"loss", std::isfinite(p.loss) ? nlohmann::json(p.loss) : nlohmann::json(nullptr)}};
+    if (!s.measured_on.empty()) row["measured_on"] = s.measured_on;
+    if (!s.used.empty()) row["fit"] = s.used, row["why"] = s.why;
+    if (!json) print_row(s.used.empty() ? s.name : s.name + " (" + s.used + ")", p);
+  }
+  const ComputePlan rule = twenty_tokens_per_param(C);
+  j["rule_20_tokens_per_param"] = {{"params", rule.params}, {"tokens", rule.tokens}};
+  j["why_optima_differ"] = why_optima_differ(C);
+  if (!json) {
+    print_row("20 tokens/param (rule)", rule);
+    print_sources(sources);
+    std::printf("%s\n", why_optima_differ(C).c_str());
   }
   print_hparams(rows, C, tuned, j, json);
   if (json) std::printf("%s\n", j.dump(2).c_str());
@@ -191,49 +127,32 @@ void add_plan_command(CLI::App& app) {
       ->check(FinitePositive);
   cmd->add_option("--law", opts->laws,
                   "kaplan | chinchilla | epoch | data-constrained (needs --unique-tokens) | "
-                  "fits.json (repeatable; default: chinchilla, epoch; with --unique-tokens: "
-                  "data-constrained, chinchilla)");
+                  "fits.json: its first identified fit of approach 3, 2, 1, kaplan_nd, "
+                  "data_constrained, named in the output (repeatable; default: chinchilla, epoch; "
+                  "with --unique-tokens: data-constrained, chinchilla)");
   cmd->add_option("--hparams", opts->hparams,
                   "hparams.json from `scalelab tune`: also print its tuned lr (and batch) at "
                   "each plan's N");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   cmd->footer(
-      "N and D minimise the law's L(N, D) subject to C = 6 N D.\n"
-      "Example: scalelab plan --flops 9.26e21 --unique-tokens 25e9");
+      "N and D minimise the law's L(N, D) subject to C = 6 N D (closed forms: Hoffmann et al.\n"
+      "2022 eq. 4, Kaplan et al. 2020 eq. 1.5); approaches 1 and 2 give N_opt = k_N C^a directly.\n"
+      "Published laws' losses are on their own data (printed with each); the 20-tokens-per-\n"
+      "parameter rule is printed beside them with why the optima differ.\n"
+      "Examples: scalelab plan --flops 1e21\n"
+      "          scalelab plan --flops 1e21 --law fits/isoflop/fits.json\n"
+      "          scalelab plan --flops 9.26e21 --unique-tokens 25e9");
   cmd->callback([opts] {
     std::optional<Hparams> tuned;
     if (!opts->hparams.empty()) tuned = read_hparams(opts->hparams);
-    for (const auto& name : opts->laws) require_identified(name, opts->flops);
     if (opts->unique > 0) {
       plan_limited(opts->laws.empty() ? std::vector<std::string>{"data-constrained", "chinchilla"}
                                       : opts->laws,
                    opts->flops, opts->unique, tuned, opts->json);
       return;
     }
-    auto names = opts->laws.empty() ? std::vector<std::string>{"chinchilla", "epoch"} : opts->laws;
-    for (const auto& name : names)
-      if (name == "data-constrained")  // a fits.json is read for its fresh-data fit
-        throw std::runtime_error("--law " + name +
-                                 ": the data-constrained law needs --unique-tokens U");
-    nlohmann::json j = {{"flops", opts->flops}};
-    if (!opts->json) {
-      std::printf("C = %s FLOPs (C = 6 N D)\n", sci(opts->flops).c_str());
-      std::printf("  %-12s %12s %12s %14s %10s\n", "law", "N_opt", "D_opt", "tokens/param", "loss");
-    }
-    std::vector<PlanRow> rows;
-    for (const auto& name : names) {
-      ComputePlan p = plan_compute(law_by_name(name), opts->flops);
-      rows.push_back({name, p.params, p.tokens});
-      j["plans"][name] = {{"params", p.params},
-                          {"tokens", p.tokens},
-                          {"tokens_per_param", p.tokens_per_param},
-                          {"loss", p.loss}};
-      if (!opts->json)
-        std::printf("  %-12s %12s %12s %14.1f %10.4f\n", name.c_str(), human(p.params).c_str(),
-                    human(p.tokens).c_str(), p.tokens_per_param, p.loss);
-    }
-    print_hparams(rows, opts->flops, tuned, j, opts->json);
-    if (opts->json) std::printf("%s\n", j.dump(2).c_str());
+    plan_fresh(opts->laws.empty() ? std::vector<std::string>{"chinchilla", "epoch"} : opts->laws,
+               opts->flops, tuned, opts->json);
   });
 }
 

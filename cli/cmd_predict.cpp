@@ -2,15 +2,38 @@
 //   [--law kaplan|chinchilla|epoch|data-constrained|fits.json]
 // scalelab predict --law FITS.json --schedule KIND --steps N --lr X | --config CONFIG (multipower)
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "analysis/data_constrained.h"
-#include "analysis/laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/laws/data_constrained_law.h"
+#include "analysis/laws/laws.h"
+#include "cli/cmd_plan.h"
 #include "cli/commands.h"
 #include "cli/multipower_cli.h"
-#include "cli/output.h"
+#include "common/text.h"
 
 namespace scalelab::cli {
+namespace {
+
+// A fits.json fit that `plan` refuses at C = 6 N D predicts nothing either (issue 26: predict
+// once printed a loss from a fit plan refused): the same checks, one line.
+void require_plannable(const std::string& name, double C) {
+  if (find_enum<PublishedLaw>(name) || !std::ifstream(name)) return;
+  const std::vector<FitResult> fits = read_fits_json(name);
+  const FitResult* f = law_fit(fits);
+  if (!f) return;
+  const auto why = reasons_not_to_plan(*f, C);
+  if (why.empty()) return;
+  std::string text;
+  for (const auto& w : why) text += (text.empty() ? "" : "; ") + w;
+  throw std::runtime_error(
+      "--law " + name + ": no prediction from this fit, it is not identified (" +
+      enum_name(f->law) + ": " + text + "), and `scalelab plan` refuses it too");
+}
+
+}  // namespace
 
 void add_predict_command(CLI::App& app) {
   struct Options {
@@ -37,6 +60,12 @@ void add_predict_command(CLI::App& app) {
       "         scalelab predict --params 8.67e9 --tokens 178e9 --unique-tokens 25e9");
   auto multipower = add_multipower_predict_options(cmd);
   cmd->callback([opts, multipower] {
+    // A file that is not there is named as such (the law names would only confuse).
+    for (const auto& name : opts->laws)
+      if (!find_enum<PublishedLaw>(name) && name != "data-constrained" &&
+          !std::filesystem::exists(name) &&
+          (name.find('/') != std::string::npos || name.find(".json") != std::string::npos))
+        throw std::runtime_error("--law " + name + ": no such file");
     if (multipower->requested()) return predict_multipower(*multipower, opts->laws, opts->json);
     if (!(opts->params > 0) || !(opts->tokens > 0))
       throw std::runtime_error(
@@ -57,6 +86,14 @@ void add_predict_command(CLI::App& app) {
                                    ": the data-constrained law needs --unique-tokens U");
       } else {
         law_by_name(name);
+      }
+      // A fit that is not identified predicts nothing (fits/identify.h).
+      if (limited && names_data_constrained_law(name)) {
+        const LawId dc = LawId::data_constrained;
+        require_identified_law(name, "prediction", &dc);
+      } else {
+        require_identified_law(name, "prediction");
+        require_plannable(name, 6 * N * D);
       }
     }
     if (limited) {

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "common/text.h"
 #include "data/import_shards.h"
 #include "data/prepare.h"
 
@@ -51,12 +51,98 @@ nlohmann::json split_json(const data::SplitEntry& s, int64_t n_tokens) {
           {"n_shards", s.shards.size()}};
 }
 
+// prepare's options: text inputs (PrepareOptions) or token files (ImportOptions), one --out.
+struct PrepareArgs {
+  data::PrepareOptions text;
+  data::ImportOptions shards;
+  bool json = false;
+};
+
+// --from-shards: token files made elsewhere become a dataset, linked rather than copied.
+void import_token_files(PrepareArgs a, bool vocab_size_given) {
+  a.shards.out_dir = a.text.out_dir;
+  a.shards.force = a.text.force;
+  if (vocab_size_given) a.shards.vocab_size = a.text.vocab_size;
+  const auto r = data::import_shards(a.shards);
+  const auto& m = r.manifest;
+  if (a.json) {
+    nlohmann::json j = {{"out", a.text.out_dir},
+                        {"from_shards", a.shards.from_dir},
+                        {"layout", r.layout},
+                        {"link", r.link},
+                        {"tokenizer", m.tokenizer},
+                        {"vocab_size", m.vocab_size},
+                        {"eot_token", m.eot_token},
+                        {"train", split_json(m.train, m.n_train_tokens)},
+                        {"val", split_json(m.val, m.n_val_tokens)},
+                        {"seconds", r.seconds}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("dataset %s: %s token files from %s (%s links, no copy), vocab %lld, eot %lld\n",
+              a.text.out_dir.c_str(), r.layout.c_str(), a.shards.from_dir.c_str(), r.link.c_str(),
+              static_cast<long long>(m.vocab_size), static_cast<long long>(m.eot_token));
+  std::printf("  train %s tokens, %zu shard(s)\n", human(m.n_train_tokens).c_str(),
+              m.train.shards.size());
+  std::printf("  val   %s tokens, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
+              m.val.shards.size());
+  std::printf("checked and hashed in %.2f s\n", r.seconds);
+}
+
+void print_prepared(const data::PrepareOptions& o, const data::PrepareResult& r, bool json) {
+  const auto& m = r.manifest;
+  const double mb = r.n_input_bytes / 1e6;
+  const double mb_per_s = r.encode_seconds > 0 ? mb / r.encode_seconds : 0;
+  if (json) {
+    nlohmann::json j = {{"out", o.out_dir},
+                        {"tokenizer", m.tokenizer},
+                        {"vocab_size", m.vocab_size},
+                        {"eot_token", m.eot_token},
+                        {"train", split_json(m.train, m.n_train_tokens)},
+                        {"val", split_json(m.val, m.n_val_tokens)},
+                        {"n_input_bytes", r.n_input_bytes},
+                        {"tokenizer_seconds", r.tokenizer_seconds},
+                        {"encode_seconds", r.encode_seconds},
+                        {"encode_mb_per_s", mb_per_s},
+                        {"n_threads", r.n_threads},
+                        {"split", r.split}};
+    if (!r.split_note.empty()) j["split_note"] = r.split_note;
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("dataset %s: tokenizer %s, vocab %lld, eot %lld\n", o.out_dir.c_str(),
+              m.tokenizer.c_str(), static_cast<long long>(m.vocab_size),
+              static_cast<long long>(m.eot_token));
+  std::printf("  train %s tokens, %lld documents, %zu shard(s)\n", human(m.n_train_tokens).c_str(),
+              static_cast<long long>(m.train.n_docs), m.train.shards.size());
+  std::printf("  val   %s tokens, %lld documents, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
+              static_cast<long long>(m.val.n_docs), m.val.shards.size());
+  if (!r.split_note.empty()) std::printf("  %s\n", r.split_note.c_str());
+  std::printf("  %.3g bytes per token\n",
+              static_cast<double>(m.train.n_bytes + m.val.n_bytes) /
+                  std::max<int64_t>(1, m.n_train_tokens + m.n_val_tokens));
+  if (r.tokenizer_seconds > 0)
+    std::printf("  BPE sample + training: %.1f s\n", r.tokenizer_seconds);
+  std::printf("encoded %.1f MB in %.2f s: %.1f MB/s on %d threads\n", mb, r.encode_seconds,
+              mb_per_s, r.n_threads);
+}
+
+// --input: text tokenized into shards, with progress on stderr.
+void prepare_text(const PrepareArgs& a) {
+  if (a.text.inputs.empty())
+    throw std::runtime_error("prepare: give --input PATH... (text) or --from-shards DIR");
+  ProgressPrinter printer;
+  const auto r = data::prepare(a.text, [&](const data::PrepareProgress& p) { printer(p); });
+  printer.done();
+  print_prepared(a.text, r, a.json);
+}
+
 }  // namespace
 
 void add_prepare_command(CLI::App& app) {
-  auto opts = std::make_shared<data::PrepareOptions>();
-  auto json = std::make_shared<bool>(false);
-  auto import = std::make_shared<data::ImportOptions>();
+  auto a = std::make_shared<PrepareArgs>();
+  data::PrepareOptions* opts = &a->text;
+  data::ImportOptions* import = &a->shards;
   auto* cmd = app.add_subcommand(
       "prepare", "Tokenize text into a dataset folder (llm.c-layout shards + manifest.json)");
   auto* input = cmd->add_option("--input", opts->inputs,
@@ -99,7 +185,7 @@ void add_prepare_command(CLI::App& app) {
       ->capture_default_str()
       ->check(FinitePositive);
   cmd->add_flag("--force", opts->force, "Replace an existing dataset in --out");
-  cmd->add_flag("--json", *json, "Machine-readable summary on stdout");
+  cmd->add_flag("--json", a->json, "Machine-readable summary on stdout");
   cmd->footer(
       "Examples:\n"
       "  scalelab prepare --input ~/.cache/scalelab/corpora/kjv --out datasets/kjv --tokenizer bpe "
@@ -111,78 +197,11 @@ void add_prepare_command(CLI::App& app) {
       "  scalelab prepare --input input.txt --out datasets/shakespeare   # one file: split by "
       "position\n"
       "  scalelab prepare --from-shards llm.c/dev/data/fineweb10B --out datasets/fineweb");
-  cmd->callback([opts, json, import, cmd] {
-    if (!import->from_dir.empty()) {
-      import->out_dir = opts->out_dir;
-      import->force = opts->force;
-      if (cmd->count("--vocab-size") > 0) import->vocab_size = opts->vocab_size;
-      auto r = data::import_shards(*import);
-      const auto& m = r.manifest;
-      if (*json) {
-        nlohmann::json j = {{"out", opts->out_dir},
-                            {"from_shards", import->from_dir},
-                            {"layout", r.layout},
-                            {"link", r.link},
-                            {"tokenizer", m.tokenizer},
-                            {"vocab_size", m.vocab_size},
-                            {"eot_token", m.eot_token},
-                            {"train", split_json(m.train, m.n_train_tokens)},
-                            {"val", split_json(m.val, m.n_val_tokens)},
-                            {"seconds", r.seconds}};
-        std::printf("%s\n", j.dump(2).c_str());
-        return;
-      }
-      std::printf("dataset %s: %s token files from %s (%s links, no copy), vocab %lld, eot %lld\n",
-                  opts->out_dir.c_str(), r.layout.c_str(), import->from_dir.c_str(), r.link.c_str(),
-                  static_cast<long long>(m.vocab_size), static_cast<long long>(m.eot_token));
-      std::printf("  train %s tokens, %zu shard(s)\n", human(m.n_train_tokens).c_str(),
-                  m.train.shards.size());
-      std::printf("  val   %s tokens, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
-                  m.val.shards.size());
-      std::printf("checked and hashed in %.2f s\n", r.seconds);
-      return;
-    }
-    if (opts->inputs.empty())
-      throw std::runtime_error("prepare: give --input PATH... (text) or --from-shards DIR");
-    ProgressPrinter printer;
-    auto r = data::prepare(*opts, [&](const data::PrepareProgress& p) { printer(p); });
-    printer.done();
-    const auto& m = r.manifest;
-    const double mb = r.n_input_bytes / 1e6;
-    const double mb_per_s = r.encode_seconds > 0 ? mb / r.encode_seconds : 0;
-    if (*json) {
-      nlohmann::json j = {{"out", opts->out_dir},
-                          {"tokenizer", m.tokenizer},
-                          {"vocab_size", m.vocab_size},
-                          {"eot_token", m.eot_token},
-                          {"train", split_json(m.train, m.n_train_tokens)},
-                          {"val", split_json(m.val, m.n_val_tokens)},
-                          {"n_input_bytes", r.n_input_bytes},
-                          {"tokenizer_seconds", r.tokenizer_seconds},
-                          {"encode_seconds", r.encode_seconds},
-                          {"encode_mb_per_s", mb_per_s},
-                          {"n_threads", r.n_threads},
-                          {"split", r.split}};
-      if (!r.split_note.empty()) j["split_note"] = r.split_note;
-      std::printf("%s\n", j.dump(2).c_str());
-      return;
-    }
-    std::printf("dataset %s: tokenizer %s, vocab %lld, eot %lld\n", opts->out_dir.c_str(),
-                m.tokenizer.c_str(), static_cast<long long>(m.vocab_size),
-                static_cast<long long>(m.eot_token));
-    std::printf("  train %s tokens, %lld documents, %zu shard(s)\n",
-                human(m.n_train_tokens).c_str(), static_cast<long long>(m.train.n_docs),
-                m.train.shards.size());
-    std::printf("  val   %s tokens, %lld documents, %zu shard(s)\n", human(m.n_val_tokens).c_str(),
-                static_cast<long long>(m.val.n_docs), m.val.shards.size());
-    if (!r.split_note.empty()) std::printf("  %s\n", r.split_note.c_str());
-    std::printf("  %.3g bytes per token\n",
-                static_cast<double>(m.train.n_bytes + m.val.n_bytes) /
-                    std::max<int64_t>(1, m.n_train_tokens + m.n_val_tokens));
-    if (r.tokenizer_seconds > 0)
-      std::printf("  BPE sample + training: %.1f s\n", r.tokenizer_seconds);
-    std::printf("encoded %.1f MB in %.2f s: %.1f MB/s on %d threads\n", mb, r.encode_seconds,
-                mb_per_s, r.n_threads);
+  cmd->callback([a, cmd] {
+    if (!a->shards.from_dir.empty())
+      import_token_files(*a, cmd->count("--vocab-size") > 0);
+    else
+      prepare_text(*a);
   });
 }
 

@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
-#include "trainer/stop_signals.h"
+#include "common/stop_signals.h"
 #include "trainer/train.h"
 
 namespace scalelab::cli {

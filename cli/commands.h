@@ -29,7 +29,9 @@ void add_fit_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_study_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
+void add_coord_check_command(CLI::App& app);
 
 }  // namespace scalelab::cli

@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "cli/commands.h"
+#include "common/checked_io.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -22,15 +24,26 @@ int main(int argc, char** argv) {
   scalelab::cli::add_report_command(app);
   scalelab::cli::add_sweep_command(app);
   scalelab::cli::add_tune_command(app);
+  scalelab::cli::add_study_command(app);
   scalelab::cli::add_export_command(app);
   scalelab::cli::add_sample_command(app);
+  scalelab::cli::add_coord_check_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --help-all print the help; a bad option is one line (CLI11 would add "Run with
+    // --help ..." and print a validator's full description), with CLI11's exit code (105 for a
+    // value out of range, 106 for a missing one, 109 for an unexpected argument).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "scalelab: error: %s (see --help)\n", e.what());
+    return e.get_exit_code();
   } catch (const scalelab::cli::ExitCode& e) {
     std::fprintf(stderr, "scalelab: %s\n", e.what());
     return e.code;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // One wording for every command: "<path>: cannot <operation> (<reason>)".
+    std::fprintf(stderr, "scalelab: error: %s\n", scalelab::filesystem_error_text(e).c_str());
+    return 1;
   } catch (const std::exception& e) {
     // Subcommands run inside parse() through their callbacks. A c10::Error carries a C++
     // backtrace after its message ("Exception raised from ...", "frame #0: ..."): never print it.

@@ -5,9 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "analysis/fit_laws.h"
-#include "analysis/multipower.h"
-#include "analysis/plots.h"
+#include "analysis/figures/figures.h"
+#include "analysis/fits/fit_laws.h"
+#include "analysis/fits/fitted_laws.h"
+#include "analysis/fits/identify.h"
+#include "analysis/fits/multipower_fit.h"
+#include "analysis/inputs/loss_curves.h"
+#include "analysis/inputs/lr_schedule.h"
 #include "cli/validators.h"
 #include "configs/config_enums.h"
 #include "core/budget.h"
@@ -23,6 +27,7 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
   const auto held_out = held_out_paths.empty() ? std::vector<LossCurve>{}
                                                : load_multipower_curves(held_out_paths, notes);
   FitResult fit = fit_multipower(curves, opts);
+  identify(fit, opts.max_failed_share);  // the gate, also without a bootstrap
   const MultiPowerLaw law = multipower_from_fit(fit);
   nlohmann::json held_out_errors = nlohmann::json::array();
   for (const auto& c : held_out) {
@@ -41,9 +46,12 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
       {"input", inputs}, {"n_points", n_points},        {"n_curves", curves.size()},
       {"notes", notes},  {"held_out", held_out_errors}, {"skipped_laws", nlohmann::json::array()}};
   write_fits_json(path, {fit}, source);
+  // Figures draw only identified laws (fits/identify.h).
   const auto figures = (std::filesystem::path(out) / "figures").string();
-  std::filesystem::create_directories(figures);
-  plot_detail::multipower_curves(curves, held_out, law, figures);
+  if (fit.identified) {
+    std::filesystem::create_directories(figures);
+    render_multipower_figure(curves, held_out, law, figures);
+  }
   if (json) {
     std::FILE* f = std::fopen(path.c_str(), "r");
     for (int c; f && (c = std::fgetc(f)) != EOF;) std::putchar(c);
@@ -66,7 +74,13 @@ void fit_multipower_command(const std::vector<std::string>& inputs,
   for (const auto& c : curves) print_errors(c);
   if (!held_out.empty()) std::printf("held out (predicted from their schedules):\n");
   for (const auto& c : held_out) print_errors(c);
-  std::printf("wrote %s and %s/multipower_curves.png\n", path.c_str(), figures.c_str());
+  if (fit.identified)
+    std::printf("wrote %s and %s/multipower_curves.png\n", path.c_str(), figures.c_str());
+  else
+    std::printf(
+        "wrote %s; no figure: the fit is not identified, and figures draw only identified "
+        "laws\n",
+        path.c_str());
 }
 
 std::shared_ptr<MultiPowerPredictOptions> add_multipower_predict_options(CLI::App* cmd) {
@@ -98,13 +112,13 @@ void predict_multipower(const MultiPowerPredictOptions& o, const std::vector<std
     throw std::runtime_error("--law " + path +
                              ": the multi-power law needs a fits.json from `scalelab fit --law "
                              "multipower`");
-  const FitResult* fit = nullptr;
   const auto fits = read_fits_json(path);
-  for (const auto& f : fits)
-    if (f.law == "multipower") fit = &f;
+  const FitResult* fit = find_fit(fits, LawId::multipower);
   if (!fit)
     throw std::runtime_error(
         path + ": holds no multipower fit; run `scalelab fit --law multipower` first");
+  const LawId mp = LawId::multipower;
+  require_identified_law(path, "prediction", &mp);
   const MultiPowerLaw law = multipower_from_fit(*fit);
   ScheduleConfig sc;
   OptimConfig oc;

@@ -1,5 +1,6 @@
-// The Multi-Power Law's commands (analysis/multipower.h): `scalelab fit --law multipower` on loss
-// curves of one model size, and `scalelab predict --law FITS.json --schedule ...` for a curve.
+// The Multi-Power Law's commands (analysis/fits/multipower_fit.h): `scalelab fit --law multipower`
+// on loss curves of one model size, and `scalelab predict --law FITS.json --schedule ...` for a
+// curve.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/fit_result.h"
+#include "analysis/fits/fit_result.h"
 
 namespace scalelab::cli {
 

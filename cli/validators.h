@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace scalelab::cli {
@@ -26,8 +27,22 @@ inline const CLI::Validator FinitePositive = finite_number(0, HUGE_VAL, true, "a
 inline const CLI::Validator FiniteNonNegative =
     finite_number(0, HUGE_VAL, false, "a non-negative number");
 inline CLI::Validator FiniteRange(double lo, double hi) {
-  return finite_number(lo, hi, false,
-                       "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  char text[96];
+  std::snprintf(text, sizeof text, "in [%g, %g]", lo, hi);
+  return finite_number(lo, hi, false, text);
+}
+
+// A whole number of at least `lo` (CLI11's NonNegativeNumber and PositiveNumber print DBL_MAX's
+// 309 digits as their bound). `meaning` explains the allowed range, e.g. "(0: every token)".
+inline CLI::Validator WholeNumberFrom(long long lo, const std::string& meaning = "") {
+  const std::string what = "a whole number >= " + std::to_string(lo) + meaning;
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        long long v = 0;
+        if (!CLI::detail::lexical_cast(text, v) || v < lo) return "'" + text + "' is not " + what;
+        return "";
+      },
+      what);
 }
 
 }  // namespace scalelab::cli

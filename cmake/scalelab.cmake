@@ -23,16 +23,37 @@ function(scalelab_library name)
   target_compile_options(${name} PRIVATE -Wall -Wextra)
 endfunction()
 
-# scalelab_test(name LIBS... [PROPERTIES prop value ...]): tests/<name>.cpp as one GoogleTest
-# executable under CTest; PROPERTIES are set on each of its tests.
+# scalelab_test(LAYER NAME LIBS... [TORCH] [LABELS extra...] [FIXTURES fixture...]
+#               [RESOURCE_LOCK lock]): tests/<LAYER>/<NAME>.cpp as one GoogleTest executable under
+# CTest. Each of its tests carries the labels LAYER (unit, e2e or cluster) and the extra ones,
+# requires the fixtures, and runs with OMP_NUM_THREADS=1: ctest -j N runs N tests at once, one core
+# each (LibTorch's default of every core makes concurrent tests fight over them, several times
+# slower); a test that wants threads sets them itself.
 include(GoogleTest)
-function(scalelab_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "PROPERTIES")
-  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/${name}.cpp)
+function(scalelab_test layer name)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "TORCH" "RESOURCE_LOCK" "LABELS;FIXTURES")
+  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/${layer}/${name}.cpp)
   target_link_libraries(${name} PRIVATE ${arg_UNPARSED_ARGUMENTS} GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  if(arg_TORCH)
+    scalelab_use_torch(${name})
+  endif()
   target_compile_definitions(${name} PRIVATE
     SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SCALELAB_BINARY_DIR="${PROJECT_BINARY_DIR}"
     SCALELAB_PYTHON="${SCALELAB_PYTHON}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-    WORKING_DIRECTORY ${PROJECT_BINARY_DIR} PROPERTIES ${arg_PROPERTIES})
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR} PROPERTIES ENVIRONMENT OMP_NUM_THREADS=1)
+  # Lists (labels, fixtures) cannot pass through gtest_discover_tests' PROPERTIES: they are set on
+  # the discovered tests (${name}_TESTS) by a file ctest reads after the discovery.
+  set(props "LABELS \"${layer};${arg_LABELS}\"")
+  if(arg_FIXTURES)
+    string(APPEND props " FIXTURES_REQUIRED \"${arg_FIXTURES}\"")
+  endif()
+  if(arg_RESOURCE_LOCK)
+    string(APPEND props " RESOURCE_LOCK ${arg_RESOURCE_LOCK}")
+  endif()
+  set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
+  file(WRITE ${file}
+    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES ${props})\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${file})
 endfunction()

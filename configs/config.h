@@ -24,6 +24,10 @@ enum class DecayShape {
   one_minus_sqrt
 };  // WSD cooldown: linear or 1 - sqrt (Hagele et al. 2024)
 enum class Precision { auto_, fp32, bf16 };
+// How initialisation, multipliers and per-group learning rates scale with width and depth:
+// standard (GPT-2), mup (Yang et al. 2022) or completep (mup plus depth, Dey et al. 2025);
+// model/parameterization.h has the rules.
+enum class Parameterization { standard, mup, completep };
 enum class FlopConvention { six_n, six_n_total, litgpt, chinchilla, palm };
 
 struct ModelConfig {
@@ -42,11 +46,16 @@ struct ModelConfig {
   double norm_eps = 1e-5;
   bool tie_embeddings = true;
   int64_t pad_vocab_multiple = 1;  // 64 pads the embedding rows for faster matmuls
+  Parameterization parameterization = Parameterization::standard;
+  int64_t base_width = 0;  // mup/completep: the n_embd whose hyperparameters transfer; 0 = n_embd
+  int64_t base_depth = 0;  // completep: the n_layer whose hyperparameters transfer; 0 = n_layer
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }
   int64_t ffn_dim() const;
   int64_t padded_vocab() const;
+  int64_t mup_base_width() const { return base_width > 0 ? base_width : n_embd; }
+  int64_t mup_base_depth() const { return base_depth > 0 ? base_depth : n_layer; }
 
   template <class V>
   void visit(V&& v) {
@@ -65,6 +74,9 @@ struct ModelConfig {
     v("norm_eps", norm_eps);
     v("tie_embeddings", tie_embeddings);
     v("pad_vocab_multiple", pad_vocab_multiple);
+    v("parameterization", parameterization);
+    v("base_width", base_width);
+    v("base_depth", base_depth);
   }
 };
 
@@ -123,8 +135,9 @@ struct TrainConfig {
   double tokens = 0;             // D
   double flops = 0;              // C, counted under flop_convention
   FlopConvention flop_convention = FlopConvention::six_n;
-  int64_t seed = 1337;
-  std::string device = "auto";             // auto | cpu | cuda | cuda:K
+  int64_t seed = 1337;          // initial weights, and the data order unless data_seed is set
+  int64_t data_seed = 0;        // data order alone (which windows each step trains on); 0 = seed
+  std::string device = "auto";  // auto | cpu | cuda | cuda:K
   Precision precision = Precision::auto_;  // auto = bf16 autocast on CUDA, fp32 on CPU
   int64_t threads = 0;                     // CPU intra-op threads; 0 = LibTorch's default
   template <class V>
@@ -136,6 +149,7 @@ struct TrainConfig {
     v("flops", flops);
     v("flop_convention", flop_convention);
     v("seed", seed);
+    v("data_seed", data_seed);
     v("device", device);
     v("precision", precision);
     v("threads", threads);
@@ -201,6 +215,13 @@ struct Config {
   }
 };
 
+// The seed of the training data's order: train.data_seed, or train.seed when that is 0, so a
+// config without data_seed trains exactly as before it existed. Separate seeds let a pilot tell
+// the loss noise of the initial weights from that of the data order (experiments/demo/NOISE.md).
+inline int64_t data_order_seed(const TrainConfig& train) {
+  return train.data_seed != 0 ? train.data_seed : train.seed;
+}
+
 // Names of enum values as written in YAML.
 std::string to_string(Norm);
 std::string to_string(Mlp);
@@ -209,6 +230,7 @@ std::string to_string(Schedule);
 std::string to_string(DecayShape);
 std::string to_string(Precision);
 std::string to_string(FlopConvention);
+std::string to_string(Parameterization);
 
 // Parses text (a YAML document) into a Config; `origin` names the source in errors.
 // `overrides` are "key.path=value" strings applied before validation.

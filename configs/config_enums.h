@@ -54,4 +54,12 @@ struct EnumNames<FlopConvention> {
        {FlopConvention::palm, "palm"}}};
 };
 
+template <>
+struct EnumNames<Parameterization> {
+  static constexpr std::array<std::pair<Parameterization, const char*>, 3> values{
+      {{Parameterization::standard, "standard"},
+       {Parameterization::mup, "mup"},
+       {Parameterization::completep, "completep"}}};
+};
+
 }  // namespace scalelab

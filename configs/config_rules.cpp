@@ -34,6 +34,32 @@ void fraction(double v, const std::string& key) {
   require(v >= 0 && v <= 1, key, "must lie in [0, 1] (got " + std::to_string(v) + ")");
 }
 
+// mup/completep (model/parameterization.h): a base shape no larger than the model, and only the
+// options whose scaling the rules cover.
+void validate_parameterization(const ModelConfig& m, const std::string& p) {
+  const std::string name = to_string(m.parameterization);
+  require(m.base_width >= 0, p + "base_width", "must not be negative (0 means n_embd)");
+  require(m.base_depth >= 0, p + "base_depth", "must not be negative (0 means n_layer)");
+  if (m.parameterization == Parameterization::standard) {
+    require(m.base_width == 0, p + "base_width",
+            "is set, but model.parameterization is standard; set it to mup or completep");
+    require(m.base_depth == 0, p + "base_depth",
+            "is set, but model.parameterization is standard; set it to completep");
+    return;
+  }
+  require(m.base_width <= m.n_embd, p + "base_width",
+          std::to_string(m.base_width) + " exceeds model.n_embd " + std::to_string(m.n_embd) +
+              " (the base model is the smallest the hyperparameters were tuned at)");
+  require(m.base_depth <= m.n_layer, p + "base_depth",
+          std::to_string(m.base_depth) + " exceeds model.n_layer " + std::to_string(m.n_layer));
+  require(m.parameterization == Parameterization::completep || m.base_depth == 0, p + "base_depth",
+          "is a completep setting; model.parameterization is " + name);
+  // ALiBi's bias is added to scores whose scale muP changes (1/head_dim): its slopes would no
+  // longer mean what Press et al. 2022 tuned them for, and no muP rule covers them.
+  require(m.pos != PosEncoding::alibi, p + "pos",
+          "alibi is not supported with model.parameterization " + name + " (use rope or learned)");
+}
+
 }  // namespace
 
 void validate(const ModelConfig& m, const std::string& p) {
@@ -59,6 +85,7 @@ void validate(const ModelConfig& m, const std::string& p) {
                 std::to_string(m.head_dim()) + ")");
   require(m.rope_theta > 0, p + "rope_theta", "must be positive");
   require(m.norm_eps > 0 && m.norm_eps < 1, p + "norm_eps", "must lie in (0, 1)");
+  validate_parameterization(m, p);
 }
 
 void validate(const Config& c) {

@@ -1,5 +1,6 @@
 // YAML <-> Config through each struct's visit(): one list of fields drives parsing, unknown-key
 // detection and emitting.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "configs/config.h"
 #include "configs/config_enums.h"
+#include "configs/yaml_load.h"
 
 namespace scalelab {
 namespace {
@@ -162,6 +164,20 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
 
 }  // namespace
 
+YAML::Node load_yaml(const std::string& text, const std::string& origin) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) +
+                      ": malformed YAML: maps or lists nested " + std::to_string(e.depth()) +
+                      " levels deep or more, past what yaml-cpp reads (a config's sections are 2 "
+                      "deep)");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) +
+                      ": malformed YAML: " + e.msg);
+  }
+}
+
 std::string to_string(Norm v) {
   return enum_name(v);
 }
@@ -183,16 +199,13 @@ std::string to_string(Precision v) {
 std::string to_string(FlopConvention v) {
   return enum_name(v);
 }
+std::string to_string(Parameterization v) {
+  return enum_name(v);
+}
 
 Config parse_config(const std::string& yaml_text, const std::string& origin,
                     const std::vector<std::string>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) +
-                      ": malformed YAML: " + e.msg);
-  }
+  YAML::Node root = load_yaml(yaml_text, origin);
   if (root.IsNull() || !root.IsDefined()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap())
     throw ConfigError(origin + ": expected a map of sections (model:, train:, ...)");

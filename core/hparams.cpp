@@ -4,6 +4,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "common/checked_io.h"
+
 namespace scalelab {
 namespace {
 
@@ -103,15 +105,7 @@ void write_hparams(const std::string& path, const Hparams& h, const json& extra)
     for (const auto& [k, v] : extra.items()) j[k] = v;
   // A temporary file renamed over the old one: sweeps read this file through lr_from, so an
   // interrupted write must leave the previous law, never half of one.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!(out << j.dump(2) << "\n") || !out.flush())
-      throw std::runtime_error(path + ": cannot write hparams.json");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path + ": cannot write hparams.json (" + ec.message() + ")");
+  write_file_atomic(path, j.dump(2) + "\n");
 }
 
 }  // namespace scalelab

@@ -2,12 +2,14 @@
 
 #include <sentencepiece_trainer.h>
 
+#include <cctype>
 #include <fstream>
 #include <stdexcept>
 #include <unordered_map>
 
 // Exported by libsentencepiece but absent from its public header; quiets the trainer's
-// per-iteration INFO logging, which would drown our progress lines.
+// per-iteration INFO logging, which would drown our progress lines, and its warnings (in its own
+// terms, e.g. "No valid symbol found" before a failure that training_error explains).
 namespace sentencepiece::logging {
 void SetMinLogLevel(int v);
 }
@@ -61,6 +63,42 @@ class VectorIterator final : public sentencepiece::SentenceIterator {
   size_t i_ = 0;
 };
 
+// The number after `key` in SentencePiece's text ("... 300 vs 558." -> "558"), or "".
+std::string number_after(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  const size_t begin = at + key.size();
+  size_t end = begin;
+  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+  return text.substr(begin, end - begin);
+}
+
+// SentencePiece's reasons in scalelab's terms: its text names its own source lines and flags
+// (--character_coverage), which scalelab does not have.
+std::string training_error(const std::string& status, int64_t vocab_size) {
+  const std::string prefix =
+      "BPE training (vocab_size " + std::to_string(vocab_size) + ") failed: ";
+  // "Vocabulary size is smaller than required_chars. 300 vs 558.": that many ids are taken before
+  // any merge (256 byte pieces, unk, eos and the characters covering 99.95% of the sample).
+  if (status.find("smaller than required_chars") != std::string::npos) {
+    const std::string needed = number_after(status, " vs ");
+    return prefix + "the text's characters (those covering 99.95% of the sample), the 256 byte " +
+           "pieces and 2 special tokens need " + (needed.empty() ? "more" : needed) +
+           " ids before any merge; pass a larger --vocab-size (a few thousand), or --tokenizer "
+           "byte";
+  }
+  // "Vocabulary size too high (100000). Please set it to a value <= 293."
+  if (status.find("Vocabulary size too high") != std::string::npos) {
+    const std::string most = number_after(status, "<= ");
+    return prefix + "the text forms at most " + (most.empty() ? "fewer" : most) +
+           " pieces; pass a smaller --vocab-size, or give more text";
+  }
+  std::string reason = status;  // another failure: SentencePiece's reason, less its source line
+  if (const size_t bracket = reason.find("] "); bracket != std::string::npos)
+    reason = reason.substr(bracket + 2);
+  return prefix + reason;
+}
+
 }  // namespace
 
 void train_bpe(const std::vector<std::string>& lines, const BpeTrainOptions& options,
@@ -85,14 +123,12 @@ void train_bpe(const std::vector<std::string>& lines, const BpeTrainOptions& opt
       {"pad_id", "-1"},
       {"num_threads", std::to_string(std::max(1, options.n_threads))},
   };
-  sentencepiece::logging::SetMinLogLevel(1);
+  sentencepiece::logging::SetMinLogLevel(2);  // its warnings too: errors come back as a status
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned>(options.seed));
   VectorIterator it(lines);
   std::string model;
   auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
-  if (!status.ok())
-    throw std::runtime_error("BPE training (vocab_size " + std::to_string(options.vocab_size) +
-                             ") failed: " + status.ToString());
+  if (!status.ok()) throw std::runtime_error(training_error(status.ToString(), options.vocab_size));
   std::ofstream out(model_path, std::ios::binary);
   out.write(model.data(), static_cast<std::streamsize>(model.size()));
   if (!out) throw std::runtime_error("cannot write tokenizer model " + model_path);

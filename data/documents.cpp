@@ -279,6 +279,7 @@ bool DocumentReader::next(Piece& piece) {
 
 void DocumentReader::queue_document(std::string text) {
   const int64_t index = next_doc_index_++;
+  const int64_t file_index = static_cast<int64_t>(next_file_) - 1;  // the file being read
   if (text.empty()) {
     ++n_skipped_empty_;
     return;
@@ -290,14 +291,14 @@ void DocumentReader::queue_document(std::string text) {
   ++n_docs_;
   if (!options_.split_at_newlines ||
       static_cast<int64_t>(text.size()) <= options_.max_piece_bytes) {
-    pending_.push_back({index, true, std::move(text)});
+    pending_.push_back({index, true, std::move(text), file_index});
     return;
   }
   std::string_view rest = text;
   bool first = true;
   while (!rest.empty()) {
     const size_t end = piece_end(rest, options_.max_piece_bytes);
-    pending_.push_back({index, first, std::string(rest.substr(0, end))});
+    pending_.push_back({index, first, std::string(rest.substr(0, end)), file_index});
     rest.remove_prefix(end);
     first = false;
   }
@@ -388,6 +389,7 @@ bool DocumentReader::next_stream_piece(Piece& piece) {
   }
   piece.doc_index = stream_doc_;
   piece.doc_begin = stream_first_;
+  piece.file_index = static_cast<int64_t>(next_file_) - 1;
   piece.text.assign(carry_, 0, end);
   carry_.erase(0, end);
   stream_first_ = false;

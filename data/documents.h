@@ -60,6 +60,7 @@ struct Piece {
   int64_t doc_index = 0;  // position of the document in the input order
   bool doc_begin = false;
   std::string text;
+  int64_t file_index = 0;  // the input file it comes from (index into the reader's files)
 };
 
 struct ReaderOptions {

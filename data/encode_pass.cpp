@@ -31,6 +31,7 @@ struct Batch {
 struct Encoded {
   std::vector<uint32_t> tokens[2];  // [0] train, [1] val
   int64_t n_docs[2] = {0, 0};
+  std::vector<std::pair<int, int64_t>> doc_files;  // (split, file index) of each document begun
   int64_t n_bytes[2] = {0, 0};
   int64_t n_input_bytes = 0;
 };
@@ -114,6 +115,7 @@ Encoded encode_batch(const Batch& batch, const Tokenizer& tokenizer, const Encod
     if (piece.doc_begin) {
       out.tokens[split].push_back(eot);
       ++out.n_docs[split];
+      out.doc_files.emplace_back(split, piece.file_index);
     }
     tokenizer.encode(piece.text, out.tokens[split]);
     out.n_bytes[split] += static_cast<int64_t>(piece.text.size());
@@ -203,6 +205,11 @@ EncodeResult encode_pass(DocumentReader& reader, const Tokenizer& tokenizer,
         split.n_docs += encoded.n_docs[s];
         split.n_bytes += encoded.n_bytes[s];
       }
+      for (const auto& [s, file] : encoded.doc_files) {
+        auto& counts = result.n_docs_by_file[s];
+        if (static_cast<int64_t>(counts.size()) <= file) counts.resize(size_t(file) + 1, 0);
+        ++counts[size_t(file)];
+      }
       lock.lock();
       ++p.n_written;
       p.changed.notify_all();
@@ -224,8 +231,44 @@ EncodeResult encode_pass(DocumentReader& reader, const Tokenizer& tokenizer,
   return result;
 }
 
-void split_by_position(const std::string& out_dir, EncodeResult& enc, double val_fraction,
-                       int64_t shard_tokens, int token_bytes, uint32_t eot_token) {
+namespace {
+
+// Where each document of a token stream starts (its end-of-document token), then the total.
+std::vector<int64_t> document_starts(const std::vector<std::string>& stream, uint32_t eot_token) {
+  std::vector<int64_t> starts;
+  int64_t position = 0;
+  for (const auto& path : stream) {
+    Shard shard(path);
+    for (int64_t i = 0; i < shard.n_tokens(); ++i)
+      if (shard.at(i) == eot_token) starts.push_back(position + i);
+    position += shard.n_tokens();
+  }
+  if (starts.empty() || starts.front() != 0) starts.insert(starts.begin(), 0);
+  starts.push_back(position);
+  return starts;
+}
+
+// The val tokens of each document: its share of round(f * total), rounded cumulatively.
+std::vector<int64_t> val_tokens_per_document(const std::vector<int64_t>& starts, double f) {
+  const size_t n_docs = starts.size() - 1;
+  std::vector<int64_t> val(n_docs);
+  auto rounded = [f](int64_t t) { return std::llround(static_cast<double>(t) * f); };
+  int64_t total = 0;
+  for (size_t d = 0; d < n_docs; ++d) {
+    const int64_t length = starts[d + 1] - starts[d];
+    val[d] = std::clamp<int64_t>(rounded(starts[d + 1]) - rounded(starts[d]), 0, length - 1);
+    total += val[d];
+  }
+  for (size_t d = n_docs; total == 0 && d-- > 0;)  // at least one val token
+    if (starts[d + 1] - starts[d] > 1) val[d] = 1, total = 1;
+  return val;
+}
+
+}  // namespace
+
+std::vector<int64_t> split_within_documents(const std::string& out_dir, EncodeResult& enc,
+                                            double val_fraction, int64_t shard_tokens,
+                                            int token_bytes, uint32_t eot_token) {
   namespace fs = std::filesystem;
   const bool from_train = enc.val.shards.empty() || enc.n_val_tokens == 0;
   SplitEntry source = from_train ? enc.train : enc.val;
@@ -233,9 +276,6 @@ void split_by_position(const std::string& out_dir, EncodeResult& enc, double val
   if (n_total < 2)
     throw std::runtime_error("the input has " + std::to_string(n_total) +
                              " token(s), too few to split into train and val");
-  const int64_t n_val = std::clamp<int64_t>(
-      std::llround(static_cast<double>(n_total) * val_fraction), 1, n_total - 1);
-  const int64_t n_train = n_total - n_val;
   // Move the stream's shards aside, then copy them into new train and val shards.
   std::vector<std::string> stream;
   for (size_t i = 0; i < source.shards.size(); ++i) {
@@ -245,40 +285,42 @@ void split_by_position(const std::string& out_dir, EncodeResult& enc, double val
   }
   for (const auto& other : (from_train ? enc.val : enc.train).shards)
     fs::remove(fs::path(out_dir) / other.file);  // empty shards of the other split
+  const std::vector<int64_t> starts = document_starts(stream, eot_token);
+  const std::vector<int64_t> val = val_tokens_per_document(starts, val_fraction);
   SplitWriter writers[2] = {SplitWriter(out_dir, "train", token_bytes, shard_tokens),
                             SplitWriter(out_dir, "val", token_bytes, shard_tokens)};
   int64_t n_docs[2] = {0, 0}, position = 0;
-  std::vector<uint32_t> buf;
+  size_t doc = 0;  // the document holding `position`
+  std::vector<uint32_t> runs[2];
   for (const auto& path : stream) {
     {
       Shard shard(path);
-      for (int64_t begin = 0; begin < shard.n_tokens(); begin += 1 << 20) {
-        const int64_t end = std::min<int64_t>(shard.n_tokens(), begin + (1 << 20));
-        for (int64_t i = begin; i < end;) {
-          const int s = position + (i - begin) < n_train ? 0 : 1;
-          // The run of tokens that go to split s.
-          const int64_t stop = s == 0 ? std::min<int64_t>(end, begin + (n_train - position)) : end;
-          buf.clear();
-          for (int64_t k = i; k < stop; ++k) {
-            const uint32_t t = shard.at(k);
-            n_docs[s] += t == eot_token;
-            buf.push_back(t);
-          }
-          writers[s].append(buf.data(), static_cast<int64_t>(buf.size()));
-          i = stop;
+      for (int64_t i = 0; i < shard.n_tokens(); ++i, ++position) {
+        while (position >= starts[doc + 1]) ++doc;
+        const int s = position < starts[doc + 1] - val[doc] ? 0 : 1;
+        const uint32_t t = shard.at(i);
+        n_docs[s] += t == eot_token;
+        runs[s].push_back(t);
+        if (runs[s].size() >= (1u << 20)) {
+          writers[s].append(runs[s].data(), static_cast<int64_t>(runs[s].size()));
+          runs[s].clear();
         }
-        position += end - begin;
       }
     }
     fs::remove(path);
   }
-  const int64_t n_bytes = enc.train.n_bytes + enc.val.n_bytes;
+  for (int s = 0; s < 2; ++s) writers[s].append(runs[s].data(), int64_t(runs[s].size()));
+  const int64_t n_val = writers[1].n_tokens(), n_bytes = enc.train.n_bytes + enc.val.n_bytes;
   const int64_t val_bytes =
       std::llround(static_cast<double>(n_bytes) * static_cast<double>(n_val) / n_total);
+  auto docs_by_file = enc.n_docs_by_file[from_train ? 0 : 1];
   enc.train = SplitEntry{n_docs[0], n_bytes - val_bytes, writers[0].finish()};
   enc.val = SplitEntry{n_docs[1], val_bytes, writers[1].finish()};
-  enc.n_train_tokens = n_train;
+  enc.n_train_tokens = writers[0].n_tokens();
   enc.n_val_tokens = n_val;
+  enc.n_docs_by_file[0] = std::move(docs_by_file);  // every document begins in train now
+  enc.n_docs_by_file[1].clear();
+  return val;
 }
 
 }  // namespace scalelab::data

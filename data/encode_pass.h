@@ -28,6 +28,8 @@ struct EncodeOptions {
 
 struct EncodeResult {
   SplitEntry train, val;
+  // Documents written per split ([0] train, [1] val) per input file (the reader's file index).
+  std::vector<int64_t> n_docs_by_file[2];
   int64_t n_train_tokens = 0, n_val_tokens = 0;
   int64_t n_input_bytes = 0;
   int64_t n_skipped_empty = 0, n_skipped_invalid_utf8 = 0;
@@ -41,11 +43,17 @@ EncodeResult encode_pass(DocumentReader& reader, const Tokenizer& tokenizer,
                          const EncodeProgress& progress);
 
 // For inputs with too few documents to split by document (one file, or none drew val at
-// val_fraction): the one non-empty split's token stream, in input order, is cut by position, its
-// last val_fraction of tokens (at least one) becoming val, as nanoGPT splits a single text file.
-// Rewrites the shards in out_dir and the splits of `enc` (documents counted by where they begin;
-// bytes in proportion). Throws when there are fewer than two tokens.
-void split_by_position(const std::string& out_dir, EncodeResult& enc, double val_fraction,
-                       int64_t shard_tokens, int token_bytes, uint32_t eot_token);
+// val_fraction): the one non-empty split's token stream, in input order, is cut within each
+// document, its last val_fraction of tokens becoming val, so that val holds text of every
+// document (and so of every file) rather than the end of the last one. The val tokens per document
+// are rounded cumulatively (round(f * end) - round(f * start)), so they add up to
+// round(f * total); a document keeps at least its first token (the end-of-document token) in
+// train, and val gets at least one token. One document is nanoGPT's split of a single text file:
+// the last val_fraction of the tokens. Rewrites the shards in out_dir and the splits of `enc`
+// (documents counted by where they begin, so val counts none; bytes in proportion); returns the
+// val tokens of each document in input order. Throws when there are fewer than two tokens.
+std::vector<int64_t> split_within_documents(const std::string& out_dir, EncodeResult& enc,
+                                            double val_fraction, int64_t shard_tokens,
+                                            int token_bytes, uint32_t eot_token);
 
 }  // namespace scalelab::data

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "data/tokenizer.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 
 namespace scalelab::data {
 

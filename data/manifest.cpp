@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/checked_io.h"
+
 namespace scalelab::data {
 
 namespace fs = std::filesystem;
@@ -110,14 +112,7 @@ void write_manifest(const std::string& dataset_dir, const Manifest& m) {
       {"prepare", m.prepare},
   };
   const std::string path = (fs::path(dataset_dir) / "manifest.json").string();
-  // Write then rename, so a dataset never has a half-written manifest.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  fs::rename(tmp, path);
+  write_file_atomic(path, j.dump(2) + "\n");  // a dataset never has a half-written manifest
 }
 
 Manifest read_manifest(const std::string& dataset_dir) {
@@ -232,28 +227,19 @@ nlohmann::json read_stamp(const std::string& path) {
 }
 
 // Merges into the stamp on disk (another loader, e.g. the val split's, may have written since),
-// through a per-process temporary file and a rename, so readers never see half a stamp; entries of
-// shards that failed are dropped. Returns false when the folder is not writable.
+// atomically (common/checked_io.h), so readers never see half a stamp; entries of shards that
+// failed are dropped. Returns false when the folder is not writable.
 bool write_stamp(const std::string& path, const nlohmann::json& verified,
                  const std::vector<std::string>& failed) {
   nlohmann::json shards = read_stamp(path);
   for (const auto& [file, entry] : verified.items()) shards[file] = entry;
   for (const auto& file : failed) shards.erase(file);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    if (!out) return false;
-    out << nlohmann::json{{"version", 1}, {"shards", shards}}.dump(1) << "\n";
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
+  try {
+    write_file_atomic(path, nlohmann::json{{"version", 1}, {"shards", shards}}.dump(1) + "\n");
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) fs::remove(tmp, ec);
-  return !ec;
 }
 
 }  // namespace

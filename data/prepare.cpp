@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/checked_io.h"
+#include "common/staged_folder.h"
 #include "data/bpe_train.h"
 #include "data/dataset_dir.h"
 #include "data/documents.h"
@@ -38,7 +40,7 @@ namespace detail {
 // folder.
 bool is_dataset_file(const fs::path& p) {
   const std::string name = p.filename().string();
-  return name == "manifest.json" || name == "manifest.json.tmp" || name == kModelFile ||
+  return name == "manifest.json" || is_temporary_of(name, "manifest.json") || name == kModelFile ||
          name.rfind(kVerifiedStampFile, 0) == 0 ||
          ((name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0) && p.extension() == ".bin");
 }
@@ -54,75 +56,12 @@ void check_out_dir(const std::string& dir, bool force) {
         ": folder exists and is not empty (pass --force to replace the dataset in it)");
 }
 
-// The folder the new dataset is built in: a sibling of out (same file system, so moving it into
-// place is a rename; of the real folder when out is a symlink), named for this process.
-fs::path staging_dir(const std::string& out) {
-  fs::path p = fs::weakly_canonical(fs::absolute(out));
-  if (p.filename().empty()) p = p.parent_path();  // "data/kjv/" -> "data/kjv"
-  return p.parent_path() / (p.filename().string() + ".tmp-" + std::to_string(::getpid()));
-}
-
-// Puts the dataset built in `staged` in place of the one in `out`. A new folder is one rename;
-// else the old dataset files move aside (manifest first) and the new ones in (manifest last), all
-// renames within one file system, then the old ones are deleted. A failed rename moves everything
-// back, so `out` holds the old dataset or the new one, never a mix.
 void swap_in(const fs::path& staged, const fs::path& out) {
-  if (!fs::exists(out)) {
-    fs::rename(staged, out);
-    return;
-  }
-  auto files = [](const fs::path& dir, bool dataset_only, bool manifest_first) {
-    std::vector<fs::path> names;
-    for (const auto& e : fs::directory_iterator(dir))
-      if (!dataset_only || is_dataset_file(e.path())) names.push_back(e.path().filename());
-    std::stable_partition(names.begin(), names.end(), [&](const fs::path& n) {
-      return (n == "manifest.json") == manifest_first;
-    });
-    return names;
-  };
-  const fs::path aside = staged.string() + "-old";
-  fs::create_directory(aside);
-  std::vector<std::pair<fs::path, fs::path>> moved;  // (from, to), to undo on failure
-  auto move = [&](const fs::path& from, const fs::path& to) {
-    fs::rename(from, to);
-    moved.push_back({from, to});
-  };
-  try {
-    for (const auto& name : files(out, true, true)) move(out / name, aside / name);
-    for (const auto& name : files(staged, false, false)) move(staged / name, out / name);
-  } catch (const std::exception& e) {
-    bool undone = true;
-    for (auto it = moved.rbegin(); it != moved.rend(); ++it) {
-      std::error_code ec;
-      fs::rename(it->second, it->first, ec);
-      undone = undone && !ec;
-    }
-    std::error_code ec;
-    fs::remove(aside, ec);  // only when empty: it may hold old files that did not move back
-    if (!undone)
-      throw std::runtime_error(
-          "output " + out.string() + ": replacing the dataset failed (" + e.what() +
-          ") and some old files could not be moved back; they are in " + aside.string());
-    throw;
-  }
-  std::error_code ec;  // the new dataset is in place; leftovers of the old one are only clutter
-  fs::remove_all(aside, ec);
-  fs::remove(staged, ec);
+  scalelab::swap_in(staged, out, is_dataset_file, "manifest.json");
 }
 
 fs::path make_staging_dir(const std::string& out) {
-  const fs::path staged = staging_dir(out);
-  try {
-    fs::create_directories(staged.parent_path());
-    fs::remove_all(staged);  // left by a killed prepare that had this process id
-    fs::create_directory(staged);
-  } catch (const fs::filesystem_error& e) {
-    throw std::runtime_error("output " + out + ": cannot create " + staged.string() +
-                             ", the folder next to it where the dataset is built before it is "
-                             "moved in: " +
-                             e.code().message());
-  }
-  return staged;
+  return scalelab::make_staging_dir(out, "the dataset");
 }
 
 }  // namespace detail
@@ -214,9 +153,13 @@ PrepareResult build_dataset(const PrepareOptions& o, const std::vector<InputFile
 PrepareResult prepare(const PrepareOptions& o,
                       const std::function<void(const PrepareProgress&)>& progress) {
   if (o.inputs.empty()) throw std::runtime_error("--input: no inputs given");
-  if (!(o.val_fraction >= 0 && o.val_fraction < 1))
+  if (o.val_fraction == 0)
+    throw std::runtime_error(
+        "--val-fraction 0: a dataset needs validation tokens (`scalelab train` evaluates on them, "
+        "and fits use their loss); give a fraction in (0, 1), e.g. 0.05");
+  if (!(o.val_fraction > 0 && o.val_fraction < 1))
     throw std::runtime_error("--val-fraction " + std::to_string(o.val_fraction) +
-                             ": must be in [0, 1)");
+                             ": must be in (0, 1)");
   if (o.shard_tokens <= 0) throw std::runtime_error("shard_tokens must be positive");
   const auto files = list_input_files(o.inputs, o.include);
   if (files.empty()) {
@@ -252,6 +195,64 @@ PrepareResult prepare(const PrepareOptions& o,
 }
 
 namespace {
+
+// "a.txt, b.txt, c.txt and 3 more" for the files with a non-zero count.
+std::string some_files(const std::vector<InputFile>& files, const std::vector<int64_t>& counts) {
+  std::vector<std::string> names;
+  for (size_t f = 0; f < counts.size() && f < files.size(); ++f)
+    if (counts[f] > 0) names.push_back(files[f].path);
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < 3; ++i) text += (i ? ", " : "") + names[i];
+  if (names.size() > 3) text += " and " + std::to_string(names.size() - 3) + " more";
+  return text;
+}
+
+int64_t count_nonzero(const std::vector<int64_t>& counts) {
+  return std::count_if(counts.begin(), counts.end(), [](int64_t n) { return n > 0; });
+}
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g%%", 100 * fraction);
+  return text;
+}
+
+// Where val came from, after a split by document: how many documents, from how many files.
+std::string document_split_note(const std::vector<InputFile>& files, const EncodeResult& enc) {
+  const auto& val = enc.n_docs_by_file[1];
+  const int64_t val_files = count_nonzero(val);
+  return "split by document: " + std::to_string(enc.val.n_docs) + " of " +
+         std::to_string(enc.train.n_docs + enc.val.n_docs) + " documents are val, from " +
+         std::to_string(val_files) + " of " + std::to_string(files.size()) + " file(s)" +
+         (val_files > 0 && val_files <= 3 ? " (" + some_files(files, val) + ")" : "");
+}
+
+// Where val came from, after a split within documents (split_within_documents): one document is
+// split by position, several each give their tail.
+std::string within_documents_note(const PrepareOptions& o, const std::vector<InputFile>& files,
+                                  const EncodeResult& enc, const std::vector<int64_t>& val_by_doc,
+                                  bool none_drew_val) {
+  char fraction[32];
+  std::snprintf(fraction, sizeof fraction, "%g", o.val_fraction);
+  const int64_t n_docs = static_cast<int64_t>(val_by_doc.size());
+  const std::string why = std::to_string(n_docs) + " document(s) " +
+                          (none_drew_val ? "drew no val" : "drew no train") +
+                          " at --val-fraction " + fraction;
+  // Val tokens per file: documents are in input order, files too.
+  std::vector<int64_t> val_by_file(enc.n_docs_by_file[0].size(), 0);
+  size_t doc = 0;
+  for (size_t f = 0; f < val_by_file.size(); ++f)
+    for (int64_t k = 0; k < enc.n_docs_by_file[0][f] && doc < val_by_doc.size(); ++k)
+      val_by_file[f] += val_by_doc[doc++];
+  const std::string where = some_files(files, val_by_file);
+  if (n_docs == 1)
+    return "split by position: " + why + ", so the last " + percent(o.val_fraction) +
+           " of the tokens (" + std::to_string(enc.n_val_tokens) + ") are val: the end of " + where;
+  return "split within documents: " + why + ", so the last " + percent(o.val_fraction) +
+         " of each document's tokens are val (" + std::to_string(enc.n_val_tokens) +
+         " tokens from " + std::to_string(count_nonzero(val_by_doc)) + " documents in " +
+         std::to_string(count_nonzero(val_by_file)) + " file(s): " + where + ")";
+}
 
 // Everything after the checks: tokenizer, encode pass, manifest.
 PrepareResult build_dataset(const PrepareOptions& o, const std::vector<InputFile>& files,
@@ -291,20 +292,16 @@ PrepareResult build_dataset(const PrepareOptions& o, const std::vector<InputFile
         ": no documents with text (" + std::to_string(enc.n_skipped_empty) + " empty, " +
         std::to_string(enc.n_skipped_invalid_utf8) + " not UTF-8" +
         (enc.n_skipped_invalid_utf8 > 0 ? ", which --tokenizer byte would keep" : "") + ")");
-  if (o.val_fraction > 0 && (enc.train.n_docs == 0 || enc.val.n_docs == 0)) {
-    // One file, or too few documents for a split by document: split the stream by position.
-    const int64_t docs_in_val = enc.val.n_docs;
-    split_by_position(o.out_dir, enc, o.val_fraction, o.shard_tokens,
-                      token_bytes_for_vocab(tokenizer->vocab_size()),
-                      static_cast<uint32_t>(tokenizer->eot_token()));
-    result.split = "position";
-    char pct[32], fraction[32];
-    std::snprintf(pct, sizeof pct, "%.3g%%", 100 * o.val_fraction);
-    std::snprintf(fraction, sizeof fraction, "%g", o.val_fraction);
-    result.split_note = "split by position: " + std::to_string(n_docs) + " document(s) " +
-                        (docs_in_val == 0 ? "drew no val" : "drew no train") +
-                        " at --val-fraction " + fraction + ", so the last " + pct +
-                        " of the tokens (" + std::to_string(enc.n_val_tokens) + ") are val";
+  if (enc.train.n_docs == 0 || enc.val.n_docs == 0) {
+    // Too few documents for a split by document (one file, say): split within documents.
+    const bool none_drew_val = enc.val.n_docs == 0;
+    const auto val_by_doc = split_within_documents(o.out_dir, enc, o.val_fraction, o.shard_tokens,
+                                                   token_bytes_for_vocab(tokenizer->vocab_size()),
+                                                   static_cast<uint32_t>(tokenizer->eot_token()));
+    result.split = n_docs == 1 ? "position" : "within-documents";
+    result.split_note = within_documents_note(o, files, enc, val_by_doc, none_drew_val);
+  } else {
+    result.split_note = document_split_note(files, enc);
   }
   if (enc.n_train_tokens == 0)
     throw std::runtime_error("the train split is empty: all " + std::to_string(n_docs) +

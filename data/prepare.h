@@ -45,9 +45,9 @@ struct PrepareResult {
 };
 
 // Throws with a message naming the bad input: missing inputs, an empty or binary file, no text,
-// an existing dataset without force, an empty train split at val_fraction 0, a tokenizer that fails
-// to train or load. The dataset is built in a sibling `<out_dir>.tmp-<pid>` and moved into out_dir
-// only when complete, so a failure leaves an existing dataset as it was.
+// an existing dataset without force, a val_fraction outside (0, 1), an empty train split, a
+// tokenizer that fails to train or load. The dataset is built in a sibling `<out_dir>.tmp-<pid>`
+// and moved into out_dir only when complete, so a failure leaves an existing dataset as it was.
 PrepareResult prepare(const PrepareOptions& options,
                       const std::function<void(const PrepareProgress&)>& progress = {});
 

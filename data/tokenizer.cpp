@@ -2,6 +2,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace scalelab::data {
@@ -35,9 +36,12 @@ class ByteTokenizer final : public Tokenizer {
 class SentencePieceTokenizer final : public Tokenizer {
  public:
   SentencePieceTokenizer(const std::string& path, std::string name) : name_(std::move(name)) {
-    auto status = sp_.Load(path);
-    if (!status.ok())
-      throw std::runtime_error("tokenizer model " + path + ": cannot load: " + status.ToString());
+    if (!std::filesystem::is_regular_file(path))
+      throw std::runtime_error("tokenizer model " + path + ": no such file");
+    if (!sp_.Load(path).ok())
+      // SentencePiece's own text names its source line and a protobuf call, not the problem.
+      throw std::runtime_error("tokenizer model " + path +
+                               ": not a SentencePiece model (the file does not parse as one)");
     if (sp_.eos_id() < 0)
       throw std::runtime_error(
           "tokenizer model " + path +
@@ -106,7 +110,36 @@ class SentencePieceTokenizer final : public Tokenizer {
   bool splits_at_newlines_ = false;
 };
 
+bool ends_in_replacement_character(const std::string& text) {
+  return text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
+}
+
 }  // namespace
+
+TextStream::TextStream(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+
+std::string TextStream::add(uint32_t id) {
+  pending_.push_back(id);
+  // The new ids decoded after the last emitted one, so that a tokenizer that treats the first
+  // piece of a text specially (a dummy prefix) decodes them as it would mid-text.
+  std::vector<uint32_t> ids = anchor_;
+  ids.insert(ids.end(), pending_.begin(), pending_.end());
+  std::string text = tokenizer_.decode(ids);
+  const std::string before = anchor_.empty() ? "" : tokenizer_.decode(anchor_);
+  text = text.rfind(before, 0) == 0 ? text.substr(before.size()) : tokenizer_.decode(pending_);
+  // Byte-fallback pieces of one character come one at a time: wait for the rest (at most 4).
+  if (ends_in_replacement_character(text) && pending_.size() < 4) return "";
+  anchor_ = {pending_.back()};
+  pending_.clear();
+  return text;
+}
+
+std::string TextStream::finish() {
+  if (pending_.empty()) return "";
+  const std::string text = tokenizer_.decode(pending_);
+  pending_.clear();
+  return text;
+}
 
 std::unique_ptr<Tokenizer> make_byte_tokenizer() {
   return std::make_unique<ByteTokenizer>();

@@ -37,6 +37,20 @@ std::unique_ptr<Tokenizer> make_byte_tokenizer();
 std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& model_path,
                                               const std::string& name = "sentencepiece");
 
+// Text as ids arrive one at a time (`scalelab sample` streams it): add() returns the text the new
+// id completes, which may be "" while a character's byte-fallback pieces are still arriving;
+// the concatenation of every add() and finish() is the decoding of all the ids.
+class TextStream {
+ public:
+  explicit TextStream(const Tokenizer& tokenizer);
+  std::string add(uint32_t id);
+  std::string finish();  // what is still pending
+
+ private:
+  const Tokenizer& tokenizer_;
+  std::vector<uint32_t> anchor_, pending_;  // the last emitted id; ids not yet emitted
+};
+
 // Loads the tokenizer a dataset's manifest names ("byte", or a model file inside dataset_dir).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& name, const std::string& model_path);
 

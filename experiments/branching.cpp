@@ -18,7 +18,7 @@ std::string family_key(const Run& r) {
   c.train.tokens = 0;
   c.train.flops = 0;
   c.schedule.kind = Schedule::constant;
-  return to_yaml(c) + "\ngpus_per_run: " + std::to_string(r.gpus_per_run);
+  return to_yaml(c) + "\ngpus_per_run: " + std::to_string(r.gpus_per_run) + "\nfamily: " + r.family;
 }
 
 void check_schedule(const Run& r) {
@@ -73,6 +73,13 @@ void apply_branching(const Branching& b, std::vector<Run>& runs) {
     r.config.schedule.kind = Schedule::wsd;
     r.config.schedule.decay_fraction = b.cooldown;
     r.config.schedule.decay_shape = b.shape;
+    if (wsd_decay_start(r.config.schedule, r.steps) >= r.steps) {
+      // Its warmup outlasts it: no constant phase, so no trunk step equals it. Trained on its own.
+      r.warnings.push_back("warmup of " + std::to_string(r.config.schedule.warmup_steps) +
+                           " steps covers the whole run (" + std::to_string(r.steps) +
+                           " steps): its lr never reaches the peak, and it is not branched");
+      continue;
+    }
     const auto key = family_key(r);
     if (!families.count(key)) order.push_back(key);
     families[key].push_back(&r);

@@ -1,13 +1,11 @@
-// `scalelab sweep --dry-run`: every run with N, D, C, its state on disk, and an estimated time
-// from a throughput measured on the sweep's smallest and largest model.
+// How long runs take: a throughput model (FLOP rate against model size, from measurements) and
+// the time of one run and of a sweep that trains several at once. The dry run (dry_run.h) and the
+// runner's progress line (sweep_progress.h) both estimate through it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "experiments/branching.h"
 #include "experiments/sweep.h"
 
 namespace scalelab::sweep {
@@ -18,27 +16,43 @@ namespace scalelab::sweep {
 struct Throughput {
   double small_flops_per_token = 0, small_tokens_per_s = 0;
   double large_flops_per_token = 0, large_tokens_per_s = 0;
-  std::string source;  // how it was obtained, for the listing
+  // The rates are whole runs' (tokens over the training process's life, evaluations and its
+  // start included), not the steps' alone: nothing is added for evaluations.
+  bool includes_evals = false;
+  double startup_s = 0;  // added to every run: a training process's start before its first step
+  double spread = 0;     // relative scatter of the measurements about the rates (0: not known)
+  std::string source;    // what was measured, on which runs, under what parallelism
 };
 
-// Trains the smallest and the largest run for a few steps each (scratch folders under /tmp) with
-// `threads` CPU threads; nullopt with *why set when that fails or takes over `timeout_s`.
-std::optional<Throughput> measure_throughput(const std::vector<Run>& runs,
-                                             const std::string& binary, int threads,
-                                             double timeout_s, std::string* why);
+// Training FLOPs per token under the Chinchilla convention: the size axis of Throughput.
+double cost_per_token(const Run& run);
+
+// One measured rate: a model size and its tokens per second.
+struct RatePoint {
+  double flops_per_token = 0, tokens_per_s = 0;
+};
+// log(FLOP rate) against log(FLOPs per token) by least squares through the points (their mean
+// rate when they are all one size), as a Throughput between the smallest and the largest size;
+// `spread` is the points' RMS deviation from the line in log space (about the relative error of
+// one run's rate). Throws on an empty list.
+Throughput fit_throughput(const std::vector<RatePoint>& points);
+
 // A user-given rate: tokens_per_s on the smallest model, the same FLOP rate for every size.
 Throughput given_throughput(const std::vector<Run>& runs, double tokens_per_s);
 
-// Seconds to train one run (its training tokens plus its evaluations).
+// Seconds to train what one run trains itself (a branch: from its branch point), its evaluations
+// (unless the rates include them) and its start.
 double estimate_seconds(const Run& run, const Throughput& t);
 
-// The listing for people and for scripts. `jobs` divides the total time (an upper bound on speed:
-// parallel jobs share memory bandwidth).
-// "branching: 4 trunk(s), 12 branches; the sweep trains ... (1.8x less compute)", or "" without.
-std::string savings_text(const ComputeSavings& savings);
-std::string dry_run_table(const std::vector<Run>& runs, const std::string& out_root,
-                          const std::optional<Throughput>& t, int jobs);
-nlohmann::json dry_run_json(const std::vector<Run>& runs, const std::string& out_root,
-                            const std::optional<Throughput>& t, int jobs);
+// One run in a simulated schedule.
+struct PlannedRun {
+  double seconds = 0;    // its time (a running run: the time it has left)
+  bool running = false;  // already going: it holds a slot from the start
+  int after = -1;        // index of an earlier entry it waits for (its parent), -1: none
+};
+// When `parallel` slots have trained every run: the running ones first, then the others in their
+// order (the runner's: parents first, longest first), each on the slot free first, once its
+// parent has ended.
+double makespan_seconds(const std::vector<PlannedRun>& runs, int parallel);
 
 }  // namespace scalelab::sweep

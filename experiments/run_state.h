@@ -1,7 +1,10 @@
-// What a sweep runner keeps beside the run-folder contract (runfolder/): the per-run lock and the
-// tail of a failed run's output.
+// What a sweep runner keeps beside the run-folder contract (runfolder/): the per-run lock, the
+// tail of a failed run's output, and where a running run is (its newest metrics lines).
 #pragma once
 
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 
 #include "runfolder/folder.h"
@@ -26,5 +29,22 @@ class RunLock {
 
 // The last n lines of a text file ("" when it cannot be read).
 std::string last_lines(const std::string& path, int n);
+// The last line of text that is not blank.
+std::string last_nonempty_line(const std::string& text);
+
+// A run's newest train line and newest evaluation of metrics.jsonl (docs/formats.md), read from
+// the file's tail: where a running run is, without reading a long log from its start.
+struct LastMetrics {
+  int64_t step = 0;  // the newest train line's
+  double tokens = 0, tokens_per_s = 0, elapsed_s = 0;
+  double loss = std::numeric_limits<double>::quiet_NaN();
+  int64_t eval_step = -1;  // the newest evaluation's step; -1 when none ran yet
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  // Tokens over elapsed time since the run started (evaluations included): steadier than one
+  // logging interval's tokens_per_s, which is what an ETA needs.
+  double run_tokens_per_s() const { return elapsed_s > 0 ? tokens / elapsed_s : tokens_per_s; }
+};
+// nullopt when the run has logged no train line yet (or has no metrics.jsonl).
+std::optional<LastMetrics> last_metrics(const std::string& run_dir);
 
 }  // namespace scalelab::sweep

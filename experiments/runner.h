@@ -23,6 +23,8 @@ struct RunnerOptions {
   int threads_per_job = 0;            // CPU runs' train.threads; 0 = cores / jobs
   std::vector<std::string> only;      // train only these runs (their parents must be finished)
   double poll_s = 2;                  // how often a run locked by another runner is retried
+  bool rerun_changed = false;    // retrain finished runs whose config no longer matches the sweep's
+  double progress_every_s = 60;  // the progress line: after each run ends and this often (0: ends)
 };
 
 // Where each run of this invocation stands (sweep_state.json's "status").
@@ -35,10 +37,27 @@ struct Outcome {
   double final_val_loss = 0;  // NaN when unknown
   double wall_time_s = 0;     // the run's training time (summary.json)
   std::string note;           // resumed, error summary, which parent blocked it, ...
+  bool kept_changed = false;  // finished with other settings than the sweep's now, and kept
+  // What the folder's summary.json says the run trained (a run kept from before may have trained
+  // another D than the sweep file gives now); 0 when there is no summary.
+  int64_t trained_params = 0;
+  double trained_tokens = 0;
+  double tokens_per_s = 0;  // the summary's D / wall time
+  double process_s = 0;     // this invocation's training process, start to end (0: not trained)
+  // How long the whole run took where and how it was trained, {process_s, host, jobs,
+  // threads_per_job}, kept in sweep_state.json while the run stays skipped (null: not known):
+  // what calibrates later dry runs (experiments/calibrate.h).
+  nlohmann::json trained_with;
 };
 
-// Arguments of `scalelab train` for one run (without the binary and torchrun prefix).
-std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume);
+// Arguments of `scalelab train` for one run (without the binary and torchrun prefix). A branch
+// starts from `branch_checkpoint`, by default its trunk's checkpoint at its branch point.
+std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume,
+                                         const std::string& branch_checkpoint = "");
+
+// This machine's name (sweep_state.json records it: a throughput measured here calibrates the
+// estimates of later sweeps here only).
+std::string host_name();
 
 // Threads per CPU job: threads_per_job, else the usable cores divided by jobs (at least 1).
 int threads_per_job(const RunnerOptions& options);

@@ -18,8 +18,9 @@ struct SlurmOptions {
   std::string job_name;
   std::vector<std::string> extra;  // more #SBATCH options, e.g. "--partition=gpu", "--time=4:00:00"
   std::vector<std::string> sets;   // the sweep's --set key=value, passed on to every task
-  int threads_per_task = 0;  // --cpus-per-task; 0: the runs' largest train.threads, at least 1
-  int warning_s = 300;       // Slurm sends SIGUSR1 this long before the time limit
+  int threads_per_task = 0;       // --cpus-per-task; 0: the runs' largest train.threads, at least 1
+  int warning_s = 300;            // Slurm sends SIGUSR1 this long before the time limit
+  std::string command = "sweep";  // the subcommand each task runs: sweep | study (same flags)
 };
 
 // --cpus-per-task of the array: the runs' threads (one value for every task of the array).

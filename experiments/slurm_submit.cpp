@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/checked_io.h"
 #include "experiments/process.h"
 #include "experiments/sweep_status.h"
 #include "runfolder/folder.h"
@@ -84,16 +85,18 @@ void append_record(const std::string& out_root, const std::vector<Run>& runs,
                               {"submitted", std::time(nullptr)},
                               {"tasks", tasks}});
   }
-  const fs::path path = fs::path(out_root) / "slurm_jobs.json";
-  const fs::path tmp = path.string() + ".tmp";
-  std::ofstream out(tmp);
-  if (!(out << record.dump(2) << "\n") || !out.flush())
-    throw std::runtime_error(tmp.string() + ": cannot write the record of submitted jobs");
-  out.close();
-  fs::rename(tmp, path);
+  write_file_atomic((fs::path(out_root) / "slurm_jobs.json").string(), record.dump(2) + "\n");
 }
 
 }  // namespace
+
+std::string status_command(const std::string& sweep_file, const std::string& out_root_flag,
+                           const std::vector<std::string>& sets) {
+  std::vector<std::string> argv = {"scalelab", "sweep", sweep_file, "--status"};
+  if (!out_root_flag.empty()) argv.insert(argv.end(), {"--out-root", out_root_flag});
+  for (const auto& set : sets) argv.insert(argv.end(), {"--set", set});
+  return shell_join(argv);
+}
 
 std::string array_ranges(const std::vector<size_t>& indices) {
   std::string out;

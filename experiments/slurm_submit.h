@@ -37,6 +37,12 @@ Submission submit_sweep(const std::vector<Run>& runs, const std::string& script,
                         const std::string& out_root, const std::vector<std::string>& slurm_opts,
                         const std::vector<std::string>& only = {});
 
+// The command that follows a submitted sweep: `scalelab sweep FILE --status` with the same
+// --out-root and --set options (without them --status would read another folder or other runs),
+// quoted for a shell.
+std::string status_command(const std::string& sweep_file, const std::string& out_root_flag,
+                           const std::vector<std::string>& sets);
+
 // "0-2,5": Slurm's --array syntax for sorted indices.
 std::string array_ranges(const std::vector<size_t>& indices);
 

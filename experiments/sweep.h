@@ -34,6 +34,12 @@ struct Group {
   Assignments tags;                                                  // key -> template
   std::string name;       // template; empty = built from the axes' keys
   std::string init_from;  // template naming the parent run; empty = none
+  // `seeds: K`: every grid point becomes K runs <name>-s<i> with train.seed = base + i, tagged
+  // point, seed and trunk (experiments/seeds.h). 0 = not stated: one run per point, today's names.
+  int seeds = 0;
+  // Runs of different families never share a branching trunk (a study's added sizes get their
+  // own trunks instead of a finished trunk that lacks their branch points). "" = the grid's own.
+  std::string family;
 };
 
 // `branching:` (one run, many budgets; Hagele et al. 2024): the runs that differ only in their
@@ -61,6 +67,7 @@ struct Run {
   Config config;         // validated; derived fields applied
   Assignments tags;      // resolved, passed as `scalelab train --tag k=v`
   std::string parent;    // run whose weights start this one ("" = none)
+  std::string family;    // Group::family
   int level = 0;         // 0 = no parent; parent's level + 1
   int gpus_per_run = 1;  // sweep.gpus_per_run; > 1 runs under torchrun
   ParamCounts params;
@@ -79,9 +86,12 @@ struct Run {
 };
 
 // Reads a sweep file (the base config path is relative to it).
-Spec load_spec(const std::string& path);
-// Parses sweep YAML text; `dir` is the folder relative paths (base:) are resolved against.
-Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir);
+Spec load_spec(const std::string& path, bool study_file = false);
+// Parses sweep YAML text; `dir` is the folder relative paths (base:) are resolved against. A
+// `study:` block is an error (run such a file with `scalelab study`) unless `study_file`: then it
+// is left to experiments/study_spec.h.
+Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir,
+                bool study_file = false);
 
 // `scalelab sweep FILE --set key=value ...`: applies each assignment to every group, over the
 // base config and the sweep's `set:` (the command line wins over both) and before the grid's

@@ -10,6 +10,7 @@
 
 #include "experiments/branching.h"
 #include "experiments/derive.h"
+#include "experiments/seeds.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
 #include "core/budget.h"
@@ -60,8 +61,9 @@ Params resolve(const std::map<std::string, std::string>& params, const Vars& var
   return out;
 }
 
-// One grid point of one group -> a run (name and parent still unchecked).
-Run make_run(const Spec& spec, const Group& g, const Assignments& point, int index) {
+// One grid point of one group -> a run (name and parent still unchecked); `seed` >= 0 makes it
+// that seed's run of the point (experiments/seeds.h).
+Run make_run(const Spec& spec, const Group& g, const Assignments& point, int index, int seed) {
   const std::string where =
       g.where + ": run " + std::to_string(index) + " (" + describe(point) + ")";
   Assignments all = g.set;
@@ -88,6 +90,10 @@ Run make_run(const Spec& spec, const Group& g, const Assignments& point, int ind
   run.group = g.where;
   run.point = point;
   run.config = parse(spec, overrides, where);
+  if (seed > 0) {  // train.seed = the point's seed + i; seed 0 keeps the point's config as it is
+    overrides.emplace_back("train.seed", std::to_string(run.config.train.seed + uint64_t(seed)));
+    run.config = parse(spec, overrides, where);
+  }
   auto with_config = [&](const Config& c) {
     Vars v = config_fields(c);
     for (const auto& kv : vars) v[kv.first] = kv.second;
@@ -156,6 +162,8 @@ Run make_run(const Spec& spec, const Group& g, const Assignments& point, int ind
     run.tags.emplace_back(k, substitute(v, vars, where + ": tags." + k));
   if (!g.init_from.empty())
     run.parent = folder_safe(substitute(g.init_from, vars, where + ": init_from"));
+  run.family = g.family;
+  if (seed >= 0) mark_seed(run, seed);
   return run;
 }
 
@@ -217,8 +225,11 @@ void check_dataset_sizes(std::vector<Run>& runs) {
 std::vector<Run> expand(const Spec& spec) {
   std::vector<Run> runs;
   for (const auto& g : spec.groups)
-    for (const auto& point : points_of(g))
-      runs.push_back(make_run(spec, g, point, int(runs.size())));
+    for (const auto& point : points_of(g)) {
+      if (g.seeds == 0) runs.push_back(make_run(spec, g, point, int(runs.size()), -1));
+      for (int i = 0; i < g.seeds; ++i)
+        runs.push_back(make_run(spec, g, point, int(runs.size()), i));
+    }
   if (runs.empty()) throw std::runtime_error(spec.path + ": the sweep has no runs");
 
   std::map<std::string, size_t> by_name;
@@ -237,6 +248,7 @@ std::vector<Run> expand(const Spec& spec) {
   }
   for (auto& r : runs) {
     if (r.parent.empty()) continue;
+    match_seeded_parent(r, [&](const std::string& name) { return by_name.count(name) > 0; });
     auto it = by_name.find(r.parent);
     if (it == by_name.end())
       throw std::runtime_error(r.group + ": run '" + r.name + "': init_from names '" + r.parent +
@@ -263,6 +275,7 @@ std::vector<Run> expand(const Spec& spec) {
   std::stable_sort(runs.begin(), runs.end(),
                    [](const Run& a, const Run& b) { return a.level < b.level; });
   if (spec.branching) apply_branching(*spec.branching, runs);
+  tag_trunks(runs);
   check_dataset_sizes(runs);
   return runs;
 }

@@ -11,7 +11,8 @@
 #include <stdexcept>
 
 #include "configs/config_enums.h"
-#include "runfolder/checked_io.h"
+#include "configs/yaml_load.h"
+#include "common/checked_io.h"
 #include "experiments/sweep.h"
 #include "experiments/template.h"
 
@@ -100,11 +101,22 @@ Branching read_branching(const YAML::Node& node, const std::string& origin) {
   return b;
 }
 
+// `seeds: K`, a whole number of at least 1.
+int read_seeds(const YAML::Node& node, const std::string& origin) {
+  const std::string text = scalar(node, origin, "seeds");
+  char* end = nullptr;
+  const long k = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || k < 1 || k > 10000)
+    fail(origin, node,
+         "seeds: " + text + ": expected a whole number of seeds per grid point, at least 1");
+  return int(k);
+}
+
 // Reads the keys a group may carry; `top` says whether file-level keys are allowed too.
 Group read_group(const YAML::Node& node, const std::string& origin, const std::string& where,
                  bool top) {
-  static const std::set<std::string> group_keys = {"name",   "set",  "grid",     "zip",
-                                                   "derive", "tags", "init_from"};
+  static const std::set<std::string> group_keys = {"name",   "set",  "grid",      "zip",
+                                                   "derive", "tags", "init_from", "seeds"};
   static const std::set<std::string> top_keys = {"base", "out_root", "groups", "branching"};
   Group g;
   g.where = where;
@@ -116,6 +128,7 @@ Group read_group(const YAML::Node& node, const std::string& origin, const std::s
       fail(origin, kv.first, "unknown sweep key '" + key + "' (known: " + known + ")");
     }
   }
+  if (node["seeds"]) g.seeds = read_seeds(node["seeds"], origin);
   if (node["name"]) g.name = scalar(node["name"], origin, "name");
   if (node["init_from"]) g.init_from = scalar(node["init_from"], origin, "init_from");
   if (node["set"]) g.set = scalar_map(node["set"], origin, "set");
@@ -164,6 +177,7 @@ Group merge(const Group& top, const Group& group, const std::string& origin) {
   g.where = group.where;
   if (!group.name.empty()) g.name = group.name;
   if (!group.init_from.empty()) g.init_from = group.init_from;
+  if (group.seeds > 0) g.seeds = group.seeds;
   auto overlay = [](Assignments& into, const Assignments& from) {
     for (const auto& [k, v] : from) {
       auto it = std::find_if(into.begin(), into.end(), [&](const auto& p) { return p.first == k; });
@@ -195,16 +209,16 @@ Group merge(const Group& top, const Group& group, const std::string& origin) {
 
 }  // namespace
 
-Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) +
-                             ": malformed YAML: " + e.msg);
-  }
+Spec parse_spec(const std::string& yaml_text, const std::string& origin, const std::string& dir,
+                bool study_file) {
+  YAML::Node root = load_yaml(yaml_text, origin);
   if (!root.IsMap())
     throw std::runtime_error(origin + ": expected a map (base:, set:, grid:, ...)");
+  if (root["study"] && !study_file)
+    fail(origin, root["study"],
+         "this file has a study: block: run it with `scalelab study " + origin +
+             "` (which trains, brackets, fits and reports it)");
+  if (study_file) root.remove("study");  // experiments/study_spec.h reads it
   Spec spec;
   spec.path = origin;
   if (!root["base"])
@@ -273,8 +287,8 @@ void apply_sets(Spec& spec, const std::vector<std::string>& sets) {
   }
 }
 
-Spec load_spec(const std::string& path) {
-  return parse_spec(read_text_file(path), path, fs::path(path).parent_path().string());
+Spec load_spec(const std::string& path, bool study_file) {
+  return parse_spec(read_text_file(path), path, fs::path(path).parent_path().string(), study_file);
 }
 
 }  // namespace scalelab::sweep

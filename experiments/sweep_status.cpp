@@ -6,10 +6,14 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "experiments/process.h"
+#include "experiments/run_state.h"
+#include "experiments/sweep_progress.h"
 #include "experiments/slurm_submit.h"
 #include "runfolder/checkpoints.h"
 #include "runfolder/folder.h"
@@ -62,6 +66,22 @@ void read_states(const std::string& output, std::map<std::string, std::string>* 
   }
 }
 
+// A running run is as far as its newest metrics line, which is newer than its checkpoints.
+void add_progress(const Run& r, const fs::path& dir, RunStanding* s) {
+  const auto last = last_metrics(dir.string());
+  if (!last) return;
+  s->steps = last->step;
+  s->loss = last->loss;
+  s->val_loss = last->val_loss;
+  s->tokens_done = last->tokens;
+  s->tokens_per_s = last->run_tokens_per_s();
+  if (s->tokens_per_s > 0) s->eta_s = std::max(0.0, r.tokens - last->tokens) / s->tokens_per_s;
+}
+
+std::string number_or_dash(double v, const char* format) {
+  return std::isfinite(v) ? log::format(format, v) : "-";
+}
+
 }  // namespace
 
 std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std::string& out_root,
@@ -75,10 +95,12 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
     s.name = r.name;
     s.folder = folder_standing(dir, info);
     s.final_val_loss = info.state == FolderState::finished ? info.final_val_loss : std::nan("");
+    s.loss = s.val_loss = s.eta_s = std::nan("");
     s.steps = info.steps;
     if (s.steps == 0 && info.has_checkpoint)  // no summary yet: as far as the newest checkpoint
       if (const auto newest = newest_checkpoint(dir.string())) s.steps = checkpoint_step(*newest);
     s.total_steps = r.steps;
+    if (s.folder == "running") add_progress(r, dir, &s);
     row_of[r.name] = rows.size();
     rows.push_back(s);
   }
@@ -125,21 +147,64 @@ std::vector<RunStanding> sweep_standing(const std::vector<Run>& runs, const std:
 std::string standing_table(const std::vector<RunStanding>& rows) {
   size_t width = 3;
   for (const auto& r : rows) width = std::max(width, r.name.size());
-  std::string t = log::format("%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), "run", "folder",
-                              "slurm job", "slurm", "steps", "val_loss");
+  std::string t = log::format("%-*s  %-9s  %-12s  %-10s  %11s  %7s  %9s  %7s\n", int(width), "run",
+                              "folder", "slurm job", "slurm", "steps", "loss", "val_loss", "eta");
   std::map<std::string, int> counts;
   for (const auto& r : rows) {
     counts[r.folder] += 1;
-    t += log::format(
-        "%-*s  %-9s  %-12s  %-10s  %11s  %9s\n", int(width), r.name.c_str(), r.folder.c_str(),
-        r.job.empty() ? "-" : r.job.c_str(), r.slurm_state.empty() ? "-" : r.slurm_state.c_str(),
-        log::format("%ld/%ld", (long)r.steps, (long)r.total_steps).c_str(),
-        std::isfinite(r.final_val_loss) ? log::format("%.4f", r.final_val_loss).c_str() : "-");
+    // A finished run's val_loss is its final one; a running run's, its newest evaluation's.
+    const double val = std::isfinite(r.final_val_loss) ? r.final_val_loss : r.val_loss;
+    t += log::format("%-*s  %-9s  %-12s  %-10s  %11s  %7s  %9s  %7s\n", int(width), r.name.c_str(),
+                     r.folder.c_str(), r.job.empty() ? "-" : r.job.c_str(),
+                     r.slurm_state.empty() ? "-" : r.slurm_state.c_str(),
+                     log::format("%ld/%ld", (long)r.steps, (long)r.total_steps).c_str(),
+                     number_or_dash(r.loss, "%.4f").c_str(), number_or_dash(val, "%.4f").c_str(),
+                     std::isfinite(r.eta_s) ? duration_text(r.eta_s).c_str() : "-");
   }
   std::string line;
   for (const auto& [state, n] : counts)
     line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + state;
   return t + line + "\n";
+}
+
+std::string standing_progress(const std::vector<Run>& runs, const std::vector<RunStanding>& rows,
+                              const std::string& out_root) {
+  std::ifstream in(fs::path(out_root) / "sweep_state.json");
+  const auto state = nlohmann::json::parse(in, nullptr, false);
+  std::map<std::string, nlohmann::json> trained_with;
+  int parallel = state.is_object() ? state.value("jobs", 1) : 1;
+  if (state.is_object() && state.contains("runs") && state["runs"].is_array())
+    for (const auto& r : state["runs"])
+      if (r.is_object() && r.contains("trained_with") && r["trained_with"].is_object())
+        trained_with[r.value("name", "")] = r["trained_with"];
+  std::vector<RunProgress> progress;
+  std::map<std::string, int> index;
+  int running = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Run& r = runs[i];
+    const RunStanding& s = rows[i];
+    RunProgress p;
+    p.run = &r;
+    if (s.folder == "done" || s.folder == "failed" || s.folder == "diverged") {
+      p.phase = RunProgress::Phase::ended;
+      p.failed = s.folder != "done";
+      const double process_s =
+          trained_with.count(r.name) ? trained_with[r.name].value("process_s", 0.0) : 0.0;
+      if (process_s > 0)
+        p.tokens_per_s =
+            r.tokens * double(r.own_steps()) / double(std::max<int64_t>(1, r.steps)) / process_s;
+    } else if (s.folder == "running") {
+      p.phase = RunProgress::Phase::running;
+      p.tokens_done = s.tokens_done;
+      p.tokens_per_s = s.tokens_per_s;
+      ++running;
+    }
+    if (auto it = index.find(r.parent); it != index.end()) p.parent = it->second;
+    index[r.name] = int(progress.size());
+    progress.push_back(p);
+  }
+  parallel = std::max({1, parallel, running});
+  return progress_line(estimate_progress(progress, parallel), parallel);
 }
 
 nlohmann::json standing_json(const std::vector<RunStanding>& rows) {
@@ -152,6 +217,9 @@ nlohmann::json standing_json(const std::vector<RunStanding>& rows) {
          {"slurm_state", r.slurm_state},
          {"steps", r.steps},
          {"total_steps", r.total_steps},
+         {"loss", std::isfinite(r.loss) ? nlohmann::json(r.loss) : nlohmann::json()},
+         {"val_loss", std::isfinite(r.val_loss) ? nlohmann::json(r.val_loss) : nlohmann::json()},
+         {"eta_s", std::isfinite(r.eta_s) ? nlohmann::json(r.eta_s) : nlohmann::json()},
          {"final_val_loss",
           std::isfinite(r.final_val_loss) ? nlohmann::json(r.final_val_loss) : nlohmann::json()}});
   return out;

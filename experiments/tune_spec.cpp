@@ -1,4 +1,3 @@
-#include "runfolder/checked_io.h"
 #include "experiments/tune_spec.h"
 
 #include <yaml-cpp/yaml.h>
@@ -10,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/checked_io.h"
+#include "configs/yaml_load.h"
 #include "experiments/template.h"
 
 namespace scalelab::sweep {
@@ -63,13 +64,7 @@ std::set<std::string> varied_keys(const YAML::Node& root) {
 
 TuneSpec parse_tune(const std::string& yaml_text, const std::string& origin,
                     const std::string& dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) +
-                             ": malformed YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml(yaml_text, origin);
   if (!root.IsMap()) throw std::runtime_error(origin + ": expected a map (base:, tune:, ...)");
   const YAML::Node tune = root["tune"];
   if (!tune || !tune.IsMap())

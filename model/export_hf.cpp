@@ -4,8 +4,9 @@
 #include <fstream>
 #include <map>
 
+#include "model/parameterization.h"
 #include "model/safetensors.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 
 namespace scalelab {
 namespace fs = std::filesystem;
@@ -75,30 +76,38 @@ std::vector<std::pair<std::string, torch::Tensor>> llama_tensors(GPT& model) {
   const int64_t C = m.n_embd, hd = m.head_dim(), I = m.ffn_dim();
   std::vector<std::pair<std::string, torch::Tensor>> out;
   // Llama's name is "model." + ours, except lm_head; Linear weights are (out, in) in both.
-  auto take = [&](const std::string& name, std::vector<int64_t> shape) {
+  // muP/CompleteP multipliers fold into the weights they multiply, each product exact in
+  // Llama's forward: the query scale into q_proj (rotary embeddings are linear), the branch scale
+  // into each branch's last projection, the logit scale into the final norm's weight (the LM head
+  // reads the norm's output, tied or not). Under standard all are 1 and the weights leave as they
+  // are.
+  const ForwardMultipliers f = forward_multipliers(m);
+  auto take = [&](const std::string& name, std::vector<int64_t> shape, double multiplier = 1.0) {
     auto it = ours.find(name);
     if (it == ours.end()) throw std::runtime_error("export: the model has no parameter " + name);
     if (it->second.sizes() != c10::IntArrayRef(shape))
       throw std::runtime_error("export: " + name + " has shape " + c10::str(it->second.sizes()) +
                                ", Llama expects " + c10::str(shape));
     const std::string hf = name == "lm_head.weight" ? name : "model." + name;
-    out.emplace_back(hf, it->second.detach().to(torch::kCPU, torch::kFloat32).contiguous());
+    auto t = it->second.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    if (multiplier != 1.0) t = t * multiplier;
+    out.emplace_back(hf, t);
     ours.erase(it);
   };
   take("embed_tokens.weight", {m.padded_vocab(), C});
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string p = "layers." + std::to_string(i) + ".";
     take(p + "input_layernorm.weight", {C});
-    take(p + "self_attn.q_proj.weight", {m.n_head * hd, C});
+    take(p + "self_attn.q_proj.weight", {m.n_head * hd, C}, f.query_scale);
     take(p + "self_attn.k_proj.weight", {m.kv_heads() * hd, C});
     take(p + "self_attn.v_proj.weight", {m.kv_heads() * hd, C});
-    take(p + "self_attn.o_proj.weight", {C, m.n_head * hd});
+    take(p + "self_attn.o_proj.weight", {C, m.n_head * hd}, f.branch_scale);
     take(p + "post_attention_layernorm.weight", {C});
     take(p + "mlp.gate_proj.weight", {I, C});
     take(p + "mlp.up_proj.weight", {I, C});
-    take(p + "mlp.down_proj.weight", {C, I});
+    take(p + "mlp.down_proj.weight", {C, I}, f.branch_scale);
   }
-  take("norm.weight", {C});
+  take("norm.weight", {C}, f.logit_scale);
   if (!m.tie_embeddings) take("lm_head.weight", {m.padded_vocab(), C});
   // A parameter Llama has no place for would be dropped silently; refuse instead.
   if (!ours.empty())

@@ -1,7 +1,8 @@
 // Export to the Hugging Face Llama format (transformers' LlamaForCausalLM): config.json and
 // model.safetensors. Our module names already follow Llama's, and rotary uses Llama's half-split
-// ("rotate_half") convention, so q_proj and k_proj need no permutation; tests/test_export.cpp
-// proves it by comparing logits with transformers'. Options Llama cannot express are refused.
+// ("rotate_half") convention, so q_proj and k_proj need no permutation;
+// tests/e2e/test_export_e2e.cpp proves it by comparing logits with transformers'. Options Llama
+// cannot express are refused.
 #pragma once
 
 #include <torch/torch.h>

@@ -24,7 +24,7 @@ int64_t pick_next(torch::Tensor logits, const GenerateOptions& options, at::Gene
 }  // namespace
 
 std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt,
-                              const GenerateOptions& options) {
+                              const GenerateOptions& options, const OnToken& on_token) {
   if (prompt.empty()) throw std::invalid_argument("generate: the prompt has no tokens");
   if (!(options.temperature >= 0)) throw std::invalid_argument("generate: temperature < 0");
   const int64_t vocab = options.vocab_size > 0 ? options.vocab_size : model->config().vocab_size;
@@ -44,6 +44,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt,
     generated.push_back(next);
     context.push_back(next);
     if (next == options.stop_token) break;
+    if (on_token && !on_token(next)) break;
   }
   return generated;
 }

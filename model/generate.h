@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/gpt.h"
@@ -19,8 +20,12 @@ struct GenerateOptions {
   int64_t stop_token = -1;  // generation ends after this id (the end-of-document token); -1: never
 };
 
+// Called with each new id as soon as it is made; returning false stops generation there (a stop
+// signal), keeping the ids made so far.
+using OnToken = std::function<bool(int64_t id)>;
+
 // Continues `prompt` (at least one id) on the CPU and returns only the new ids.
 std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt,
-                              const GenerateOptions& options);
+                              const GenerateOptions& options, const OnToken& on_token = {});
 
 }  // namespace scalelab

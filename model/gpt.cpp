@@ -2,9 +2,30 @@
 
 #include <cmath>
 
+#include "model/kernels/attention.h"
+#include "model/kernels/cross_entropy.h"
+#include "model/kernels/fused.h"
+#include "model/kernels/rms_norm.h"
+#include "model/kernels/rope.h"
+#include "model/kernels/swiglu.h"
+#include "model/parameterization.h"
+
 namespace scalelab {
 
 namespace F = torch::nn::functional;
+
+namespace {
+
+// x W^T for several projections' weights side by side along the output: one matmul on one
+// concatenated weight (in an UnfusedScope, one matmul per weight, as the model computed before).
+torch::Tensor fused_linear(const torch::Tensor& x, const std::vector<torch::Tensor>& weights) {
+  if (kernels::fused_enabled()) return F::linear(x, torch::cat(weights));
+  std::vector<torch::Tensor> parts;
+  for (const auto& w : weights) parts.push_back(F::linear(x, w));
+  return torch::cat(parts, -1);
+}
+
+}  // namespace
 
 NormLayerImpl::NormLayerImpl(const ModelConfig& c)
     : kind_(c.norm), eps_(c.norm_eps), dim_(c.n_embd) {
@@ -14,7 +35,7 @@ NormLayerImpl::NormLayerImpl(const ModelConfig& c)
 
 torch::Tensor NormLayerImpl::forward(const torch::Tensor& x) {
   if (kind_ == Norm::layernorm) return at::layer_norm(x, {dim_}, weight, bias, eps_);
-  return at::rms_norm(x, {dim_}, weight, eps_);
+  return kernels::rms_norm(x, weight, eps_);
 }
 
 std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t head_dim,
@@ -28,10 +49,7 @@ std::pair<torch::Tensor, torch::Tensor> rope_tables(int64_t block_size, int64_t 
 
 torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
                          const torch::Tensor& sin) {
-  const int64_t half = x.size(-1) / 2;
-  auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-  auto rotated = torch::cat({-x2, x1}, -1);  // rotate_half
-  return x * cos.to(x.dtype()) + rotated * sin.to(x.dtype());
+  return kernels::apply_rope(x, cos, sin);
 }
 
 std::vector<double> alibi_slopes(int64_t n_head) {
@@ -54,7 +72,10 @@ std::vector<double> alibi_slopes(int64_t n_head) {
 }
 
 AttentionImpl::AttentionImpl(const ModelConfig& c)
-    : n_head_(c.n_head), n_kv_head_(c.kv_heads()), head_dim_(c.head_dim()) {
+    : n_head_(c.n_head),
+      n_kv_head_(c.kv_heads()),
+      head_dim_(c.head_dim()),
+      query_scale_(forward_multipliers(c).query_scale) {
   auto linear = [&](int64_t in, int64_t out) {
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
   };
@@ -66,25 +87,10 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& alibi) {
-  const int64_t B = x.size(0), T = x.size(1);
-  auto q = q_proj(x).view({B, T, n_head_, head_dim_}).transpose(1, 2);     // (B, H, T, hd)
-  auto k = k_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
-  auto v = v_proj(x).view({B, T, n_kv_head_, head_dim_}).transpose(1, 2);  // (B, Hkv, T, hd)
-  if (cos.defined()) {
-    q = apply_rope(q, cos, sin);
-    k = apply_rope(k, cos, sin);
-  }
-  const bool gqa = n_kv_head_ != n_head_;
-  torch::Tensor y;
-  if (alibi.defined()) {
-    // The ALiBi bias already holds -inf above the diagonal, so is_causal stays off.
-    y = at::scaled_dot_product_attention(q, k, v, alibi.to(q.dtype()), 0.0, false, std::nullopt,
-                                         gqa);
-  } else {
-    y = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, gqa);
-  }
-  y = y.transpose(1, 2).reshape({B, T, n_head_ * head_dim_});  // (B, T, C)
-  return o_proj(y);
+  auto qkv = fused_linear(x, {q_proj->weight, k_proj->weight, v_proj->weight});
+  auto [q, k, v] = kernels::split_heads(qkv, cos, sin, n_head_, n_kv_head_, head_dim_);
+  if (query_scale_ != 1.0) q = q * query_scale_;  // muP's 1 / head_dim (the kernel: 1 / sqrt)
+  return o_proj(kernels::causal_attention(q, k, v, alibi));  // (B, T, H hd) -> (B, T, C)
 }
 
 FeedForwardImpl::FeedForwardImpl(const ModelConfig& c) {
@@ -98,11 +104,12 @@ FeedForwardImpl::FeedForwardImpl(const ModelConfig& c) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  if (gate_proj) return down_proj(F::silu(gate_proj(x)) * up_proj(x));
+  if (gate_proj)
+    return down_proj(kernels::swiglu(fused_linear(x, {gate_proj->weight, up_proj->weight})));
   return down_proj(F::gelu(up_proj(x), F::GELUFuncOptions().approximate("tanh")));
 }
 
-BlockImpl::BlockImpl(const ModelConfig& c) {
+BlockImpl::BlockImpl(const ModelConfig& c) : branch_scale_(forward_multipliers(c).branch_scale) {
   input_layernorm = register_module("input_layernorm", NormLayer(c));
   self_attn = register_module("self_attn", Attention(c));
   post_attention_layernorm = register_module("post_attention_layernorm", NormLayer(c));
@@ -111,12 +118,18 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                  const torch::Tensor& sin, const torch::Tensor& alibi) {
-  auto h = x + self_attn(input_layernorm(x), cos, sin, alibi);
-  return h + mlp(post_attention_layernorm(h));
+  if (branch_scale_ == 1.0) {
+    auto h = x + self_attn(input_layernorm(x), cos, sin, alibi);
+    return h + mlp(post_attention_layernorm(h));
+  }
+  // CompleteP: x + L^-alpha branch(x) (Dey et al. 2025).
+  auto h = x + branch_scale_ * self_attn(input_layernorm(x), cos, sin, alibi);
+  return h + branch_scale_ * mlp(post_attention_layernorm(h));
 }
 
 GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
   validate(c);
+  logit_scale_ = forward_multipliers(c).logit_scale;  // once validated: head_dim() divides
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.padded_vocab(), c.n_embd));
   if (c.pos == PosEncoding::learned)
     embed_positions =
@@ -146,40 +159,67 @@ GPTImpl::GPTImpl(const ModelConfig& c) : config_(c) {
 }
 
 void GPTImpl::init_weights() {
-  // GPT-2: N(0, 0.02), residual output projections scaled by 1/sqrt(2 n_layer).
+  // Normal, with the std the parameterization gives each matrix (model/parameterization.cpp).
   torch::NoGradGuard no_grad;
-  const double std = 0.02, residual_std = 0.02 / std::sqrt(2.0 * config_.n_layer);
   for (auto& item : named_parameters()) {
-    const auto& name = item.key();
     auto& p = item.value();
     if (p.dim() < 2) continue;  // norm weights and biases keep their ones / zeros
-    bool residual =
-        name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos;
-    p.normal_(0.0, residual ? residual_std : std);
+    p.normal_(0.0, init_std(config_, item.key()));
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GPTImpl::embed(const torch::Tensor& idx) {
   const int64_t T = idx.size(1);
   TORCH_CHECK(T <= config_.block_size, "sequence length ", T, " exceeds model.block_size ",
               config_.block_size);
   auto x = embed_tokens(idx);  // (B, T, C)
   if (embed_positions) x = x + embed_positions(torch::arange(T, idx.options()));
+  return x;
+}
+
+torch::Tensor GPTImpl::hidden_states(const torch::Tensor& idx) {
+  auto acts = activations(idx, /*logits=*/false);
+  return acts.back().second;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> GPTImpl::activations(const torch::Tensor& idx) {
+  return activations(idx, /*logits=*/true);
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> GPTImpl::activations(const torch::Tensor& idx,
+                                                                        bool logits) {
+  const int64_t T = idx.size(1);
+  std::vector<std::pair<std::string, torch::Tensor>> acts;
+  auto x = embed(idx);
+  acts.emplace_back("embeddings", x);
   torch::Tensor cos, sin, alibi;
   if (rope_cos_.defined()) {
     cos = rope_cos_.narrow(0, 0, T);
     sin = rope_sin_.narrow(0, 0, T);
   }
   if (alibi_.defined()) alibi = alibi_.narrow(2, 0, T).narrow(3, 0, T);
-  for (const auto& layer : *layers) x = layer->as<Block>()->forward(x, cos, sin, alibi);
+  for (size_t i = 0; i < layers->size(); ++i) {
+    x = layers[i]->as<Block>()->forward(x, cos, sin, alibi);
+    acts.emplace_back("block." + std::to_string(i), x);
+  }
   x = norm(x);
-  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, embed_tokens->weight);
+  if (logit_scale_ != 1.0) x = x * logit_scale_;  // muP's readout multiplier 1 / width_mult
+  acts.emplace_back(logits ? "logits" : "hidden", logits ? F::linear(x, head_weight()) : x);
+  return acts;
+}
+
+const torch::Tensor& GPTImpl::head_weight() const {
+  return lm_head ? lm_head->weight : embed_tokens->weight;
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  return F::linear(hidden_states(idx), head_weight());
 }
 
 torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {
-  auto logits = forward(idx);  // (B, T, V)
-  return torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32), targets.reshape({-1}));
+  auto x = hidden_states(idx);  // (B, T, C)
+  return kernels::linear_cross_entropy(x.reshape({-1, x.size(-1)}), head_weight(),
+                                       targets.reshape({-1}));
 }
 
 }  // namespace scalelab

@@ -1,8 +1,13 @@
 // Llama-style decoder-only GPT: token embedding; n_layer blocks of norm -> causal self-attention
-// (rotary, grouped-query, through scaled_dot_product_attention) -> residual, norm -> MLP ->
-// residual; final norm; LM head (optionally tied). Module names follow the Hugging Face Llama
-// layout (embed_tokens, layers.i.self_attn.q_proj, ...) so export is a rename, not a rewrite.
-// The model runs on one device and knows nothing of data parallelism.
+// (rotary, grouped-query) -> residual, norm -> MLP -> residual; final norm; LM head (optionally
+// tied). Module names follow the Hugging Face Llama layout (embed_tokens, layers.i.mlp.up_proj,
+// ...) so export is a rename, not a rewrite. The q/k/v and gate/up projections keep their own
+// weights but run as one matmul each, and on CPU the element-wise chains (RMSNorm, rotary
+// embedding with the head split, attention, SwiGLU, the loss over the vocabulary) run as fused
+// kernels with hand-written backward passes (model/kernels/). In a kernels::UnfusedScope the
+// model computes as plain ATen ops, as it did before them. The model runs on one device and
+// knows nothing of data parallelism. model.parameterization (model/parameterization.h) sets its
+// initialisation and three multipliers (query, residual branch, logits), all 1 under standard.
 #pragma once
 
 #include <torch/torch.h>
@@ -35,6 +40,7 @@ class AttentionImpl : public torch::nn::Module {
 
  private:
   int64_t n_head_, n_kv_head_, head_dim_;
+  double query_scale_;
 };
 TORCH_MODULE(Attention);
 
@@ -55,6 +61,9 @@ class BlockImpl : public torch::nn::Module {
   NormLayer input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
   FeedForward mlp{nullptr};
+
+ private:
+  double branch_scale_;
 };
 TORCH_MODULE(Block);
 
@@ -65,6 +74,13 @@ class GPTImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& idx);
   // Mean next-token cross-entropy in fp32; targets (B, T) int64.
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets);
+  // The final norm's output (B, T, C) times the logit multiplier, the input of the LM head.
+  torch::Tensor hidden_states(const torch::Tensor& idx);
+  // Named activations of one forward pass, in order: "embeddings", "block.i" (each block's
+  // output), "logits" (coordinate checks, `scalelab coord-check`).
+  std::vector<std::pair<std::string, torch::Tensor>> activations(const torch::Tensor& idx);
+  // The LM head's weight (V, C): lm_head's, or the token embedding's when tied.
+  const torch::Tensor& head_weight() const;
   const ModelConfig& config() const { return config_; }
 
   torch::nn::Embedding embed_tokens{nullptr}, embed_positions{nullptr};  // positions: pos=learned
@@ -74,7 +90,12 @@ class GPTImpl : public torch::nn::Module {
 
  private:
   void init_weights();
+  torch::Tensor embed(const torch::Tensor& idx);
+  // The activations up to "logits" (logits true) or up to the LM head's input, named "hidden".
+  std::vector<std::pair<std::string, torch::Tensor>> activations(const torch::Tensor& idx,
+                                                                 bool logits);
   ModelConfig config_;
+  double logit_scale_;
   torch::Tensor rope_cos_, rope_sin_;  // (block_size, head_dim), buffers
   torch::Tensor alibi_;                // (1, n_head, block_size, block_size), buffer
 };

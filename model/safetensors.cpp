@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/checked_io.h"
+
 namespace scalelab {
 namespace fs = std::filesystem;
 
@@ -62,19 +64,12 @@ void write_safetensors(const std::string& path, const std::vector<SafetensorsEnt
   // readers that memory-map it.
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-    const uint64_t length = text.size();
-    out.write(reinterpret_cast<const char*>(&length), sizeof length);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& t : tensors)
-      out.write(static_cast<const char*>(t.data), static_cast<std::streamsize>(t.n_bytes));
-    out.flush();
-    if (!out) throw std::runtime_error("write error in " + tmp + " (disk full?)");
-  }
-  fs::rename(tmp, path);
+  AtomicFile out(path);
+  const uint64_t length = text.size();
+  out.write(&length, sizeof length);
+  out.write(text.data(), text.size());
+  for (const auto& t : tensors) out.write(t.data, t.n_bytes);
+  out.commit();
 }
 
 nlohmann::json read_safetensors_header(const std::string& path) {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 #include "runfolder/checkpoints.h"
 #include "runfolder/metrics.h"
 

@@ -2,11 +2,12 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
 #include "configs/config_enums.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 
 namespace scalelab {
 namespace fs = std::filesystem;
@@ -80,10 +81,24 @@ MetricsWriter MetricsWriter::resumed(const std::string& run_dir, int64_t length_
 
 void MetricsWriter::write(const json& line) {
   const std::string text = line.dump() + "\n";
+  errno = 0;
   out_ << text;
   out_.flush();
-  if (!out_) throw std::runtime_error(io_error(path_, "append", errno ? errno : EIO));
-  bytes_ += static_cast<int64_t>(text.size());
+  if (out_) {
+    bytes_ += static_cast<int64_t>(text.size());
+    return;
+  }
+  // A full disk may have taken part of the line: close (the stream's last flush could add more),
+  // then cut the file back to its last complete line, so that it never holds half a line.
+  const int error_number = errno ? errno : EIO;
+  out_.close();
+  std::error_code ec;
+  fs::resize_file(path_, static_cast<uintmax_t>(bytes_), ec);
+  throw std::runtime_error(
+      path_ + ": cannot append (" + std::strerror(error_number) + "); " +
+      (ec ? "part of a line may remain at its end (cutting it off failed too)"
+          : "the line was not written and the file ends at its last complete line") +
+      "; free some space and continue with `scalelab train ... --resume`");
 }
 
 std::vector<MetricPoint> read_metrics(const std::string& run_dir) {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "configs/config_enums.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 
 namespace scalelab {
 namespace fs = std::filesystem;

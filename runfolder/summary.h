@@ -48,7 +48,7 @@ nlohmann::json summary_to_json(const RunSummary& summary);
 RunSummary summary_from_json(const nlohmann::json& j, const std::string& where);
 
 std::string summary_path(const std::string& run_dir);
-// Atomic and checked (runfolder/checked_io.h).
+// Atomic and checked (common/checked_io.h).
 void write_summary(const std::string& run_dir, const RunSummary& summary);
 // nullopt when the run has no summary.json; throws naming the file when it is unreadable.
 std::optional<RunSummary> read_summary(const std::string& run_dir);

@@ -9,7 +9,7 @@ VENV="${SCALELAB_VENV:-$CACHE/venv}"
 TORCH_VERSION="2.11.0"
 APT_PACKAGES=(cmake ninja-build g++ libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libcli11-dev
   nlohmann-json3-dev libsentencepiece-dev sentencepiece libssl-dev gnuplot-nox liblbfgs-dev python3-venv
-  libgloo-dev clang-format)
+  libgloo-dev clang-format zlib1g-dev)
 
 log() { echo "[setup] $*" >&2; }
 

@@ -13,7 +13,7 @@
 
 #include <cerrno>
 
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 #include "runfolder/checkpoints.h"
 
 namespace scalelab {
@@ -28,34 +28,23 @@ torch::Tensor scalar(int64_t v) {
   return torch::tensor(v, torch::kInt64);
 }
 
-// Writes the archive to path.tmp through our own checked writer, then renames it over path. The
-// writer never reports a short write to LibTorch (whose stream writer then fails in a destructor
-// and aborts the process); it records the first error, and the error is thrown here, naming the
-// file and the reason (e.g. "No space left on device"), with the previous checkpoint kept.
+// Writes the archive through an AtomicFile. Its writes never report a short write to LibTorch
+// (whose stream writer then fails in a destructor and aborts the process); the first error is
+// thrown at commit, naming the file and the reason (e.g. "No space left on device"), with the
+// previous checkpoint kept.
 void write_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(io_error(tmp, "create the checkpoint", errno));
-  int error = 0;
+  AtomicFile out(path, "write the checkpoint");
   archive.save_to([&](const void* data, size_t n) -> size_t {
-    for (size_t done = 0; error == 0 && done < n;) {
-      const ssize_t w = ::write(fd, static_cast<const char*>(data) + done, n - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0)
-        error = w < 0 ? errno : EIO;
-      else
-        done += size_t(w);
-    }
+    out.write(data, n);
     return n;
   });
-  if (error == 0 && ::fsync(fd) != 0 && errno != EINVAL) error = errno;
-  ::close(fd);
-  if (error != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(io_error(path, "write the checkpoint", error) +
-                             (error == ENOSPC ? "" : "; the previous checkpoint is kept"));
+  try {
+    out.commit();
+  } catch (const std::runtime_error& e) {  // ENOSPC's hint already says the old file is kept
+    throw std::runtime_error(e.what() + std::string(out.first_error() == ENOSPC
+                                                        ? ""
+                                                        : "; the previous checkpoint is kept"));
   }
-  fs::rename(tmp, path);  // atomic on POSIX: readers see the old or the new file
 }
 
 }  // namespace

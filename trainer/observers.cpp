@@ -4,19 +4,13 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "common/text.h"
 
 namespace scalelab {
 namespace {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string duration_text(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  if (s < 60) return log::format("%.0fs", s);
-  if (s < 3600) return log::format("%.0fm%02.0fs", std::floor(s / 60), std::fmod(s, 60));
-  return log::format("%.0fh%02.0fm", std::floor(s / 3600), std::fmod(s / 60, 60));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 #include "core/counts.h"
 #include "runfolder/metrics.h"
-#include "trainer/stop_signals.h"
+#include "common/stop_signals.h"
 #include "trainer/tensorboard.h"
 #include "trainer/train_step.h"
 

@@ -74,11 +74,15 @@ void end_diverged(TrainSession& s, const MetricsLog& log, const RunClock& clock,
                   const StepResult& step) {
   const std::string what =
       std::isfinite(step.loss) ? "finite but the gradient norm is not" : std::to_string(step.loss);
+  // Name what exists: the last good checkpoint, or that none was written before the loss broke.
+  const auto kept = newest_checkpoint(s.options.run_dir);
+  const std::string where =
+      kept ? "The last good checkpoint is " + *kept + " (--resume continues from it)"
+           : "No checkpoint was written before it (rerun with --force to start over)";
   const std::string message = log::format(
-      "[train] loss became %s at step %ld; the run stopped. The last good checkpoint is kept in "
-      "%s; lower "
-      "optim.lr or raise schedule.warmup_steps",
-      what.c_str(), (long)s.state.step + 1, checkpoint_dir(s.options.run_dir).c_str());
+      "[train] loss became %s at step %ld; the run stopped. %s; lower optim.lr or raise "
+      "schedule.warmup_steps",
+      what.c_str(), (long)s.state.step + 1, where.c_str());
   end_run(s, log, clock, RunStatus::diverged, message);
   throw DivergedError(message);
 }

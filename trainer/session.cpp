@@ -6,17 +6,46 @@
 #include "common/log.h"
 #include "core/counts.h"
 #include "runfolder/checkpoints.h"
-#include "runfolder/checked_io.h"
+#include "common/checked_io.h"
 #include "runfolder/folder.h"
 #include "runfolder/metrics.h"
+#include "data/run_dataset.h"
 
 namespace scalelab {
 namespace {
 
-const Config& checked(const Config& config, const TrainOptions& options) {
-  validate_training(config, options.world_size);
-  if (config.train.threads > 0) torch::set_num_threads(config.train.threads);
+namespace fs = std::filesystem;
+
+// The config this session trains with: checked for the world size, and data.path absolute, so
+// that the run folder names its dataset wherever a later command (sample, export, --resume) runs
+// from. A missing dataset is named here, with what to do when a resumed run's dataset moved.
+Config checked(const Config& given, const TrainOptions& options) {
+  validate_training(given, options.world_size);
+  if (given.train.threads > 0) torch::set_num_threads(given.train.threads);
+  Config config = given;
+  const fs::path path = fs::absolute(given.data.path).lexically_normal();
+  config.data.path = (path.filename().empty() ? path.parent_path() : path).string();
+  if (!fs::is_directory(config.data.path)) {
+    const bool moved =
+        options.resume && fs::exists(fs::path(options.run_dir) / data::kDatasetRecordFile);
+    throw ConfigError("data.path " + given.data.path +
+                      (config.data.path != given.data.path ? " (" + config.data.path + ")" : "") +
+                      ": no such folder" +
+                      (moved ? "; " + options.run_dir +
+                                   " trained on it: if the dataset moved, continue with --set "
+                                   "data.path=ITS_NEW_PLACE"
+                             : " (make one with `scalelab prepare`)"));
+  }
   return config;
+}
+
+// On --resume, the dataset must tokenize as the one the run started on (its ids would mean other
+// text otherwise); checked before the run folder is touched.
+void check_resumed_dataset(const Config& config, const TrainOptions& options) {
+  if (!options.resume || options.rank != 0) return;
+  if (const auto recorded = data::read_dataset_record(options.run_dir))
+    data::check_same_tokenizer(*recorded, data::describe_dataset(config.data.path),
+                               options.run_dir);
 }
 
 int64_t eval_windows(const Config& c) {
@@ -53,7 +82,8 @@ void check_memory(const Config& config, const DeviceChoice& dev) {
         double(count_params(config.model).total), need / 1e9, kTrainingBytesPerParam, have / 1e9));
 }
 
-// The seed is set before the model is built, so a run's initial weights depend on it alone.
+// The seed is set before the model is built, so a run's initial weights depend on it alone
+// (the data order follows train.data_seed when that is set: data_order_seed).
 GPT seeded_model(const Config& config, const TrainOptions& options, const DeviceChoice& dev,
                  const std::string& config_yaml) {
   check_memory(config, dev);
@@ -61,6 +91,8 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
     claim_run_folder(options.run_dir, config_yaml,
                      options.resume ? RunStart::resume : RunStart::fresh, options.force);
     log::tee_to_file((std::filesystem::path(options.run_dir) / "log.txt").string());
+    // The tokenizer travels with the run: sample and export need no dataset folder.
+    data::record_dataset(options.run_dir, data::describe_dataset(config.data.path));
   }
   torch::manual_seed(config.train.seed);
   GPT model(config.model);
@@ -70,7 +102,9 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
 
 // The dataset folder, once its vocabulary is known to fit the model (the validation loader opens
 // the same folder right after the train loader).
-const std::string& vocab_checked_path(const Config& config, const data::TrainLoader& loader) {
+const std::string& vocab_checked_path(const Config& config, const data::TrainLoader& loader,
+                                      const TrainOptions& options) {
+  check_resumed_dataset(config, options);
   if (loader.vocab_size() > config.model.vocab_size)
     throw ConfigError("model.vocab_size: " + std::to_string(config.model.vocab_size) +
                       " is smaller than the dataset's vocabulary (" +
@@ -79,21 +113,32 @@ const std::string& vocab_checked_path(const Config& config, const data::TrainLoa
   return config.data.path;
 }
 
+// A checkpoint written before data.path was stored absolute names it relative: the same config.
+bool same_but_for_data_path(const std::string& saved_yaml, const Config& config) {
+  try {
+    Config saved = parse_config(saved_yaml, "checkpoint");
+    saved.data.path = config.data.path;
+    return to_yaml(saved) == to_yaml(config);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 TrainSession::TrainSession(const Config& c, const TrainOptions& o)
     : config(checked(c, o)),
       options(o),
-      config_yaml(to_yaml(c)),
+      config_yaml(to_yaml(config)),
       layout(batch_layout(c, o.world_size)),
       total_steps(budget_steps(c)),
-      loader(c.data.path, c.model.block_size, static_cast<uint64_t>(c.train.seed),
+      loader(config.data.path, c.model.block_size, static_cast<uint64_t>(data_order_seed(c.train)),
              c.train.batch_size, std::llround(c.data.unique_tokens)),
-      val_loader(vocab_checked_path(c, loader), c.model.block_size, eval_windows(c)),
+      val_loader(vocab_checked_path(config, loader, o), c.model.block_size, eval_windows(c)),
       dev(device_for(c)),
       folder_lock(o.rank == 0 ? o.run_dir : std::string()),
-      model(seeded_model(c, o, dev, config_yaml)),
-      optimizer(model->parameters(), c.optim) {
+      model(seeded_model(config, o, dev, config_yaml)),
+      optimizer(FusedAdamW::for_model(*model, config.model, c.optim)) {
   if (o.resume) {
     const std::string path = resume_from_newest_intact(o.run_dir);
     log::info(log::format("[train] resuming %s at step %ld", path.c_str(), (long)state.step));
@@ -120,7 +165,7 @@ std::string TrainSession::resume_from_newest_intact(const std::string& run_dir) 
     try {
       std::string saved_yaml;
       state = load_checkpoint(it->path, model, &optimizer, &saved_yaml);
-      if (saved_yaml != config_yaml)
+      if (saved_yaml != config_yaml && !same_but_for_data_path(saved_yaml, config))
         log::warn("[train] the config differs from the checkpoint's; continuing with the new one");
       return it->path;
     } catch (const std::exception& e) {

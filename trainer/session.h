@@ -29,7 +29,8 @@ struct TrainSession {
   void branch_from_trunk(const std::string& checkpoint);
   int64_t block_size() const { return config.model.block_size; }
 
-  const Config& config;
+  // The config with data.path made absolute (what config.yaml and summary.json record).
+  const Config config;
   const TrainOptions& options;
   const std::string config_yaml;
   const BatchLayout layout;

@@ -1,7 +1,8 @@
 // TensorBoard event files beside metrics.jsonl (log.tensorboard: true), written by the
 // `tensorboard` Python package (PyPI) in a child process that reads metrics lines on a pipe: the
 // event format is TensorBoard's, so its own writer writes it. metrics.jsonl stays the record the
-// analysis reads; if the child stops, training goes on with a warning.
+// analysis reads; if the child stops (a full disk), training goes on with one warning that says
+// why.
 #pragma once
 
 #include <sys/types.h>
@@ -28,8 +29,11 @@ class TensorBoardWriter {
   void write(const nlohmann::json& line);
 
  private:
-  void close();
-  int pipe_fd_ = -1;
+  void close();         // waits for the writer; warns once, with its reason, when it failed
+  void drain_errors();  // reads what the writer printed on stderr so far (never blocks)
+  int pipe_fd_ = -1;    // its stdin: metrics lines
+  int error_fd_ = -1;   // its stderr
+  std::string errors_;  // the last 4 KB of it
   pid_t child_ = -1;
 };
 

@@ -15,6 +15,20 @@ struct StepResult {
   bool finite() const { return std::isfinite(loss) && std::isfinite(grad_norm); }
 };
 
+// The compute of a step, free of data loading and ranks (bench/profile_step.cpp times these):
+// one micro-batch's forward and backward of its loss / n_micro; returns the loss (not divided),
+// detached, on the device. `sync` (or null) hears of the backward first.
+torch::Tensor forward_backward(GPT& model, const torch::Tensor& inputs,
+                               const torch::Tensor& targets, int64_t n_micro, bool bf16,
+                               GradientSync* sync = nullptr, bool last_micro = true);
+// Clips the accumulated gradients to a global norm of grad_clip (<= 0: no clipping), applies the
+// AdamW update at lr and clears the gradients; returns the norm before clipping.
+double clip_and_update(FusedAdamW& optimizer, double grad_clip, double lr);
+
+// Has the allocator keep freed memory for reuse rather than return it to the system: activations
+// are allocated and freed every step (glibc; elsewhere nothing changes).
+void keep_freed_memory_for_reuse();
+
 class StepRunner {
  public:
   explicit StepRunner(TrainSession& session);

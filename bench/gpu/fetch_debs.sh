@@ -20,7 +20,7 @@ if [ "${1:-}" = --prebuilt ]; then
   [ -x "$build/scalelab" ] || { echo "fetch_debs: $build/scalelab is not built" >&2; exit 1; }
   rm -rf prebuilt && mkdir -p prebuilt/tests
   cp "$build/scalelab" prebuilt/
-  for t in test_cuda test_model test_trainer test_train_e2e; do
+  for t in test_cuda_e2e test_model test_model_kernels test_trainer test_train_e2e; do
     [ -x "$build/tests/$t" ] && cp "$build/tests/$t" prebuilt/tests/
   done
   # The tests carry these absolute paths (SCALELAB_SOURCE_DIR, SCALELAB_BINARY_DIR).

@@ -9,11 +9,13 @@
 #   build        unpack the debs into $DEPS; use bench/gpu/prebuilt/ when fetch_debs.sh --prebuilt
 #                filled it for this torch version (REBUILD=1: never), else configure build-gpu/
 #                (Release, Ninja) and build
-#   test         tests/test_cuda (flash backend, CUDA bf16 vs CPU fp32 loss) + the trainer tests
+#   test         tests/test_cuda_e2e (flash backend, CUDA bf16 vs CPU fp32 loss) + the trainer tests
 #   bench RUNG.. bench_speed.sh on cuda for the rungs named (default: gpt-1m gpt-10m gpt-50m
-#                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT
+#                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT. The demo's shapes
+#                against eager and torch.compile (issue 29's single-model comparison, on the GPU):
+#                bench l1-d16 l2-d32 l4-d128
 #
-# Here first: cmake --build build-speed -j1 --target scalelab test_cuda   (the current tree)
+# Here first: cmake --build build-speed -j1 --target scalelab test_cuda_e2e   (the current tree)
 #             bench/gpu/fetch_debs.sh --prebuilt build-speed
 # One device call runs at most 10 minutes, and a machine idle for 30 s is given back (a fresh one
 # rebuilds: ~3-5 minutes without the prebuilt binaries). Split the ladder:
@@ -21,6 +23,7 @@
 #       command="bench/gpu/run_on_gpu.sh build test bench gpt-1m gpt-10m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-50m gpt-124m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-350m")
+#   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench l1-d16 l2-d32 l4-d128")
 # env: DEPS (default /tmp/scalelab-deps), JOBS (default nproc), STEPS/WARMUP/REPEATS/MODES/CHECK_STEPS
 # (passed to bench_speed.sh), TESTS (test binaries to run).
 set -uo pipefail
@@ -29,8 +32,8 @@ BUILD=build-gpu
 DEPS="${DEPS:-/tmp/scalelab-deps}"
 JOBS="${JOBS:-$(nproc)}"
 OUT="${OUT:-}"
-TESTS="${TESTS:-test_cuda test_model test_trainer test_train_e2e}"
-TARGETS=(scalelab test_cuda test_model test_trainer test_train_e2e)
+TESTS="${TESTS:-test_cuda_e2e test_model test_model_kernels test_trainer test_train_e2e}"
+TARGETS=(scalelab test_cuda_e2e test_model test_model_kernels test_trainer test_train_e2e)
 log() { echo "[gpu] $*" >&2; }
 save() { [ -n "$OUT" ] && cp "$@" "$OUT/" 2>/dev/null; true; }
 
@@ -76,7 +79,7 @@ build() {
   [ "$BUILD" != build-gpu ] && return  # prebuilt, already in place
   use_prebuilt && return
   local have=1
-  for t in scalelab tests/test_cuda; do [ -x "$BUILD/$t" ] || have=0; done
+  for t in scalelab tests/test_cuda_e2e; do [ -x "$BUILD/$t" ] || have=0; done
   [ "$have" = 1 ] && [ "${1:-}" != force ] && return
   local torch_prefix pkgconf
   torch_prefix=$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)') || exit 1

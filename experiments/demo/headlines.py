@@ -1,86 +1,78 @@
 #!/usr/bin/env python3
-"""Prints the demo's three headline findings from the sweep's run folders and fits.json.
+"""Prints the demo study's headline from its own files, headline first.
 
-    python3 experiments/demo/headlines.py RUNS FITS.json [--elapsed SECONDS] [--report DIR]
+    python3 experiments/demo/headlines.py STUDY_ROOT STUDY_FILE [--elapsed SECONDS]
 
-Standard library only. Every number printed is read from fits.json or the runs' summary.json.
+STUDY_ROOT is `scalelab study`'s --out-root (fits.json, study_state.json, report/). Every number
+printed is read from fits.json (the one the report reads) or study_state.json. Standard library.
 """
 import argparse
 import json
 import os
+import re
+
+LAW_KEYS = {"chinchilla": "chinchilla_approach3", "approach2": "chinchilla_approach2",
+            "approach1": "chinchilla_approach1"}
+NAMES = {"chinchilla_approach3": "approach 3 (one law L(N, D) fitted to every run)",
+         "chinchilla_approach2": "approach 2 (each budget's IsoFLOP minimum)",
+         "chinchilla_approach1": "approach 1 (the training-curve envelope)"}
 
 
-def fmt_ci(p):
-    lo, hi = p["ci95"]
-    return f"{p['value']:.2f} (95% interval {lo:.2f} to {hi:.2f})"
-
-
-def agreement(laws):
-    """Whether approaches 1, 2 and 3 agree on a: their 95% intervals share a value."""
-    found = {name: laws[law]["params"]["a"] for name, law in
-             (("1", "chinchilla_approach1"), ("2", "chinchilla_approach2"),
-              ("3", "chinchilla_approach3")) if law in laws and "a" in laws[law]["params"]}
-    if len(found) < 2:
-        return "Approaches 1, 2, 3: fewer than two fitted; no comparison."
-    text = "; ".join(f"approach {k}: a = {fmt_ci(p) if p.get('ci95') else format(p['value'], '.2f')}"
-                     for k, p in found.items())
-    with_ci = [p["ci95"] for p in found.values() if p.get("ci95")]
-    if len(with_ci) < 2:
-        return text + " (no intervals to compare)."
-    overlap = max(lo for lo, _ in with_ci) <= min(hi for _, hi in with_ci)
-    return text + (". Their intervals overlap: they agree." if overlap
-                   else ". Their intervals do not all overlap: they disagree.")
+def exponent_text(law):
+    """'a = 0.48 (95% interval 0.42 to 0.55)', or why there is no interval."""
+    if law is None:
+        return "not fitted"
+    a = law["params"].get("a")
+    if a is None:
+        return "no exponent a in this law"
+    if not law.get("identified", True):
+        return f"not identified ({'; '.join(law.get('not_identified', []))}); no interval"
+    if not a.get("ci95"):
+        return f"a = {a['value']:.3f} (no interval)"
+    lo, hi = a["ci95"]
+    return f"a = {a['value']:.3f} (95% interval {lo:.3f} to {hi:.3f}, seeds included)"
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("runs")
-    ap.add_argument("fits")
+    ap.add_argument("root")
+    ap.add_argument("study")
     ap.add_argument("--elapsed", type=float)
-    ap.add_argument("--report")
     args = ap.parse_args()
-    laws = json.load(open(args.fits))["laws"]
-    n_runs = sum(os.path.isfile(os.path.join(args.runs, d, "summary.json")) for d in os.listdir(args.runs))
+    laws = json.load(open(os.path.join(args.root, "fits.json")))["laws"]
+    state_path = os.path.join(args.root, "study_state.json")
+    state = json.load(open(state_path)) if os.path.exists(state_path) else {}
+    m = re.search(r"headline:\s*\n\s*law:\s*(\w+)", open(args.study).read())
+    headline = LAW_KEYS.get(m.group(1) if m else "chinchilla", "chinchilla_approach3")
+    runs = sum(os.path.isfile(os.path.join(args.root, d, "summary.json"))
+               for d in os.listdir(args.root))
 
     print()
-    if args.report:
-        print(f"Report: {os.path.join(args.report, 'report.html')} (and report.md, figures/)")
+    print(f"Report: {os.path.join(args.root, 'report', 'report.html')} (and report.md, figures/)")
     if args.elapsed is not None:
-        print(f"{n_runs} finished runs; this invocation took {args.elapsed / 60:.1f} minutes "
+        print(f"{runs} finished runs; this invocation took {args.elapsed / 60:.1f} minutes "
               "(a rerun skips finished runs and resumes interrupted ones).")
-    print("Headline findings:")
-
+    print("Headline: compute-optimal size N_opt ~ C^a on byte-level KJV:")
+    print(f"  {NAMES[headline]}: {exponent_text(laws.get(headline))}")
+    for key in ("chinchilla_approach2", "chinchilla_approach3"):
+        if key != headline and key in laws:
+            print(f"  beside it, {NAMES[key]}: {exponent_text(laws[key])}")
+    print("  Published: Hoffmann et al. 2022 a = 0.50 (approaches 1, 2) and 0.46 (approach 3), "
+          "Kaplan et al. 2020 0.73, both on web text at 1e18-1e23 FLOPs.")
+    verdicts = state.get("budgets", [])
+    if verdicts:
+        ok = sum(v["bracketed"] for v in verdicts)
+        added = len(state.get("added", []))
+        print(f"  Budgets bracketed: {ok} of {len(verdicts)} ({added} size(s) added by bracketing).")
+        for v in verdicts:
+            if not v["bracketed"]:
+                print(f"    C = {v['budget']:.3g}: not bracketed ({v['reason']})")
     a2 = laws.get("chinchilla_approach2")
     if a2:
-        budgets = a2["data"]["budgets"]
-        used = [b for b in budgets if b["used"]]
-        print(f"1. IsoFLOP profiles: {len(used)} of {len(budgets)} budgets have an interior minimum; "
-              f"N_opt ~ C^a with a = {fmt_ci(a2['params']['a'])} "
-              f"(Chinchilla 0.50, Kaplan 0.73).")
-        for b in used:
-            print(f"   C = {b['budget']:.2g} FLOPs: best N = {b['N_opt']:.3g} parameters, loss {b['loss_opt']:.3f}")
-        refused = [b for b in budgets if not b["used"]]
-        for b in refused:
-            print(f"   C = {b['budget']:.2g} FLOPs: refused (no interior minimum)")
-    else:
-        print("1. IsoFLOP profiles: approach 2 could not be fitted (see the report's notes).")
-    print("   " + agreement(laws))
-
-    kc = laws.get("kaplan_c")
-    if kc:
-        print(f"2. Loss falls with compute along the frontier: L(C) = (Cc / C)^alpha_C with "
-              f"alpha_C = {fmt_ci(kc['params']['alpha_C'])} (Kaplan: 0.050 at far larger scale).")
-    a3 = laws.get("chinchilla_approach3")
-    if a3:
-        p = a3["params"]
-        wide = [n for n in a3.get("notes", []) if "do not pin it down" in n]
-        verdict = ("the data do not pin its exponents down at this scale" if wide
-                   else "its exponents are well determined")
-        print(f"3. L(N, D) = E + A/N^alpha + B/D^beta (approach 3): alpha = {fmt_ci(p['alpha'])}, "
-              f"beta = {fmt_ci(p['beta'])}; {verdict}.")
-    notes = a2.get("notes", []) if a2 else []
-    for n in notes:
-        print(f"   note: {n}")
+        for b in a2["data"]["budgets"]:
+            if b.get("used"):
+                print(f"  C = {b['budget']:.3g} FLOPs: lowest mean loss {b['loss_opt']:.3f} at "
+                      f"N = {b['N_opt']:.3g} (approach 2's parabola)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The demo's training time with two binaries (issue 29: "the rebuilt demo's runs train at least 2x
+# faster than the same runs one per process with the code of today's main"). For every model shape
+# a finished demo study trained, both binaries train that shape on the demo's data at its batch
+# (4 x 128 tokens), one thread, interleaved ABBA; each shape's tokens/s (harmonic mean of the logged
+# intervals after WARMUP steps) is weighted by the tokens the study trained at that shape (each
+# run's wall time x its tokens/s, from summary.json). The ratio is the demo's training time with OLD
+# over NEW at one thread per run. Not counted: process start, dataset opening and evaluation (the
+# same code in both), the dry run and the fits.
+# Usage: bench/bench_demo_speed.sh OLD_BINARY NEW_BINARY STUDY_ROOT
+#   env: WARMUP (10), STEPS (60), REPEATS (2), SCALELAB_DATA (datasets), RESULTS_DIR (bench/results)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+old=$(realpath "$1"); new=$(realpath "$2"); root=$(realpath "$3")
+WARMUP="${WARMUP:-10}"; STEPS="${STEPS:-60}"; REPEATS="${REPEATS:-2}"
+RESULTS_DIR="${RESULTS_DIR:-bench/results}"; data="${SCALELAB_DATA:-datasets}/kjv-byte"
+work=$(mktemp -d "${TMPDIR:-/tmp}/scalelab_demo_speed.XXXXXX"); trap 'rm -rf "$work"' EXIT
+# Shapes and their trained tokens, from the study's runs.
+python3 - "$root" > "$work/shapes.txt" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+tokens = {}
+for d in sorted(os.listdir(root)):
+    p = os.path.join(root, d, "summary.json")
+    if not os.path.isfile(p):
+        continue
+    s = json.load(open(p))
+    m = s["config"]["model"]
+    key = (m["n_layer"], m["n_embd"], m["n_head"])
+    tokens[key] = tokens.get(key, 0) + s["wall_time_s"] * s["tokens_per_s"]
+for (l, d, h), t in sorted(tokens.items()):
+    print(l, d, h, int(t))
+PY
+while read -r L D H tok; do
+  for rep in $(seq 1 "$REPEATS"); do
+    order=(old new); ((rep % 2)) || order=(new old)
+    for which in "${order[@]}"; do
+      bin=$old; [ "$which" = new ] && bin=$new
+      out="$work/l$L-d$D-$which-$rep"
+      echo "[bench] l$L-d$D-h$H: $which (repeat $rep of $REPEATS)" >&2
+      "$bin" train configs/tiny.yaml --set data.path="$data" --set model.n_layer="$L" --set model.n_embd="$D" \
+        --set model.n_head="$H" --set model.block_size=128 --set train.batch_size=4 --set train.micro_batch_size=0 \
+        --set train.threads=1 --set train.device=cpu --set eval.every=0 --set eval.n_batches=1 \
+        --set train.tokens=0 --set train.flops=0 --set train.steps=$((WARMUP + STEPS)) --set log.every=5 \
+        --out "$out" > "$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
+    done
+  done
+done < "$work/shapes.txt"
+mkdir -p "$RESULTS_DIR"
+python3 - "$work" "$RESULTS_DIR" "$(git rev-parse --short HEAD)" "$old" "$new" "$root" "$WARMUP" "$REPEATS" <<'PY'
+import json, os, statistics, sys, time
+work, out_dir, commit, old, new, root, warmup, repeats = sys.argv[1:]
+warmup, repeats = int(warmup), int(repeats)
+def tps(run):
+    lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
+    rates = [l["tokens_per_s"] for l in lines if l.get("kind") == "train" and l["step"] > warmup]
+    return len(rates) / sum(1.0 / r for r in rates)
+rows, t_old, t_new = [], 0.0, 0.0
+for line in open(os.path.join(work, "shapes.txt")):
+    L, D, H, tok = line.split()
+    r = {w: [tps(f"{work}/l{L}-d{D}-{w}-{k}") for k in range(1, repeats + 1)] for w in ("old", "new")}
+    o, n = statistics.median(r["old"]), statistics.median(r["new"])
+    rows.append({"shape": f"l{L}-d{D}-h{H}", "study_tokens": int(tok), "old_tokens_per_s": r["old"],
+                 "new_tokens_per_s": r["new"], "ratio_new_over_old": n / o})
+    t_old += int(tok) / o
+    t_new += int(tok) / n
+res = {"bench": "demo_speed", "commit": commit, "old_binary": old, "new_binary": new, "study": root,
+       "threads_per_run": 1, "warmup": warmup, "repeats": repeats, "load_avg": os.getloadavg(),
+       "training_seconds_old": t_old, "training_seconds_new": t_new, "demo_ratio": t_old / t_new,
+       "rows": rows}
+path = os.path.join(out_dir, f"demo_speed_cpu_{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json")
+json.dump(res, open(path, "w"), indent=1)
+for row in rows:
+    print(f"{row['shape']:14} {row['study_tokens']:>10} tokens  new/old {row['ratio_new_over_old']:.2f}")
+print(f"the study's training at one thread per run: {t_old:.0f} s with OLD, {t_new:.0f} s with NEW: "
+      f"{t_old / t_new:.2f}x\nraw: {path}")
+PY
