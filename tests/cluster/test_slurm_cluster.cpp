@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "runfolder/checkpoints.h"
-#include "tests/support/datasets.h"
+#include "tests/support/dataset_suite.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
@@ -64,29 +64,11 @@ class LocalCluster : public ::testing::Environment {
 std::string LocalCluster::skip_reason;
 const auto* const g_cluster = ::testing::AddGlobalTestEnvironment(new LocalCluster);
 
-class SlurmCluster : public ::testing::Test {
+class SlurmCluster : public DatasetSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir("slurm_cluster"));
-    dataset_ = new std::string(shared_dataset());
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    delete dataset_;
-  }
+  static void SetUpTestSuite() { open_suite("slurm_cluster"); }
   void SetUp() override {
     if (!LocalCluster::skip_reason.empty()) GTEST_SKIP() << LocalCluster::skip_reason;
-  }
-  // A sweep of configs/debug.yaml runs on the fixture dataset into dir/name; returns its path.
-  static std::string sweep_file(const std::string& name, const std::string& body,
-                                const std::string& set = "") {
-    const fs::path path = *dir_ / (name + ".yaml");
-    std::ofstream(path) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
-                        << "out_root: " << (*dir_ / name).string() << "\n"
-                        << "set: {data.path: " << *dataset_ << set << "}\n"
-                        << body;
-    return path.string();
   }
   // `--submit`; returns the job id it printed.
   static std::string submit(const std::string& file, const std::string& extra = "") {
@@ -130,11 +112,7 @@ class SlurmCluster : public ::testing::Test {
     shell("squeue --noheader --array --jobs=" + job + " --format=%i", &out);
     return out.find(job) == std::string::npos;
   }
-  static fs::path* dir_;
-  static std::string* dataset_;
 };
-fs::path* SlurmCluster::dir_ = nullptr;
-std::string* SlurmCluster::dataset_ = nullptr;
 
 size_t n_lines(const fs::path& p) {
   std::ifstream in(p);

@@ -18,26 +18,6 @@ using namespace scalelab::test_util;
 
 namespace {
 
-// `scalelab ARGS...` in the background, stdout and stderr in files of their own; its pid.
-pid_t start_with_split_output(const std::vector<std::string>& args, const fs::path& out,
-                              const fs::path& err) {
-  std::vector<std::string> argv = {scalelab_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> pointers;
-  for (auto& a : argv) pointers.push_back(a.data());
-  pointers.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    FILE* o = std::fopen(out.c_str(), "w");
-    FILE* e = std::fopen(err.c_str(), "w");
-    dup2(fileno(o), 1);
-    dup2(fileno(e), 2);
-    execv(pointers[0], pointers.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 class SampleStream : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -74,7 +54,7 @@ class SampleStream : public ::testing::Test {
   void expect_stop_keeps_the_text(int signal_number) {
     const fs::path out = dir_ / ("out_" + std::to_string(signal_number)),
                    err = dir_ / ("err_" + std::to_string(signal_number));
-    const pid_t pid = start_with_split_output(
+    const pid_t pid = start_cli(
         {"sample", run().string(), "--temperature", "0", "--tokens", "100000000"}, out, err);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (slurp(out).size() < 40 && std::chrono::steady_clock::now() < deadline)

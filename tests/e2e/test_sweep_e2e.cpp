@@ -11,41 +11,22 @@
 #include <thread>
 
 #include "experiments/gpus.h"
-#include "tests/support/datasets.h"
+#include "tests/support/dataset_suite.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
 
 namespace {
 
-class SweepE2E : public ::testing::Test {
+class SweepE2E : public DatasetSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir("sweep_e2e"));
-    dataset_ = new std::string(shared_dataset());
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    delete dataset_;
-  }
-  // A sweep file over configs/debug.yaml on the fixture dataset; returns its path.
+  static void SetUpTestSuite() { open_suite("sweep_e2e"); }
+  // A sweep file over configs/debug.yaml on the fixture dataset, checkpointing every 5 steps.
   static std::string sweep_file(const std::string& name, const std::string& body,
                                 const std::string& set = "") {
-    const fs::path path = *dir_ / (name + ".yaml");
-    std::ofstream(path) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
-                        << "out_root: " << (*dir_ / name).string() << "\n"
-                        << "set: {data.path: " << *dataset_ << ", checkpoint.every: 5" << set
-                        << "}\n"
-                        << body;
-    return path.string();
+    return DatasetSuite::sweep_file(name, body, ", checkpoint.every: 5" + set);
   }
-  static fs::path root(const std::string& name) { return *dir_ / name; }
-  static fs::path* dir_;
-  static std::string* dataset_;
 };
-fs::path* SweepE2E::dir_ = nullptr;
-std::string* SweepE2E::dataset_ = nullptr;
 
 int count_of(const std::string& text, const std::string& what) {
   int n = 0;

@@ -10,34 +10,16 @@
 #include <regex>
 #include <thread>
 
-#include "tests/support/datasets.h"
+#include "tests/support/dataset_suite.h"
 
 using namespace scalelab;
 using namespace scalelab::test_util;
 
 namespace {
 
-class SweepRunnerE2E : public ::testing::Test {
+class SweepRunnerE2E : public DatasetSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir("sweep_runner_e2e"));
-    dataset_ = new std::string(shared_dataset());
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    delete dataset_;
-  }
-  // A sweep file over configs/debug.yaml on the fixture dataset; returns its path.
-  static std::string sweep_file(const std::string& name, const std::string& body,
-                                const std::string& set = "") {
-    const fs::path path = *dir_ / (name + ".yaml");
-    std::ofstream(path) << "base: " << SCALELAB_SOURCE_DIR << "/configs/debug.yaml\n"
-                        << "out_root: " << (*dir_ / name).string() << "\n"
-                        << "set: {data.path: " << *dataset_ << set << "}\n"
-                        << body;
-    return path.string();
-  }
+  static void SetUpTestSuite() { open_suite("sweep_runner_e2e"); }
   // Budgets 20 and 40 as branches of one trunk (checkpoints at steps 15 and 30).
   static std::string branched(const std::string& name, const std::string& budgets,
                               double cooldown = 0.25) {
@@ -61,12 +43,7 @@ class SweepRunnerE2E : public ::testing::Test {
         << log;
     return out;
   }
-  static fs::path root(const std::string& name) { return *dir_ / name; }
-  static fs::path* dir_;
-  static std::string* dataset_;
 };
-fs::path* SweepRunnerE2E::dir_ = nullptr;
-std::string* SweepRunnerE2E::dataset_ = nullptr;
 
 int count_of(const std::string& text, const std::string& what) {
   int n = 0;

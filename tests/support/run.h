@@ -50,8 +50,10 @@ inline int run_cli_with(const std::string& env, const std::string& args, std::st
   return shell(env + " " + scalelab_binary() + " " + args, output);
 }
 
-// Starts `scalelab ARGS...` in the background with stdout and stderr in `log`; returns its pid.
-inline pid_t start_cli(const std::vector<std::string>& args, const std::filesystem::path& log) {
+// Starts `scalelab ARGS...` in the background with stdout in `log` and stderr there too, or in
+// `err` when one is given; returns its pid.
+inline pid_t start_cli(const std::vector<std::string>& args, const std::filesystem::path& log,
+                       const std::filesystem::path& err = {}) {
   std::vector<std::string> argv = {scalelab_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> pointers;
@@ -61,7 +63,7 @@ inline pid_t start_cli(const std::vector<std::string>& args, const std::filesyst
   if (pid == 0) {
     FILE* f = std::fopen(log.c_str(), "w");
     dup2(fileno(f), 1);
-    dup2(fileno(f), 2);
+    dup2(fileno(err.empty() ? f : std::fopen(err.c_str(), "w")), 2);
     execv(pointers[0], pointers.data());
     _exit(127);
   }

@@ -10,25 +10,11 @@
 #include "analysis/fits/approach2.h"
 #include "analysis/fits/approach3.h"
 #include "analysis/fits/varpro.h"
+#include "tests/support/published_points.h"
 
 using namespace scalelab;
 
-namespace {
-
-std::vector<Point> epoch_points() {
-  CsvColumns cols;
-  cols.n = "Model Size";
-  cols.c = "Training FLOP";
-  cols.d = "tokens (absent: D = C / 6N)";
-  cols.loss = "loss";
-  auto pts = read_csv_points(SCALELAB_SOURCE_DIR "/tests/data/chinchilla_fig4_epoch.csv", cols);
-  // Besiroglu et al. 2024 drop the 5 highest-loss runs before fitting (tests/data/README.md).
-  std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.loss > b.loss; });
-  pts.erase(pts.begin(), pts.begin() + 5);
-  return pts;
-}
-
-}  // namespace
+using test_util::epoch_points;
 
 // The same numbers, within the same 1%, as Approach3.ReproducesPublishedRefitWithinOnePercent.
 TEST(VarPro, ReproducesEpochRefitWithinOnePercent) {
