@@ -25,6 +25,7 @@ void add_plan_command(CLI::App& app);
 void add_gpu_time_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_train_packed_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);

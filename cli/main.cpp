@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
   scalelab::cli::add_train_command(app);
+  scalelab::cli::add_train_packed_command(app);
   scalelab::cli::add_flops_command(app);
   scalelab::cli::add_predict_command(app);
   scalelab::cli::add_plan_command(app);

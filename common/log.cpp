@@ -4,7 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdarg>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -25,7 +27,24 @@ std::shared_ptr<spdlog::logger>& logger() {
   return instance;
 }
 
-std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file_sink;
+// The files every message also goes to, by path (a pack of runs writes each run's log.txt).
+std::map<std::string, std::shared_ptr<spdlog::sinks::basic_file_sink_mt>> file_sinks;
+
+void remove_sink(const std::string& path) {
+  auto it = file_sinks.find(path);
+  if (it == file_sinks.end()) return;
+  auto& sinks = logger()->sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), it->second), sinks.end());
+  file_sinks.erase(it);
+}
+
+void add_sink(const std::string& path) {
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+  sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
+  logger()->sinks().push_back(sink);
+  file_sinks[path] = sink;
+  logger()->flush_on(spdlog::level::info);
+}
 
 }  // namespace
 
@@ -41,16 +60,18 @@ void error(const std::string& message) {
 
 void tee_to_file(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex);
-  auto& sinks = logger()->sinks();
-  if (file_sink) {
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), file_sink), sinks.end());
-    file_sink.reset();
-  }
-  if (path.empty()) return;
-  file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
-  file_sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
-  sinks.push_back(file_sink);
-  logger()->flush_on(spdlog::level::info);
+  while (!file_sinks.empty()) remove_sink(file_sinks.begin()->first);
+  if (!path.empty()) add_sink(path);
+}
+
+void also_tee_to_file(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!file_sinks.count(path)) add_sink(path);
+}
+
+void stop_tee(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex);
+  remove_sink(path);
 }
 
 void set_quiet(bool quiet) {

@@ -13,6 +13,10 @@ void warn(const std::string& message);
 void error(const std::string& message);
 // Also write every message to `path` (a run's log.txt); empty path stops that.
 void tee_to_file(const std::string& path);
+// Also write every message to `path`, beside the files already written (the runs of one pack).
+void also_tee_to_file(const std::string& path);
+// Stop writing to `path`.
+void stop_tee(const std::string& path);
 // Silence info messages (warnings and errors still show), e.g. for non-zero ranks.
 void set_quiet(bool quiet);
 

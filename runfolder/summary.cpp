@@ -166,6 +166,10 @@ std::string summary_path(const std::string& run_dir) {
   return (fs::path(run_dir) / "summary.json").string();
 }
 
+std::string log_path(const std::string& run_dir) {
+  return (fs::path(run_dir) / "log.txt").string();
+}
+
 void write_summary(const std::string& run_dir, const RunSummary& summary) {
   write_file_atomic(summary_path(run_dir), summary_to_json(summary).dump(2) + "\n");
 }

@@ -48,6 +48,8 @@ nlohmann::json summary_to_json(const RunSummary& summary);
 RunSummary summary_from_json(const nlohmann::json& j, const std::string& where);
 
 std::string summary_path(const std::string& run_dir);
+// run_dir/log.txt: what the run logged (every line of its sessions).
+std::string log_path(const std::string& run_dir);
 // Atomic and checked (common/checked_io.h).
 void write_summary(const std::string& run_dir, const RunSummary& summary);
 // nullopt when the run has no summary.json; throws naming the file when it is unreadable.

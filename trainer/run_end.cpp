@@ -66,7 +66,7 @@ RunSummary end_run(TrainSession& s, const MetricsLog& log, const RunClock& clock
     log::info(log::format("[train] done: %s, val_loss %.4f (best %.4f), %.0f tok/s, %.0fs",
                           enum_name(status).c_str(), summary.final_val_loss, summary.best_val_loss,
                           summary.tokens_per_s, summary.wall_time_s));
-  log::tee_to_file("");
+  log::stop_tee(log_path(s.options.run_dir));
   return summary;
 }
 

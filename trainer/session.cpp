@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "core/counts.h"
+#include "core/packing.h"
 #include "runfolder/checkpoints.h"
 #include "common/checked_io.h"
 #include "runfolder/folder.h"
@@ -59,17 +60,6 @@ DeviceChoice device_for(const Config& config) {
   return dev;
 }
 
-// MemAvailable of /proc/meminfo in bytes; 0 when unknown.
-double available_host_memory() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  double kb = 0;
-  std::string unit;
-  while (in >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024;
-  return 0;
-}
-
 // Refuses, with the numbers, a model whose weights, gradients and optimizer state cannot fit in
 // the memory left, before allocating it (a refused allocation would otherwise be the first sign).
 void check_memory(const Config& config, const DeviceChoice& dev) {
@@ -90,7 +80,10 @@ GPT seeded_model(const Config& config, const TrainOptions& options, const Device
   if (options.rank == 0) {
     claim_run_folder(options.run_dir, config_yaml,
                      options.resume ? RunStart::resume : RunStart::fresh, options.force);
-    log::tee_to_file((std::filesystem::path(options.run_dir) / "log.txt").string());
+    if (options.packed)
+      log::also_tee_to_file(log_path(options.run_dir));
+    else
+      log::tee_to_file(log_path(options.run_dir));
     // The tokenizer travels with the run: sample and export need no dataset folder.
     data::record_dataset(options.run_dir, data::describe_dataset(config.data.path));
   }
@@ -214,7 +207,7 @@ std::unique_ptr<TrainSession> open_session(const Config& config, const TrainOpti
     return std::make_unique<TrainSession>(config, options);
   } catch (...) {
     if (folder_was_new) {
-      log::tee_to_file("");
+      log::stop_tee(log_path(options.run_dir));
       fs::remove_all(options.run_dir, ec);
     }
     throw;

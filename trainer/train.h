@@ -42,6 +42,8 @@ struct TrainOptions {
   nlohmann::json tags = nlohmann::json::object();  // copied into summary.json (sweeps use them)
   int64_t stop_after_step =
       0;  // > 0: checkpoint and end this session after that step (resume later)
+  // One run of a pack (trainer/train_packed.h): its log.txt gets the pack's lines beside its own.
+  bool packed = false;
   int rank = 0, world_size = 1;
   GradientSync* sync = nullptr;
 };
