@@ -115,6 +115,7 @@ void add_study_command(CLI::App& app) {
   cmd->add_option("--threads-per-job", o->threads_per_job,
                   "train.threads of CPU runs (default: cores / jobs)")
       ->check(FiniteNonNegative);
+  add_pack_options(cmd, &o->max_pack);
   cmd->add_option("--out-root", o->out_root,
                   "Folder of the runs, study_state.json, fits.json and report/ (default: the "
                   "file's out_root, else runs/<file stem>)");
@@ -147,7 +148,12 @@ void add_study_command(CLI::App& app) {
       "finished\n"
       "runs are skipped, interrupted ones resumed. Format: experiments/README.md (Studies).\n"
       "Example: scalelab study experiments/demo/study.yaml --jobs 2");
-  cmd->callback([o] { run_study_command(*o); });
+  cmd->callback([o] {
+    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
+    // the first one's exit code stands.
+    const StopSignals stop_signals;
+    run_study_command(*o);
+  });
 }
 
 }  // namespace scalelab::cli

@@ -3,6 +3,7 @@
 // The flags, into SweepArgs; each mode is a function of cli/sweep_modes.h.
 #include <cstdio>
 
+#include "common/stop_signals.h"
 #include "cli/commands.h"
 #include "cli/sweep_modes.h"
 
@@ -34,6 +35,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--threads-per-job", o->threads_per_job,
                   "train.threads of CPU runs (default: cores / jobs)")
       ->check(FiniteNonNegative);
+  add_pack_options(cmd, &o->max_pack);
   cmd->add_option(
       "--out-root", o->out_root,
       "Folder of the run folders (default: the sweep's out_root, else runs/<file stem>)");
@@ -92,7 +94,12 @@ void add_sweep_command(CLI::App& app) {
       "Example: scalelab sweep experiments/chinchilla/quick.yaml --jobs 2\n"
       "         scalelab sweep experiments/chinchilla/quick.yaml --set train.batch_size=4 "
       "--out-root runs/smaller --dry-run");
-  cmd->callback([o] { run_sweep_command(*o); });
+  cmd->callback([o] {
+    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
+    // the first one's exit code stands.
+    const StopSignals stop_signals;
+    run_sweep_command(*o);
+  });
 }
 
 }  // namespace scalelab::cli

@@ -44,7 +44,7 @@ std::vector<PackedRun> read_pack(const std::string& path, bool resume, int64_t s
       t.stop_after_step = stop_after;
       // --resume continues each run from its newest checkpoint; one killed before its first
       // checkpoint starts afresh.
-      t.resume = resume && newest_checkpoint(t.run_dir).has_value();
+      t.resume = (resume || r.value("resume", false)) && newest_checkpoint(t.run_dir).has_value();
       if (t.resume) t.init_from.clear(), t.branch_from.clear();
       runs.push_back(std::move(run));
     } catch (const json::exception& e) {
@@ -85,7 +85,7 @@ void add_train_packed_command(CLI::App& app) {
       "    {\"config\": \"configs/debug.yaml\", \"set\": [\"train.seed=2\", \"optim.lr=1e-3\"],\n"
       "     \"out\": \"runs/s2\", \"tags\": {\"seed\": 2}}]}\n"
       "Optional per run: \"init_from\" (a run folder), \"branch_from\" (a trunk's checkpoint),\n"
-      "\"checkpoint_at\" (steps), \"tags\" (copied into summary.json).");
+      "\"checkpoint_at\" (steps), \"tags\" (copied into summary.json), \"resume\" (true: as --resume).");
   cmd->callback([opts] {
     const auto runs = read_pack(opts->pack, opts->resume, opts->stop_after);
     const auto summaries = train_packed(runs);

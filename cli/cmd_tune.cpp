@@ -19,7 +19,7 @@ namespace {
 struct TuneArgs {
   std::string file, out_root, gpus, slurm, torchrun;
   std::vector<std::string> slurm_opts, sets;
-  int jobs = 1, threads_per_job = 0, bootstrap = 1000;
+  int jobs = 1, threads_per_job = 0, bootstrap = 1000, max_pack = 1;
   uint64_t seed = 0;
   bool dry_run = false, no_measure = false, analyse_only = false, json = false;
 };
@@ -33,6 +33,7 @@ SweepArgs grid_sweep_args(const TuneArgs& t, const std::string& sweep_file,
   a.jobs = t.jobs;
   a.gpus = t.gpus;
   a.threads_per_job = t.threads_per_job;
+  a.max_pack = t.max_pack;
   a.slurm = t.slurm;
   a.slurm_opts = t.slurm_opts;
   a.torchrun = t.torchrun;
@@ -153,6 +154,7 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--gpus", o->gpus, "GPU ids, e.g. 0,1: one run per GPU");
   cmd->add_option("--threads-per-job", o->threads_per_job, "train.threads of CPU runs")
       ->check(FiniteNonNegative);
+  add_pack_options(cmd, &o->max_pack);
   cmd->add_option("--set", o->sets, "key.path=value applied to every run (repeatable)");
   cmd->add_option("--slurm", o->slurm,
                   "Write a Slurm job-array script for the grid instead of running it; then "
@@ -175,7 +177,12 @@ void add_tune_command(CLI::App& app) {
       "and OUT_ROOT/tune_lr.png. A sweep takes the law with derive: {lr_from: "
       "OUT_ROOT/hparams.json}.\n"
       "Format and example: experiments/README.md (scalelab tune).");
-  cmd->callback([o] { run_tune_command(*o); });
+  cmd->callback([o] {
+    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
+    // the first one's exit code stands.
+    const StopSignals stop_signals;
+    run_tune_command(*o);
+  });
 }
 
 }  // namespace scalelab::cli

@@ -8,6 +8,7 @@
 #include "common/checked_io.h"
 #include "experiments/calibrate.h"
 #include "experiments/dry_run.h"
+#include "experiments/pack_plan.h"
 #include "experiments/process.h"
 #include "experiments/slurm.h"
 #include "experiments/slurm_submit.h"
@@ -16,6 +17,21 @@
 
 namespace scalelab::cli {
 namespace fs = std::filesystem;
+namespace {
+
+}  // namespace
+
+void add_pack_options(CLI::App* cmd, int* max_pack) {
+  cmd->add_option("--pack", *max_pack,
+                  "Train up to K runs of one shape (seeds, learning rates, ...) in one process "
+                  "as one batched model (scalelab train-packed --help; equal to unpacked runs to "
+                  "float rounding); 1 = each alone")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag_callback("--no-pack", [max_pack] { *max_pack = 1; },
+                         "Train every run in its own process (the same as --pack 1)");
+}
+
 namespace {
 
 sweep::RunnerOptions runner_options(const SweepArgs& a, const std::string& out_root) {
@@ -27,6 +43,7 @@ sweep::RunnerOptions runner_options(const SweepArgs& a, const std::string& out_r
   ro.threads_per_job = a.threads_per_job;
   ro.only = a.only;
   ro.rerun_changed = a.rerun_changed;
+  ro.max_pack = a.max_pack;
   ro.progress_every_s = a.progress_every_s;
   if (!a.gpus.empty()) ro.gpus = sweep::parse_gpus(a.gpus);
   ro.torchrun = a.torchrun.empty() ? sweep::default_torchrun() : a.torchrun;
@@ -145,11 +162,15 @@ void sweep_dry_run(const SweepArgs& a, const sweep::LoadedSweep& sweep, std::FIL
       throw std::runtime_error("--calibrate-from " + root +
                                ": no sweep_state.json there (give a sweep's output folder)");
   const sweep::DryRunPlan plan = dry_run_plan(a, sweep);
-  if (a.json)
-    std::fprintf(out, "%s\n",
-                 sweep::dry_run_json(sweep.runs, sweep.out_root, plan).dump(2).c_str());
-  else
+  const bool cpu = a.gpus.empty();
+  if (a.json) {
+    auto j = sweep::dry_run_json(sweep.runs, sweep.out_root, plan);
+    j["packing"] = sweep::pack_plan_json(sweep.runs, a.max_pack, cpu);
+    std::fprintf(out, "%s\n", j.dump(2).c_str());
+  } else {
     std::fprintf(out, "%s", sweep::dry_run_table(sweep.runs, sweep.out_root, plan).c_str());
+    std::fprintf(out, "%s", sweep::pack_plan_text(sweep.runs, a.max_pack, cpu).c_str());
+  }
   sweep::record_estimate(sweep.runs, sweep.out_root, plan);
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "experiments/sweep_run.h"
 
 namespace scalelab::cli {
@@ -16,6 +18,7 @@ struct SweepArgs {
   std::string file, out_root, gpus, slurm, torchrun;
   std::vector<std::string> only, slurm_opts, sets, calibrate_from;
   int jobs = 1, threads_per_job = 0, slurm_warning_s = 300;
+  int max_pack = 1;  // runs per `train-packed` process (--pack K; --no-pack: 1)
   double tokens_per_s = 0, measure_timeout_s = 120, progress_every_s = 60;
   bool dry_run = false, no_measure = false, json = false, submit = false, status = false;
   bool rerun_changed = false;
@@ -23,6 +26,9 @@ struct SweepArgs {
 
 // The file loaded with its --set overrides; --jobs and --gpus checked against each other.
 sweep::LoadedSweep load_sweep_args(const SweepArgs& args);
+
+// --pack K and --no-pack on a command that trains a sweep (sweep, study, tune).
+void add_pack_options(CLI::App* cmd, int* max_pack);
 
 // Each run's state from its folder and, when submitted, from squeue/sacct.
 void sweep_status(const SweepArgs& args, const sweep::LoadedSweep& sweep);

@@ -49,7 +49,7 @@ pid_t spawn(const ChildSpec& spec) {
     if (::getppid() != parent) ::_exit(128 + SIGTERM);  // the runner died before prctl
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);
-    if (spec.inherit_fd >= 0) ::fcntl(spec.inherit_fd, F_SETFD, 0);
+    for (int fd : spec.inherit_fds) ::fcntl(fd, F_SETFD, 0);
     ::execvpe(argv[0], argv.data(), envp.data());
     const char msg[] = "scalelab sweep: cannot execute the training command\n";
     (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);

@@ -14,7 +14,7 @@ struct ChildSpec {
   std::vector<std::string> argv;                         // argv[0] is looked up in PATH
   std::vector<std::pair<std::string, std::string>> env;  // set on top of the runner's environment
   std::string output_path;                               // stdout and stderr, truncated
-  int inherit_fd = -1;                                   // a close-on-exec fd the child keeps
+  std::vector<int> inherit_fds;                          // close-on-exec fds the child keeps
 };
 
 // fork + exec. The child gets SIGTERM when the runner dies (PR_SET_PDEATHSIG), so killing a

@@ -23,6 +23,12 @@ struct RunnerOptions {
   int threads_per_job = 0;            // CPU runs' train.threads; 0 = cores / jobs
   std::vector<std::string> only;      // train only these runs (their parents must be finished)
   double poll_s = 2;                  // how often a run locked by another runner is retried
+  // Runs that differ only in what each run of a pack keeps its own (core/packing.h) train as one
+  // `scalelab train-packed` process, up to this many (and what memory allows); 1: each alone.
+  // Off by default: on this project's 2-core CPUs a pack trains the demo's shapes only 1.0-1.4x
+  // faster (bench/bench_packed.sh), and its runs equal unpacked ones to float rounding, not bit
+  // for bit (a Slurm task trains one run: a local sweep then equals its Slurm twin exactly).
+  int max_pack = 1;
   bool rerun_changed = false;    // retrain finished runs whose config no longer matches the sweep's
   double progress_every_s = 60;  // the progress line: after each run ends and this often (0: ends)
 };

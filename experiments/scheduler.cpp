@@ -162,6 +162,16 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
   for (int g : c.gpus) free_gpus_.push_back(g);
   Slot& s = slots_[c.slot];
   if (c.regrow) return finish_regrow(s, c, wait_status);
+  finish_run(s, c, c.resumed, wait_status);
+  for (const auto& m : c.pack) finish_run(slots_[m.slot], c, m.resumed, wait_status);
+  c.lock.reset();
+  c.pack.clear();
+  save_state();
+  report_progress(true);
+}
+
+// What the ended process means for one of the runs it trained, from that run's folder.
+void SweepScheduler::finish_run(Slot& s, const Child& c, bool resumed, int wait_status) {
   const fs::path dir = fs::path(o_.out_root) / s.run->name;
   const FolderInfo info = inspect_run_folder(dir.string());
   const ExitStatus exit = decode_wait_status(wait_status);
@@ -175,16 +185,23 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
   const bool paused = info.status == RunStatus::paused;
   const bool stopped_starting =
       relayed_signal_ && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == relayed_signal_;
-  if (exit.ok && info.state == FolderState::finished) {
-    // A whole run's process time: D over it is the rate the estimates of later sweeps use.
-    if (!c.resumed) {
-      s.outcome.process_s = took;
-      s.outcome.trained_with = {{"process_s", took},
+  // A pack's process exits 1 when one of its runs diverged; the others finished all the same.
+  const bool ended_normally = exit.ok || (!c.pack.empty() && WIFEXITED(wait_status));
+  if (ended_normally && info.state == FolderState::finished) {
+    // A whole run's process time (a pack's shared by its runs): D over it is the rate the
+    // estimates of later sweeps use.
+    if (!resumed) {
+      const double per_run = took / double(1 + c.pack.size());
+      s.outcome.process_s = per_run;
+      s.outcome.trained_with = {{"process_s", per_run},
+                                {"pack", 1 + c.pack.size()},
                                 {"host", host_name()},
                                 {"jobs", o_.gpus.empty() ? o_.jobs : int(o_.gpus.size())},
                                 {"threads_per_job", o_.gpus.empty() ? threads_ : 0}};
     }
-    end_slot(s, OutcomeStatus::done, c.resumed ? "resumed" : s.outcome.note);
+    end_slot(s, OutcomeStatus::done,
+             (resumed ? std::string("resumed") : s.outcome.note) +
+                 (c.pack.empty() ? "" : std::string(resumed ? ", " : "") + "packed"));
     log::info(log::format("[sweep] done  %s: val_loss %.4f in %s", s.run->name.c_str(),
                           s.outcome.final_val_loss, duration_text(took).c_str()));
   } else if (paused) {
@@ -197,21 +214,17 @@ void SweepScheduler::finish(pid_t pid, int wait_status) {
                  " while starting; rerun the sweep to continue");
     log::info("[sweep] stopped " + s.run->name + " while it was starting");
   } else {
-    const std::string output = last_lines((dir / "train_output.txt").string(), 40);
+    const std::string output = last_lines(c.output, 40);
     const std::string why = exit.ok ? "exited without writing summary.json" : exit.text;
     write_file_atomic((dir / "error.txt").string(),
                       "command: " + shell_join(c.argv) + "\nresult: " + why +
-                          "\n--- last lines of " + (dir / "train_output.txt").string() + " ---\n" +
-                          output);
+                          "\n--- last lines of " + c.output + " ---\n" + output);
     const bool diverged = info.state == FolderState::diverged;
     end_slot(s, diverged ? OutcomeStatus::diverged : OutcomeStatus::failed,
              why + ": " + last_nonempty_line(output));
     log::warn("[sweep] " + std::string(diverged ? "DIVERGED " : "FAILED ") + s.run->name + " (" +
               why + "): " + last_nonempty_line(output) + "; see " + (dir / "error.txt").string());
   }
-  c.lock.reset();
-  save_state();
-  report_progress(true);
 }
 
 void SweepScheduler::end_slot(Slot& s, OutcomeStatus status, const std::string& note) {
@@ -229,8 +242,11 @@ void SweepScheduler::report_progress(bool run_ended) {
   if (!run_ended && (o_.progress_every_s <= 0 || since < o_.progress_every_s)) return;
   last_progress_ = now;
   std::map<std::string, size_t> running;  // run name -> its child's slot
-  for (const auto& [pid, c] : children_)
-    if (!c.regrow) running[slots_[c.slot].run->name] = c.slot;
+  for (const auto& [pid, c] : children_) {
+    if (c.regrow) continue;
+    running[slots_[c.slot].run->name] = c.slot;
+    for (const auto& m : c.pack) running[slots_[m.slot].run->name] = m.slot;
+  }
   std::vector<RunProgress> runs;
   std::map<std::string, int> index;
   for (size_t i : order_) {

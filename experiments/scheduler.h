@@ -40,14 +40,23 @@ class SweepScheduler {
     bool ended = false, running = false, told_busy = false;
     Outcome outcome;
   };
+  // A run trained in another run's process (a pack, core/packing.h).
+  struct PackMember {
+    size_t slot = 0;
+    std::unique_ptr<RunLock> lock;
+    bool resumed = false;
+    std::string branch_from;  // a branch's checkpoint
+  };
   struct Child {
     size_t slot = 0;
+    std::vector<PackMember> pack;  // the other runs of its pack
     std::unique_ptr<RunLock> lock;
     std::unique_ptr<RunLock> regrow_lock;  // a regrowth's own folder (trunk_regrow.h)
     std::vector<int> gpus;
     std::vector<std::string> argv;
     bool resumed = false;
     bool regrow = false;  // regrows the trunk's checkpoint this branch starts from
+    std::string output;   // the process's stdout and stderr
     Clock::time_point start;
   };
   enum class Ready { yes, wait, blocked };
@@ -57,6 +66,15 @@ class SweepScheduler {
   bool has_room(const Run& run) const;
   // scheduler_folders.cpp: the run's folder decides whether and how it trains.
   void try_start(Slot& slot);
+  // The folder's verdict for a run about to train: false when it does not train (its slot ended,
+  // or another runner holds it); else its lock, whether it resumes and a branch's checkpoint
+  // ("" and *regrow when the trunk's is missing).
+  bool ready_to_train(Slot& slot, std::unique_ptr<RunLock>& lock, bool* resume,
+                      std::string* from, bool* regrow);
+  // Other runs that may train in one process with `first` (scheduler_pack.cpp).
+  std::vector<PackMember> gather_pack(const Slot& first);
+  std::vector<std::string> pack_command(const Child& child, const std::string& from) const;
+  void finish_run(Slot& slot, const Child& child, bool resumed, int wait_status);
   bool judge_folder(Slot& slot, FolderInfo& info);
   bool changed_parent_blocks(const Run& run, std::string* why) const;
   void start_regrow(Slot& slot, std::unique_ptr<RunLock> branch_lock);

@@ -33,30 +33,49 @@ bool on_cpu(const Run& run, const RunnerOptions& o) {
 void SweepScheduler::try_start(Slot& s) {
   const Run& r = *s.run;
   const fs::path dir = fs::path(o_.out_root) / r.name;
-  auto lock = std::make_unique<RunLock>(dir.string());
+  std::unique_ptr<RunLock> lock;
+  bool resume = false, regrow = false;
+  std::string from;  // a branch's checkpoint: the trunk's, or a regrown one
+  if (!ready_to_train(s, lock, &resume, &from, &regrow)) return;
+  if (regrow) return start_regrow(s, std::move(lock));
+  Child c;
+  c.slot = size_t(&s - slots_.data());
+  c.resumed = resume;
+  c.lock = std::move(lock);
+  c.output = (dir / "train_output.txt").string();
+  c.pack = gather_pack(s);
+  c.argv = c.pack.empty() ? child_command(r, train_arguments(r, o_.out_root, resume, from),
+                                          run_threads(r))
+                          : pack_command(c, from);
+  launch(s, std::move(c), r, dir.string());
+}
+
+bool SweepScheduler::ready_to_train(Slot& s, std::unique_ptr<RunLock>& lock, bool* resume,
+                                    std::string* from, bool* regrow) {
+  const Run& r = *s.run;
+  const fs::path dir = fs::path(o_.out_root) / r.name;
+  lock = std::make_unique<RunLock>(dir.string());
   if (!lock->held()) {
     if (!s.told_busy)
       log::info("[sweep] " + r.name + " is being trained by another runner; waiting for it");
     s.told_busy = true;
-    return;
+    return false;
   }
   FolderInfo info = inspect_run_folder(dir.string());
-  if (!judge_folder(s, info)) return;
-  const bool resume = info.state == FolderState::resumable;
-  std::string from;  // a branch's checkpoint: the trunk's, or a regrown one
-  if (!resume && r.branch_step >= 0) {
+  if (!judge_folder(s, info)) return false;
+  *resume = info.state == FolderState::resumable;
+  *regrow = false;
+  if (!*resume && r.branch_step >= 0) {
     const auto checkpoint = branch_checkpoint(o_.out_root, r);
-    if (!checkpoint) return start_regrow(s, std::move(lock));
-    from = *checkpoint;
+    if (!checkpoint) {
+      *regrow = true;
+      return true;
+    }
+    *from = *checkpoint;
   }
   fs::remove(dir / "error.txt");
   write_file_atomic((dir / "sweep_config.yaml").string(), to_yaml(r.config));
-  Child c;
-  c.slot = size_t(&s - slots_.data());
-  c.resumed = resume;
-  c.argv = child_command(r, train_arguments(r, o_.out_root, resume, from), run_threads(r));
-  c.lock = std::move(lock);
-  launch(s, std::move(c), r, dir.string());
+  return true;
 }
 
 // Returns whether the run trains; otherwise ends its slot. `info` is cleared when the folder's
@@ -204,10 +223,9 @@ int SweepScheduler::run_threads(const Run& r) const {
 
 // Starts the child (its output in dir/train_output.txt) on the GPUs it needs.
 void SweepScheduler::launch(Slot& s, Child c, const Run& trains, const std::string& dir) {
-  ChildSpec spec{c.argv,
-                 {},
-                 (fs::path(dir) / "train_output.txt").string(),
-                 (c.regrow ? c.regrow_lock : c.lock)->fd()};
+  ChildSpec spec{c.argv, {}, (fs::path(dir) / "train_output.txt").string(),
+                 {(c.regrow ? c.regrow_lock : c.lock)->fd()}};
+  for (const auto& m : c.pack) spec.inherit_fds.push_back(m.lock->fd());
   if (on_cpu(trains, o_))
     spec.env.emplace_back("OMP_NUM_THREADS", std::to_string(run_threads(trains)));
   std::string gpus;
@@ -222,12 +240,20 @@ void SweepScheduler::launch(Slot& s, Child c, const Run& trains, const std::stri
   c.start = Clock::now();
   const pid_t pid = spawn(spec);
   s.running = true;
+  std::string packed;
+  for (const auto& m : c.pack) {
+    slots_[m.slot].running = true;
+    packed += ", " + slots_[m.slot].run->name + (m.resumed ? " (resuming)" : "");
+  }
+  if (!c.pack.empty()) packed += log::format(" in one process (a pack of %zu)", c.pack.size() + 1);
   if (!c.regrow) {
     size_t training = 0;  // this run's place: runs ended, training, and this one
-    for (const auto& [other, child] : children_) training += !child.regrow;
-    log::info(log::format(
-        "[sweep] start %s%s%s (%zu/%zu)", s.run->name.c_str(), c.resumed ? " (resuming)" : "",
-        gpus.empty() ? "" : (" on GPU " + gpus).c_str(), n_ended_ + training + 1, slots_.size()));
+    for (const auto& [other, child] : children_)
+      training += child.regrow ? 0 : 1 + child.pack.size();
+    log::info(log::format("[sweep] start %s%s%s%s (%zu/%zu)", s.run->name.c_str(),
+                          c.resumed ? " (resuming)" : "", packed.c_str(),
+                          gpus.empty() ? "" : (" on GPU " + gpus).c_str(),
+                          n_ended_ + training + 1 + c.pack.size(), slots_.size()));
   }
   children_.emplace(pid, std::move(c));
 }

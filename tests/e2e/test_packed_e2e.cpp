@@ -170,3 +170,38 @@ TEST_F(Packed, ABadPackIsOneClearLine) {
                         "not a pack file");
   EXPECT_FALSE(fs::exists(root / "shapes" / "x")) << "a refused pack leaves no run folder";
 }
+
+// `scalelab sweep --pack 4`: the dry run shows the pack, the runner trains the three seeds in one
+// process, and each run equals the same sweep's run trained alone (--no-pack) to 1e-5.
+TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
+  const fs::path root = dir_ / "sweep";
+  fs::create_directories(root);
+  auto sweep_file = [&](const std::string& name) {
+    const fs::path path = root / (name + ".yaml");
+    std::ofstream(path) << "base: " << config() << "\nout_root: " << (root / name).string()
+                        << "\nset: {data.path: " << dataset_
+                        << ", train.steps: 30}\ngrid: {train.seed: [1, 2, 3]}\n";
+    return path.string();
+  };
+  std::string out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure --pack 4", &out), 0)
+      << out;
+  EXPECT_NE(out.find("packing: 3 runs in 1 processes"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --pack 4", &out), 0) << out;
+  EXPECT_NE(out.find("in one process (a pack of 3)"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("alone") + " --no-pack", &out), 0) << out;
+  EXPECT_EQ(out.find("a pack of"), std::string::npos) << out;
+  for (const auto& run : fs::directory_iterator(root / "alone")) {
+    if (!fs::is_directory(run.path())) continue;
+    const fs::path twin = root / "packed" / run.path().filename();
+    const auto a = losses_of(run.path()), p = losses_of(twin);
+    ASSERT_EQ(a.size(), 30u) << run.path();
+    ASSERT_EQ(p.size(), a.size()) << twin;
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_LE(std::abs(p[i] - a[i]), 1e-5 * std::abs(a[i])) << twin << " step " << i + 1;
+    EXPECT_EQ(read_json(twin / "summary.json")["status"], "finished");
+  }
+  // Rerun: every packed run is finished and skipped.
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --pack 4", &out), 0) << out;
+  EXPECT_EQ(out.find("[sweep] start"), std::string::npos) << out;
+}
