@@ -27,14 +27,15 @@ std::vector<PackedRun> read_pack(const std::string& path, bool resume, int64_t s
   for (size_t i = 0; i < j["runs"].size(); ++i) {
     const json& r = j["runs"][i];
     const std::string where = path + ": runs[" + std::to_string(i) + "]";
-    if (!r.is_object() || !r.contains("config") || !r.contains("out") ||
-        !r["config"].is_string() || !r["out"].is_string())
-      throw std::runtime_error(where + ": needs \"config\" (a YAML file) and \"out\" (its run "
-                                       "folder)");
+    if (!r.is_object() || !r.contains("config") || !r.contains("out") || !r["config"].is_string() ||
+        !r["out"].is_string())
+      throw std::runtime_error(where +
+                               ": needs \"config\" (a YAML file) and \"out\" (its run "
+                               "folder)");
     try {
       PackedRun run;
-      run.config = load_config(r["config"].get<std::string>(),
-                               r.value("set", std::vector<std::string>{}));
+      run.config =
+          load_config(r["config"].get<std::string>(), r.value("set", std::vector<std::string>{}));
       TrainOptions& t = run.options;
       t.run_dir = r["out"].get<std::string>();
       t.init_from = r.value("init_from", std::string());
@@ -81,11 +82,13 @@ void add_train_packed_command(CLI::App& app) {
       "and studies pack their runs themselves (`scalelab sweep --dry-run` shows the packs).\n"
       "Pack file:\n"
       "  {\"runs\": [\n"
-      "    {\"config\": \"configs/debug.yaml\", \"set\": [\"train.seed=1\"], \"out\": \"runs/s1\"},\n"
+      "    {\"config\": \"configs/debug.yaml\", \"set\": [\"train.seed=1\"], \"out\": "
+      "\"runs/s1\"},\n"
       "    {\"config\": \"configs/debug.yaml\", \"set\": [\"train.seed=2\", \"optim.lr=1e-3\"],\n"
       "     \"out\": \"runs/s2\", \"tags\": {\"seed\": 2}}]}\n"
       "Optional per run: \"init_from\" (a run folder), \"branch_from\" (a trunk's checkpoint),\n"
-      "\"checkpoint_at\" (steps), \"tags\" (copied into summary.json), \"resume\" (true: as --resume).");
+      "\"checkpoint_at\" (steps), \"tags\" (copied into summary.json), \"resume\" (true: as "
+      "--resume).");
   cmd->callback([opts] {
     const auto runs = read_pack(opts->pack, opts->resume, opts->stop_after);
     const auto summaries = train_packed(runs);

@@ -17,9 +17,7 @@
 
 namespace scalelab::cli {
 namespace fs = std::filesystem;
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void add_pack_options(CLI::App* cmd, int* max_pack) {
   cmd->add_option("--pack", *max_pack,
@@ -28,8 +26,9 @@ void add_pack_options(CLI::App* cmd, int* max_pack) {
                   "float rounding); 1 = each alone")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_flag_callback("--no-pack", [max_pack] { *max_pack = 1; },
-                         "Train every run in its own process (the same as --pack 1)");
+  cmd->add_flag_callback(
+      "--no-pack", [max_pack] { *max_pack = 1; },
+      "Train every run in its own process (the same as --pack 1)");
 }
 
 namespace {

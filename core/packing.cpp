@@ -52,8 +52,7 @@ double packed_run_bytes(const Config& c) {
 int64_t max_pack_size(const Config& config, double available_bytes, int64_t max_pack) {
   int64_t k = std::max<int64_t>(1, max_pack);
   if (available_bytes > 0)
-    k = std::min<int64_t>(
-        k, int64_t(std::floor(0.5 * available_bytes / packed_run_bytes(config))));
+    k = std::min<int64_t>(k, int64_t(std::floor(0.5 * available_bytes / packed_run_bytes(config))));
   return std::max<int64_t>(1, k);
 }
 

@@ -69,8 +69,8 @@ class SweepScheduler {
   // The folder's verdict for a run about to train: false when it does not train (its slot ended,
   // or another runner holds it); else its lock, whether it resumes and a branch's checkpoint
   // ("" and *regrow when the trunk's is missing).
-  bool ready_to_train(Slot& slot, std::unique_ptr<RunLock>& lock, bool* resume,
-                      std::string* from, bool* regrow);
+  bool ready_to_train(Slot& slot, std::unique_ptr<RunLock>& lock, bool* resume, std::string* from,
+                      bool* regrow);
   // Other runs that may train in one process with `first` (scheduler_pack.cpp).
   std::vector<PackMember> gather_pack(const Slot& first);
   std::vector<std::string> pack_command(const Child& child, const std::string& from) const;

@@ -44,9 +44,9 @@ void SweepScheduler::try_start(Slot& s) {
   c.lock = std::move(lock);
   c.output = (dir / "train_output.txt").string();
   c.pack = gather_pack(s);
-  c.argv = c.pack.empty() ? child_command(r, train_arguments(r, o_.out_root, resume, from),
-                                          run_threads(r))
-                          : pack_command(c, from);
+  c.argv = c.pack.empty()
+               ? child_command(r, train_arguments(r, o_.out_root, resume, from), run_threads(r))
+               : pack_command(c, from);
   launch(s, std::move(c), r, dir.string());
 }
 
@@ -223,7 +223,9 @@ int SweepScheduler::run_threads(const Run& r) const {
 
 // Starts the child (its output in dir/train_output.txt) on the GPUs it needs.
 void SweepScheduler::launch(Slot& s, Child c, const Run& trains, const std::string& dir) {
-  ChildSpec spec{c.argv, {}, (fs::path(dir) / "train_output.txt").string(),
+  ChildSpec spec{c.argv,
+                 {},
+                 (fs::path(dir) / "train_output.txt").string(),
                  {(c.regrow ? c.regrow_lock : c.lock)->fd()}};
   for (const auto& m : c.pack) spec.inherit_fds.push_back(m.lock->fd());
   if (on_cpu(trains, o_))

@@ -24,9 +24,8 @@ nlohmann::json tag_value(const std::string& value) {
 nlohmann::json pack_entry(const Run& r, const std::string& out_root, bool resume,
                           const std::string& from, int threads, bool cpu) {
   const fs::path dir = fs::path(out_root) / r.name;
-  nlohmann::json e = {{"config", (dir / "sweep_config.yaml").string()},
-                      {"out", dir.string()},
-                      {"resume", resume}};
+  nlohmann::json e = {
+      {"config", (dir / "sweep_config.yaml").string()}, {"out", dir.string()}, {"resume", resume}};
   if (cpu) e["set"] = {"train.threads=" + std::to_string(threads)};
   if (!resume && r.branch_step >= 0)
     e["branch_from"] =
@@ -46,10 +45,9 @@ std::vector<SweepScheduler::PackMember> SweepScheduler::gather_pack(const Slot& 
   std::vector<PackMember> pack;
   const Run& r = *first.run;
   if (o_.max_pack <= 1 || r.gpus_per_run > 1) return pack;
-  const bool cpu = r.config.train.device == "cpu" ||
-                   (o_.gpus.empty() && r.config.train.device == "auto");
-  const int64_t room =
-      max_pack_size(r.config, cpu ? available_host_memory() : 0, o_.max_pack) - 1;
+  const bool cpu =
+      r.config.train.device == "cpu" || (o_.gpus.empty() && r.config.train.device == "auto");
+  const int64_t room = max_pack_size(r.config, cpu ? available_host_memory() : 0, o_.max_pack) - 1;
   for (size_t i : order_) {
     if (int64_t(pack.size()) >= room) break;
     Slot& s = slots_[i];
@@ -70,8 +68,8 @@ std::vector<SweepScheduler::PackMember> SweepScheduler::gather_pack(const Slot& 
 std::vector<std::string> SweepScheduler::pack_command(const Child& c,
                                                       const std::string& from) const {
   const Run& r = *slots_[c.slot].run;
-  const bool cpu = r.config.train.device == "cpu" ||
-                   (o_.gpus.empty() && r.config.train.device == "auto");
+  const bool cpu =
+      r.config.train.device == "cpu" || (o_.gpus.empty() && r.config.train.device == "auto");
   nlohmann::json runs = nlohmann::json::array();
   runs.push_back(pack_entry(r, o_.out_root, c.resumed, from, run_threads(r), cpu));
   for (const auto& m : c.pack)

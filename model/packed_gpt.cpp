@@ -62,8 +62,7 @@ torch::Tensor PackedGPT::norm(const torch::Tensor& x, const std::string& prefix)
   return kernels::rms_norm(x, torch::ones({x.size(-1)}, x.options()), config_.norm_eps) * w;
 }
 
-torch::Tensor PackedGPT::block(const torch::Tensor& x, int64_t layer, int64_t B,
-                               int64_t T) const {
+torch::Tensor PackedGPT::block(const torch::Tensor& x, int64_t layer, int64_t B, int64_t T) const {
   const int64_t K = x.size(0), H = config_.n_head, Hkv = config_.kv_heads(),
                 hd = config_.head_dim();
   const std::string p = "layers." + std::to_string(layer) + ".";

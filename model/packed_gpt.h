@@ -37,7 +37,7 @@ class PackedGPT {
   ModelConfig config_;
   std::vector<std::string> names_;
   std::vector<std::vector<torch::Tensor>> params_;  // params_[k][i]: replica k's names_[i]
-  std::vector<torch::Tensor> stacks_;  // names_[i]'s stack
+  std::vector<torch::Tensor> stacks_;               // names_[i]'s stack
   torch::Tensor rope_cos_, rope_sin_, alibi_;
   double query_scale_, branch_scale_, logit_scale_;
 };

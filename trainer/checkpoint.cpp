@@ -55,7 +55,8 @@ void save_checkpoint(const std::string& run_dir, GPT& model, const FusedAdamW& o
   fs::create_directories(checkpoint_dir(run_dir));
   torch::serialize::OutputArchive archive;
   for (const auto& item : model->named_parameters())
-    // A copy: a packed run's parameter is a view of its pack's stack, which must not be saved whole.
+    // A copy: a packed run's parameter is a view of its pack's stack, which must not be saved
+    // whole.
     archive.write("model/" + item.key(),
                   item.value().detach().to(torch::TensorOptions().device(torch::kCPU),
                                            /*non_blocking=*/false, /*copy=*/true));

@@ -74,11 +74,12 @@ std::vector<Replica> open_replicas(const std::vector<PackedRun>& runs) {
 void log_start(const std::vector<Replica>& replicas) {
   const TrainSession& first = *replicas[0].session;
   const ParamCounts params = count_params(first.config.model);
-  log::info(log::format("[train] a pack of %zu runs of N = %ld (non-embedding %ld), %ld sequences "
-                        "x %ld tokens a step, on %s (%s):",
-                        replicas.size(), (long)params.total, (long)params.non_embedding,
-                        (long)first.config.train.batch_size, (long)first.config.model.block_size,
-                        first.dev.device_name.c_str(), first.dev.precision.c_str()));
+  log::info(
+      log::format("[train] a pack of %zu runs of N = %ld (non-embedding %ld), %ld sequences "
+                  "x %ld tokens a step, on %s (%s):",
+                  replicas.size(), (long)params.total, (long)params.non_embedding,
+                  (long)first.config.train.batch_size, (long)first.config.model.block_size,
+                  first.dev.device_name.c_str(), first.dev.precision.c_str()));
   for (const auto& r : replicas)
     log::info(log::format("[train]   %s: %ld steps from step %ld, seed %ld, lr %g",
                           r.session->options.run_dir.c_str(), (long)r.session->total_steps,
@@ -156,9 +157,9 @@ bool after_step(Replica& r, const StepResult& result) {
     return true;
   }
   if (stop || last) {
-    r.summary = end_run(s, *r.metrics, *r.clock,
-                        r.evaluator->stopped_early() ? RunStatus::early_stopped
-                                                     : RunStatus::finished);
+    r.summary =
+        end_run(s, *r.metrics, *r.clock,
+                r.evaluator->stopped_early() ? RunStatus::early_stopped : RunStatus::finished);
     return true;
   }
   return false;
@@ -193,8 +194,9 @@ void check_pack(const std::vector<PackedRun>& runs) {
     if (!dirs.insert(dir).second)
       throw ConfigError(describe(runs[i], i) + ": the pack names this run folder twice");
     if (runs[i].options.world_size > 1 || runs[i].options.sync)
-      throw ConfigError(describe(runs[i], i) + ": packed runs train in one process, not data "
-                                               "parallel");
+      throw ConfigError(describe(runs[i], i) +
+                        ": packed runs train in one process, not data "
+                        "parallel");
     if (i > 0)
       if (const auto d = pack_difference(runs[0].config, runs[i].config))
         throw ConfigError(describe(runs[i], i) + " cannot share a pack with " +

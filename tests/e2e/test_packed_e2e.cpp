@@ -1,6 +1,6 @@
-// Packed runs (trainer/train_packed.h, `scalelab train-packed`): each run of a pack follows the same
-// run trained alone, a pack stopped by a signal and resumed equals one that was not, and a pack
-// that cannot be is refused in one line.
+// Packed runs (trainer/train_packed.h, `scalelab train-packed`): each run of a pack follows the
+// same run trained alone, a pack stopped by a signal and resumed equals one that was not, and a
+// pack that cannot be is refused in one line.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -50,9 +50,9 @@ class Packed : public ::testing::Test {
     std::string sets;
     for (const auto& s : with_data(r.sets)) sets += " --set " + s;
     std::string out;
-    ASSERT_EQ(run_cli_with(env, "train " + config() + sets + " --out " + (root / r.name).string(),
-                           &out),
-              0)
+    ASSERT_EQ(
+        run_cli_with(env, "train " + config() + sets + " --out " + (root / r.name).string(), &out),
+        0)
         << out;
   }
   static inline fs::path dir_;
@@ -161,13 +161,12 @@ TEST_F(Packed, ABadPackIsOneClearLine) {
   // Each run of about 10^11 parameters: more memory than any machine here has, refused before
   // anything is allocated.
   expect_one_clear_line(
-      "train-packed " + pack_file(root / "memory", {{"x", {"model.n_embd=32768",
-                                                           "model.n_head=64"}},
-                                                    {"y", {"model.n_embd=32768", "model.n_head=64",
-                                                           "train.seed=2"}}}),
+      "train-packed " +
+          pack_file(root / "memory",
+                    {{"x", {"model.n_embd=32768", "model.n_head=64"}},
+                     {"y", {"model.n_embd=32768", "model.n_head=64", "train.seed=2"}}}),
       "a pack of 2 runs needs about");
-  expect_one_clear_line("train-packed " + write_temp("notapack.json", "[1, 2]"),
-                        "not a pack file");
+  expect_one_clear_line("train-packed " + write_temp("notapack.json", "[1, 2]"), "not a pack file");
   EXPECT_FALSE(fs::exists(root / "shapes" / "x")) << "a refused pack leaves no run folder";
 }
 
