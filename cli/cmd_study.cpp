@@ -148,12 +148,7 @@ void add_study_command(CLI::App& app) {
       "finished\n"
       "runs are skipped, interrupted ones resumed. Format: experiments/README.md (Studies).\n"
       "Example: scalelab study experiments/demo/study.yaml --jobs 2");
-  cmd->callback([o] {
-    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
-    // the first one's exit code stands.
-    const StopSignals stop_signals;
-    run_study_command(*o);
-  });
+  cmd->callback([o] { run_study_command(*o); });
 }
 
 }  // namespace scalelab::cli

@@ -3,7 +3,6 @@
 // The flags, into SweepArgs; each mode is a function of cli/sweep_modes.h.
 #include <cstdio>
 
-#include "common/stop_signals.h"
 #include "cli/commands.h"
 #include "cli/sweep_modes.h"
 
@@ -94,12 +93,7 @@ void add_sweep_command(CLI::App& app) {
       "Example: scalelab sweep experiments/chinchilla/quick.yaml --jobs 2\n"
       "         scalelab sweep experiments/chinchilla/quick.yaml --set train.batch_size=4 "
       "--out-root runs/smaller --dry-run");
-  cmd->callback([o] {
-    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
-    // the first one's exit code stands.
-    const StopSignals stop_signals;
-    run_sweep_command(*o);
-  });
+  cmd->callback([o] { run_sweep_command(*o); });
 }
 
 }  // namespace scalelab::cli

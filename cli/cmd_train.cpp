@@ -78,11 +78,7 @@ void add_train_command(CLI::App& app) {
       auto eq = tag.find('=');
       if (eq == std::string::npos || eq == 0)
         throw std::runtime_error("--tag " + tag + ": expected key=value");
-      std::string value = tag.substr(eq + 1);
-      char* end = nullptr;
-      double number = std::strtod(value.c_str(), &end);
-      t.tags[tag.substr(0, eq)] =
-          (!value.empty() && *end == '\0') ? nlohmann::json(number) : nlohmann::json(value);
+      t.tags[tag.substr(0, eq)] = tag_value(tag.substr(eq + 1));
     }
     // Under torchrun or a multi-task srun step, train_launched joins the data-parallel group.
     const RunSummary summary = train_launched(config, t, opts->dist_timeout);

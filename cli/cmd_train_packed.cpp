@@ -41,7 +41,9 @@ std::vector<PackedRun> read_pack(const std::string& path, bool resume, int64_t s
       t.init_from = r.value("init_from", std::string());
       t.branch_from = r.value("branch_from", std::string());
       t.checkpoint_steps = r.value("checkpoint_at", std::vector<int64_t>{});
-      t.tags = r.value("tags", json::object());
+      // Tags read as `--tag k=v` reads them: text that is a number is recorded as one.
+      for (const auto& [key, value] : r.value("tags", json::object()).items())
+        t.tags[key] = value.is_string() ? tag_value(value.get<std::string>()) : value;
       t.stop_after_step = stop_after;
       // --resume continues each run from its newest checkpoint; one killed before its first
       // checkpoint starts afresh.

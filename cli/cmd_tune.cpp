@@ -177,12 +177,7 @@ void add_tune_command(CLI::App& app) {
       "and OUT_ROOT/tune_lr.png. A sweep takes the law with derive: {lr_from: "
       "OUT_ROOT/hparams.json}.\n"
       "Format and example: experiments/README.md (scalelab tune).");
-  cmd->callback([o] {
-    // Held to the end: a second signal while the runs stop (Ctrl-C, then a kill) is not obeyed;
-    // the first one's exit code stands.
-    const StopSignals stop_signals;
-    run_tune_command(*o);
-  });
+  cmd->callback([o] { run_tune_command(*o); });
 }
 
 }  // namespace scalelab::cli

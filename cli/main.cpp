@@ -1,7 +1,6 @@
 // scalelab: one binary, one small file per subcommand. Errors print one line naming the bad input
 // and exit non-zero; no stack traces for user mistakes.
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -40,9 +39,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scalelab: error: %s (see --help)\n", e.what());
     return e.get_exit_code();
   } catch (const scalelab::cli::ExitCode& e) {
-    // A command stopped by a signal has done what the first signal asked: a second one (Ctrl-C,
-    // then a kill) must not turn its exit code into the second's while LibTorch tears down.
-    for (int signal_number : {SIGINT, SIGTERM, SIGUSR1}) std::signal(signal_number, SIG_IGN);
     std::fprintf(stderr, "scalelab: %s\n", e.what());
     return e.code;
   } catch (const std::filesystem::filesystem_error& e) {

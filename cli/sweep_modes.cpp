@@ -131,8 +131,8 @@ void sweep_slurm(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
 
 // The throughput the estimate rests on: given, else calibrated from runs finished on this
 // machine under the same parallelism, else measured now.
-sweep::DryRunPlan dry_run_plan(const SweepArgs& a, const sweep::LoadedSweep& sweep) {
-  const sweep::RunnerOptions ro = runner_options(a, sweep.out_root);
+sweep::DryRunPlan dry_run_plan(const SweepArgs& a, const sweep::LoadedSweep& sweep,
+                               const sweep::RunnerOptions& ro) {
   sweep::DryRunPlan plan;
   plan.parallel = ro.gpus.empty() ? ro.jobs : int(ro.gpus.size());
   plan.threads = ro.gpus.empty() ? sweep::threads_per_job(ro) : 0;
@@ -160,15 +160,15 @@ void sweep_dry_run(const SweepArgs& a, const sweep::LoadedSweep& sweep, std::FIL
     if (!fs::exists(fs::path(root) / "sweep_state.json"))
       throw std::runtime_error("--calibrate-from " + root +
                                ": no sweep_state.json there (give a sweep's output folder)");
-  const sweep::DryRunPlan plan = dry_run_plan(a, sweep);
-  const bool cpu = a.gpus.empty();
+  const sweep::RunnerOptions ro = runner_options(a, sweep.out_root);
+  const sweep::DryRunPlan plan = dry_run_plan(a, sweep, ro);
   if (a.json) {
     auto j = sweep::dry_run_json(sweep.runs, sweep.out_root, plan);
-    j["packing"] = sweep::pack_plan_json(sweep.runs, a.max_pack, cpu);
+    j["packing"] = sweep::pack_plan_json(sweep.runs, ro);
     std::fprintf(out, "%s\n", j.dump(2).c_str());
   } else {
     std::fprintf(out, "%s", sweep::dry_run_table(sweep.runs, sweep.out_root, plan).c_str());
-    std::fprintf(out, "%s", sweep::pack_plan_text(sweep.runs, a.max_pack, cpu).c_str());
+    std::fprintf(out, "%s", sweep::pack_plan_text(sweep.runs, ro).c_str());
   }
   sweep::record_estimate(sweep.runs, sweep.out_root, plan);
 }

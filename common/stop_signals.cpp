@@ -28,8 +28,21 @@ StopSignals::StopSignals() {
 
 StopSignals::~StopSignals() {
   --g_depth;
-  if (outermost_)
-    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  if (!outermost_) return;
+  // A signal received means the program is stopping as it asked: the first is the one obeyed, to
+  // the exit (a Ctrl-C and then a kill while the command ends and LibTorch tears down must not
+  // turn exit code 130 into death by SIGTERM). Otherwise the previous handlers come back.
+  for (int i = 0; i < 3; ++i) {
+    if (g_received == 0) {
+      sigaction(kSignals[i], &previous_[i], nullptr);
+    } else {
+      struct sigaction ignore;
+      std::memset(&ignore, 0, sizeof ignore);
+      ignore.sa_handler = SIG_IGN;
+      sigemptyset(&ignore.sa_mask);
+      sigaction(kSignals[i], &ignore, nullptr);
+    }
+  }
 }
 
 int StopSignals::received() const {

@@ -14,7 +14,8 @@ namespace scalelab {
 class StopSignals {
  public:
   // Installs the handlers. Nested objects (a sweep inside `tune`) share the outermost's record:
-  // only the outermost clears it and restores the previous handlers.
+  // only the outermost clears it and, when it goes, restores the previous handlers, or ignores
+  // these signals from then on when one was received (the program is stopping on the first).
   StopSignals();
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;

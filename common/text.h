@@ -14,4 +14,7 @@ std::string human(double v);
 // 45s, 3m07s, 2h05m; "?" for a negative or non-finite time (an ETA not known yet).
 std::string duration_text(double seconds);
 
+// The time now in UTC, through strftime's format (e.g. "%Y-%m-%dT%H:%M:%SZ").
+std::string utc_now(const char* format);
+
 }  // namespace scalelab

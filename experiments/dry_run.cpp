@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,15 +17,6 @@
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
 namespace {
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool to_train(const std::string& state, const DryRunPlan& plan) {
   return state != "done" && state != "diverged" && (state != "changed" || plan.rerun_changed);
@@ -183,7 +173,7 @@ void record_estimate(const std::vector<Run>& runs, const std::string& out_root,
   for (const Run* r : runs_to_train(runs, out_root, plan)) names.push_back(r->name);
   make_directories(out_root);
   write_file_atomic((fs::path(out_root) / "dry_run_estimate.json").string(),
-                    nlohmann::json({{"made", utc_now()},
+                    nlohmann::json({{"made", utc_now("%Y-%m-%dT%H:%M:%SZ")},
                                     {"runs", names},
                                     {"estimated_s", sweep_estimate_seconds(runs, out_root, plan)},
                                     {"assuming", assumptions(plan)}})

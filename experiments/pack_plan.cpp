@@ -5,16 +5,15 @@
 
 namespace scalelab::sweep {
 
-std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs, int max_pack, bool cpu) {
+std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs,
+                                            const RunnerOptions& options) {
   std::vector<std::vector<size_t>> packs;
   std::vector<bool> taken(runs.size(), false);
-  const double memory = cpu ? available_host_memory() : 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     if (taken[i]) continue;
     taken[i] = true;
     packs.push_back({i});
-    if (runs[i].gpus_per_run > 1) continue;
-    const int64_t room = max_pack_size(runs[i].config, memory, max_pack);
+    const int64_t room = pack_capacity(runs[i], options);
     for (size_t j = i + 1; j < runs.size() && int64_t(packs.back().size()) < room; ++j)
       if (!taken[j] && runs[j].level == runs[i].level && runs[j].gpus_per_run == 1 &&
           !pack_difference(runs[i].config, runs[j].config)) {
@@ -25,15 +24,15 @@ std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs, int ma
   return packs;
 }
 
-std::string pack_plan_text(const std::vector<Run>& runs, int max_pack, bool cpu) {
-  if (max_pack <= 1)
+std::string pack_plan_text(const std::vector<Run>& runs, const RunnerOptions& options) {
+  if (options.max_pack <= 1)
     return "packing: off, every run in its own process (--pack K: up to K runs of one shape in "
            "one)\n";
-  const auto packs = plan_packs(runs, max_pack, cpu);
+  const auto packs = plan_packs(runs, options);
   std::string t = log::format(
       "packing: %zu runs in %zu processes, up to %d runs of one shape each (each its own run "
       "folder; --no-pack: one process a run)\n",
-      runs.size(), packs.size(), max_pack);
+      runs.size(), packs.size(), options.max_pack);
   size_t shown = 0, multi = 0;
   for (const auto& p : packs) {
     if (p.size() < 2) continue;
@@ -48,14 +47,14 @@ std::string pack_plan_text(const std::vector<Run>& runs, int max_pack, bool cpu)
   return t;
 }
 
-nlohmann::json pack_plan_json(const std::vector<Run>& runs, int max_pack, bool cpu) {
+nlohmann::json pack_plan_json(const std::vector<Run>& runs, const RunnerOptions& options) {
   nlohmann::json packs = nlohmann::json::array();
-  for (const auto& p : plan_packs(runs, max_pack, cpu)) {
+  for (const auto& p : plan_packs(runs, options)) {
     nlohmann::json names = nlohmann::json::array();
     for (size_t i : p) names.push_back(runs[i].name);
     packs.push_back(names);
   }
-  return {{"max_pack", max_pack}, {"processes", packs.size()}, {"packs", packs}};
+  return {{"max_pack", options.max_pack}, {"processes", packs.size()}, {"packs", packs}};
 }
 
 }  // namespace scalelab::sweep

@@ -6,18 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "experiments/runner.h"
 #include "experiments/sweep.h"
 
 namespace scalelab::sweep {
 
-// Runs of one shape and one dependency level, in run order, up to max_pack a group (fewer when
-// memory on this machine allows fewer; cpu: the runs train on the CPU). The runner packs the runs
-// that are ready when one starts, so when parents end at other times its groups can differ.
-std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs, int max_pack, bool cpu);
+// Runs of one shape and one dependency level, in run order, up to pack_capacity a group
+// (runner.h). The runner packs the runs that are ready when one starts, so when parents end at
+// other times its groups can differ.
+std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs,
+                                            const RunnerOptions& options);
 
 // "packing: 84 runs in 30 processes, up to 4 runs of one shape each (--no-pack: one each)" and
 // the first groups by name.
-std::string pack_plan_text(const std::vector<Run>& runs, int max_pack, bool cpu);
-nlohmann::json pack_plan_json(const std::vector<Run>& runs, int max_pack, bool cpu);
+std::string pack_plan_text(const std::vector<Run>& runs, const RunnerOptions& options);
+nlohmann::json pack_plan_json(const std::vector<Run>& runs, const RunnerOptions& options);
 
 }  // namespace scalelab::sweep

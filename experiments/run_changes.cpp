@@ -1,6 +1,5 @@
 #include "experiments/run_changes.h"
 
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 
 #include "common/checked_io.h"
 #include "common/enum_names.h"
+#include "common/text.h"
 #include "configs/config_json.h"
 #include "runfolder/summary.h"
 
@@ -76,12 +76,7 @@ std::string value_text(const json& v) {
 }
 
 std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
+  return utc_now("%Y%m%dT%H%M%SZ");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/text.h"
+#include "core/packing.h"
 #include "experiments/scheduler.h"
 #include "experiments/template.h"
 #include "runfolder/checkpoints.h"
@@ -19,24 +20,34 @@
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
 
+TrainStart train_start(const Run& run, const std::string& out_root, bool resume,
+                       const std::string& branch_checkpoint) {
+  const fs::path dir = fs::path(out_root) / run.name;
+  TrainStart t;
+  t.config = (dir / "sweep_config.yaml").string();
+  t.out = dir.string();
+  t.resume = resume;
+  if (!resume && run.branch_step >= 0)
+    t.branch_from =
+        branch_checkpoint.empty()
+            ? checkpoint_path((fs::path(out_root) / run.parent).string(), run.branch_step)
+            : branch_checkpoint;
+  else if (!resume && !run.parent.empty())
+    t.init_from = (fs::path(out_root) / run.parent).string();
+  t.checkpoint_at = run.checkpoint_steps;
+  return t;
+}
+
 std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume,
                                          const std::string& branch_checkpoint) {
-  const fs::path dir = fs::path(out_root) / run.name;
-  std::vector<std::string> args = {"train", (dir / "sweep_config.yaml").string(), "--out",
-                                   dir.string()};
-  if (resume)
-    args.push_back("--resume");
-  else if (run.branch_step >= 0)
-    args.insert(args.end(),
-                {"--branch-from",
-                 branch_checkpoint.empty()
-                     ? checkpoint_path((fs::path(out_root) / run.parent).string(), run.branch_step)
-                     : branch_checkpoint});
-  else if (!run.parent.empty())
-    args.insert(args.end(), {"--init-from", (fs::path(out_root) / run.parent).string()});
-  if (run.trunk()) {
+  const TrainStart t = train_start(run, out_root, resume, branch_checkpoint);
+  std::vector<std::string> args = {"train", t.config, "--out", t.out};
+  if (t.resume) args.push_back("--resume");
+  if (!t.branch_from.empty()) args.insert(args.end(), {"--branch-from", t.branch_from});
+  if (!t.init_from.empty()) args.insert(args.end(), {"--init-from", t.init_from});
+  if (!t.checkpoint_at.empty()) {
     std::string steps;
-    for (int64_t s : run.checkpoint_steps) steps += (steps.empty() ? "" : ",") + std::to_string(s);
+    for (int64_t s : t.checkpoint_at) steps += (steps.empty() ? "" : ",") + std::to_string(s);
     args.insert(args.end(), {"--checkpoint-at", steps});
   }
   for (const auto& [k, v] : run.tags) args.insert(args.end(), {"--tag", k + "=" + v});
@@ -55,6 +66,15 @@ int threads_per_job(const RunnerOptions& o) {
   int cores = int(std::thread::hardware_concurrency());
   if (sched_getaffinity(0, sizeof set, &set) == 0) cores = CPU_COUNT(&set);
   return std::max(1, cores / std::max(1, o.jobs));
+}
+
+bool trains_on_cpu(const Run& run, const RunnerOptions& o) {
+  return run.config.train.device == "cpu" || (o.gpus.empty() && run.config.train.device == "auto");
+}
+
+int64_t pack_capacity(const Run& run, const RunnerOptions& o) {
+  if (o.max_pack <= 1 || run.gpus_per_run > 1) return 1;
+  return max_pack_size(run.config, trains_on_cpu(run, o) ? available_host_memory() : 0, o.max_pack);
 }
 
 std::vector<Outcome> run_all(const std::vector<Run>& runs, const RunnerOptions& options,

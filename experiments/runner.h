@@ -56,8 +56,20 @@ struct Outcome {
   nlohmann::json trained_with;
 };
 
-// Arguments of `scalelab train` for one run (without the binary and torchrun prefix). A branch
-// starts from `branch_checkpoint`, by default its trunk's checkpoint at its branch point.
+// How a run's training process starts it: its config and folder, and resumed, branched from a
+// checkpoint (`branch_checkpoint`, by default its trunk's at its branch point), or started from
+// its parent's weights; the steps a trunk checkpoints at.
+struct TrainStart {
+  std::string config, out;  // OUT_ROOT/<run>/sweep_config.yaml, OUT_ROOT/<run>
+  bool resume = false;
+  std::string branch_from, init_from;
+  std::vector<int64_t> checkpoint_at;
+};
+TrainStart train_start(const Run& run, const std::string& out_root, bool resume,
+                       const std::string& branch_checkpoint = "");
+
+// Arguments of `scalelab train` for one run (without the binary and torchrun prefix): its
+// train_start and its tags.
 std::vector<std::string> train_arguments(const Run& run, const std::string& out_root, bool resume,
                                          const std::string& branch_checkpoint = "");
 
@@ -67,6 +79,13 @@ std::string host_name();
 
 // Threads per CPU job: threads_per_job, else the usable cores divided by jobs (at least 1).
 int threads_per_job(const RunnerOptions& options);
+
+// Whether the run trains on the CPU under these options (train.device cpu, or auto without --gpus).
+bool trains_on_cpu(const Run& run, const RunnerOptions& options);
+
+// How many runs a pack that `run` starts may hold: options.max_pack, and on the CPU no more than
+// memory allows (core/packing.h); 1 for a run on several GPUs.
+int64_t pack_capacity(const Run& run, const RunnerOptions& options);
 
 // Trains the runs; returns one outcome per selected run. Throws (before starting anything) when
 // the options cannot serve the sweep, e.g. a run that needs more GPUs than --gpus lists. SIGINT,

@@ -20,14 +20,6 @@
 
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
-namespace {
-
-bool on_cpu(const Run& run, const RunnerOptions& o) {
-  return run.config.train.device == "cpu" || (o.gpus.empty() && run.config.train.device == "auto");
-}
-
-}  // namespace
-
 // Takes the run's lock and starts its training process (or its trunk's regrowth), unless another
 // runner holds the run or its folder says there is nothing to train.
 void SweepScheduler::try_start(Slot& s) {
@@ -228,7 +220,7 @@ void SweepScheduler::launch(Slot& s, Child c, const Run& trains, const std::stri
                  (fs::path(dir) / "train_output.txt").string(),
                  {(c.regrow ? c.regrow_lock : c.lock)->fd()}};
   for (const auto& m : c.pack) spec.inherit_fds.push_back(m.lock->fd());
-  if (on_cpu(trains, o_))
+  if (trains_on_cpu(trains, o_))
     spec.env.emplace_back("OMP_NUM_THREADS", std::to_string(run_threads(trains)));
   std::string gpus;
   if (!o_.gpus.empty()) {
@@ -269,7 +261,8 @@ std::vector<std::string> SweepScheduler::child_command(const Run& r,
     argv = {o_.torchrun,   "--standalone", "--nproc-per-node", std::to_string(r.gpus_per_run),
             "--no-python", o_.binary};
   argv.insert(argv.end(), args.begin(), args.end());
-  if (on_cpu(r, o_)) argv.insert(argv.end(), {"--set", "train.threads=" + std::to_string(threads)});
+  if (trains_on_cpu(r, o_))
+    argv.insert(argv.end(), {"--set", "train.threads=" + std::to_string(threads)});
   return argv;
 }
 

@@ -2,40 +2,24 @@
 // (core/packing.h: one shape, the rest their own) and are ready now join it, up to
 // RunnerOptions::max_pack and what memory allows, as one `scalelab train-packed` process.
 #include <filesystem>
-#include <fstream>
 
 #include "common/checked_io.h"
 #include "core/packing.h"
 #include "experiments/scheduler.h"
-#include "runfolder/checkpoints.h"
 
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
 namespace {
 
-// `scalelab train --tag k=v` reads a number as a number: the same here.
-nlohmann::json tag_value(const std::string& value) {
-  char* end = nullptr;
-  const double number = std::strtod(value.c_str(), &end);
-  return !value.empty() && *end == '\0' ? nlohmann::json(number) : nlohmann::json(value);
-}
-
-// One run's entry of a pack file (cli/cmd_train_packed.cpp), as train_arguments would start it.
-nlohmann::json pack_entry(const Run& r, const std::string& out_root, bool resume,
-                          const std::string& from, int threads, bool cpu) {
-  const fs::path dir = fs::path(out_root) / r.name;
-  nlohmann::json e = {
-      {"config", (dir / "sweep_config.yaml").string()}, {"out", dir.string()}, {"resume", resume}};
+// One run's entry of a pack file (cli/cmd_train_packed.cpp): what `scalelab train` would be told.
+nlohmann::json pack_entry(const TrainStart& t, const Run& r, int threads, bool cpu) {
+  nlohmann::json e = {{"config", t.config}, {"out", t.out}, {"resume", t.resume}};
   if (cpu) e["set"] = {"train.threads=" + std::to_string(threads)};
-  if (!resume && r.branch_step >= 0)
-    e["branch_from"] =
-        from.empty() ? checkpoint_path((fs::path(out_root) / r.parent).string(), r.branch_step)
-                     : from;
-  else if (!resume && !r.parent.empty())
-    e["init_from"] = (fs::path(out_root) / r.parent).string();
-  if (r.trunk()) e["checkpoint_at"] = r.checkpoint_steps;
+  if (!t.branch_from.empty()) e["branch_from"] = t.branch_from;
+  if (!t.init_from.empty()) e["init_from"] = t.init_from;
+  if (!t.checkpoint_at.empty()) e["checkpoint_at"] = t.checkpoint_at;
   e["tags"] = nlohmann::json::object();
-  for (const auto& [k, v] : r.tags) e["tags"][k] = tag_value(v);
+  for (const auto& [k, v] : r.tags) e["tags"][k] = v;  // read as `--tag k=v` reads them
   return e;
 }
 
@@ -44,10 +28,7 @@ nlohmann::json pack_entry(const Run& r, const std::string& out_root, bool resume
 std::vector<SweepScheduler::PackMember> SweepScheduler::gather_pack(const Slot& first) {
   std::vector<PackMember> pack;
   const Run& r = *first.run;
-  if (o_.max_pack <= 1 || r.gpus_per_run > 1) return pack;
-  const bool cpu =
-      r.config.train.device == "cpu" || (o_.gpus.empty() && r.config.train.device == "auto");
-  const int64_t room = max_pack_size(r.config, cpu ? available_host_memory() : 0, o_.max_pack) - 1;
+  const int64_t room = pack_capacity(r, o_) - 1;
   for (size_t i : order_) {
     if (int64_t(pack.size()) >= room) break;
     Slot& s = slots_[i];
@@ -68,13 +49,14 @@ std::vector<SweepScheduler::PackMember> SweepScheduler::gather_pack(const Slot& 
 std::vector<std::string> SweepScheduler::pack_command(const Child& c,
                                                       const std::string& from) const {
   const Run& r = *slots_[c.slot].run;
-  const bool cpu =
-      r.config.train.device == "cpu" || (o_.gpus.empty() && r.config.train.device == "auto");
+  const bool cpu = trains_on_cpu(r, o_);
   nlohmann::json runs = nlohmann::json::array();
-  runs.push_back(pack_entry(r, o_.out_root, c.resumed, from, run_threads(r), cpu));
-  for (const auto& m : c.pack)
-    runs.push_back(pack_entry(*slots_[m.slot].run, o_.out_root, m.resumed, m.branch_from,
+  runs.push_back(pack_entry(train_start(r, o_.out_root, c.resumed, from), r, run_threads(r), cpu));
+  for (const auto& m : c.pack) {
+    const Run& other = *slots_[m.slot].run;
+    runs.push_back(pack_entry(train_start(other, o_.out_root, m.resumed, m.branch_from), other,
                               run_threads(r), cpu));
+  }
   const fs::path file = fs::path(o_.out_root) / r.name / "pack.json";
   write_file_atomic(file.string(), nlohmann::json({{"runs", runs}}).dump(2) + "\n");
   return {o_.binary, "train-packed", file.string()};

@@ -1,7 +1,5 @@
 #include "model/packed_gpt.h"
 
-#include <algorithm>
-
 #include "model/kernels/attention.h"
 #include "model/kernels/cross_entropy.h"
 #include "model/kernels/rms_norm.h"
@@ -34,13 +32,15 @@ PackedGPT::PackedGPT(std::vector<GPT> models) : models_(std::move(models)) {
     // optimizer's in-place update is the stack's, and a checkpoint loaded into it too.
     for (auto& p : params_) p[i].set_data(stacked.detach()[int64_t(&p - params_.data())]);
     stacks_.push_back(stacked);
+    index_[names_[i]] = i;
   }
+  unit_weight_ = torch::ones({config_.n_embd}, stacks_[0].options().requires_grad(false));
 }
 
 const torch::Tensor& PackedGPT::stack(const std::string& name) const {
-  const auto it = std::find(names_.begin(), names_.end(), name);
-  TORCH_CHECK(it != names_.end(), "PackedGPT: no parameter ", name);
-  return stacks_[size_t(it - names_.begin())];
+  const auto it = index_.find(name);
+  TORCH_CHECK(it != index_.end(), "PackedGPT: no parameter ", name);
+  return stacks_[it->second];
 }
 
 torch::Tensor PackedGPT::linear(const torch::Tensor& x,
@@ -59,7 +59,7 @@ torch::Tensor PackedGPT::norm(const torch::Tensor& x, const std::string& prefix)
     return y * w + stack(prefix + ".bias").view({K, 1, -1});
   }
   // The normalised x times a weight of ones is x itself, bit for bit; each replica's weight after.
-  return kernels::rms_norm(x, torch::ones({x.size(-1)}, x.options()), config_.norm_eps) * w;
+  return kernels::rms_norm(x, unit_weight_, config_.norm_eps) * w;
 }
 
 torch::Tensor PackedGPT::block(const torch::Tensor& x, int64_t layer, int64_t B, int64_t T) const {

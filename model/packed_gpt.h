@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/gpt.h"
@@ -38,6 +39,8 @@ class PackedGPT {
   std::vector<std::string> names_;
   std::vector<std::vector<torch::Tensor>> params_;  // params_[k][i]: replica k's names_[i]
   std::vector<torch::Tensor> stacks_;               // names_[i]'s stack
+  std::unordered_map<std::string, size_t> index_;   // name -> i
+  torch::Tensor unit_weight_;                       // RMSNorm's weight of ones (C)
   torch::Tensor rope_cos_, rope_sin_, alibi_;
   double query_scale_, branch_scale_, logit_scale_;
 };

@@ -1,6 +1,7 @@
 #include "runfolder/summary.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -164,6 +165,12 @@ RunSummary summary_from_json(const json& j, const std::string& where) {
 
 std::string summary_path(const std::string& run_dir) {
   return (fs::path(run_dir) / "summary.json").string();
+}
+
+nlohmann::json tag_value(const std::string& text) {
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0' ? nlohmann::json(number) : nlohmann::json(text);
 }
 
 std::string log_path(const std::string& run_dir) {

@@ -48,6 +48,9 @@ nlohmann::json summary_to_json(const RunSummary& summary);
 RunSummary summary_from_json(const nlohmann::json& j, const std::string& where);
 
 std::string summary_path(const std::string& run_dir);
+// A tag's value (`--tag k=v`, a pack file's "tags") as summary.json records it: a number when the
+// whole text reads as one, else the text.
+nlohmann::json tag_value(const std::string& text);
 // run_dir/log.txt: what the run logged (every line of its sessions).
 std::string log_path(const std::string& run_dir);
 // Atomic and checked (common/checked_io.h).

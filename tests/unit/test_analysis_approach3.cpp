@@ -10,8 +10,10 @@
 
 #include "analysis/fits/approach3.h"
 #include "tests/support/published_points.h"
+#include "tests/support/error_of.h"
 
 using namespace scalelab;
+using scalelab::test_util::error_of;
 
 using test_util::epoch_points;
 
@@ -73,15 +75,6 @@ TEST(Approach3, RecoversKnownLawFromNoisyPoints) {
     EXPECT_LE(p.lo, p.value) << p.name;
     EXPECT_GE(p.hi, p.value) << p.name;
   }
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Approach3, TooFewPointsIsAnError) {

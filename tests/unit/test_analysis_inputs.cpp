@@ -7,20 +7,13 @@
 #include "analysis/inputs/distinct.h"
 #include "analysis/inputs/points.h"
 #include "tests/support/synthetic_runs.h"
+#include "tests/support/error_of.h"
 
 using namespace scalelab;
+using scalelab::test_util::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 fs::path write_csv(const std::string& name, const std::string& text) {
   auto p = synth::fresh_dir("points") / name;

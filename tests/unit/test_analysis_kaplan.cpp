@@ -7,8 +7,10 @@
 
 #include "analysis/fits/kaplan_fit.h"
 #include "analysis/laws/laws.h"
+#include "tests/support/error_of.h"
 
 using namespace scalelab;
+using scalelab::test_util::error_of;
 
 namespace {
 
@@ -97,19 +99,6 @@ TEST(Kaplan, TooFewSizesIsAnError) {
         << e.what();
   }
 }
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 TEST(Kaplan, IdenticalPointsAreRefusedNamingDistinctCounts) {
   // 8 copies of one point: every Kaplan law is refused, none "fits" through repeated rows.

@@ -14,19 +14,12 @@
 #include "analysis/inputs/fit_input.h"
 #include "analysis/inputs/seed_points.h"
 #include "tests/support/synthetic_runs.h"
+#include "tests/support/error_of.h"
 
 using namespace scalelab;
+using scalelab::test_util::error_of;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // The demo's law as fitted to its 60 runs (issue 25) and its measured noise model (NOISE.md).
 const ChinchillaLaw kDemoLaw{0.744, 14.9, 41.2, 0.355, 0.327};

@@ -6,19 +6,12 @@
 
 #include "analysis/design/simulate_design.h"
 #include "analysis/fits/approach2.h"
+#include "tests/support/error_of.h"
 
 using namespace scalelab;
+using scalelab::test_util::error_of;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A law whose IsoFLOP profiles are exact parabolas in x = ln N: L = c0 + q (x - x0(C))^2 with
 // x0(C) = a ln C + k, C = 6 N D. Approach 2's parabola is then the true model.

@@ -144,6 +144,25 @@ TEST(StopSignals, TheFirstSignalIsRecordedAndNestedHandlersShareIt) {
   EXPECT_EQ(signal_name(SIGUSR1), "SIGUSR1");
 }
 
+// Without a signal the handlers before it come back; after one, the program is stopping on it:
+// further ones are ignored to its end (a Ctrl-C and then a kill must not change the exit code).
+TEST(StopSignals, AfterASignalTheNextOnesAreIgnoredElseThePreviousHandlersReturn) {
+  struct sigaction before, after;
+  sigaction(SIGTERM, nullptr, &before);
+  { StopSignals quiet; }
+  sigaction(SIGTERM, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler);
+  {
+    StopSignals stopped;
+    std::raise(SIGINT);
+  }
+  for (int signal_number : {SIGINT, SIGTERM, SIGUSR1}) {
+    sigaction(signal_number, nullptr, &after);
+    EXPECT_EQ(after.sa_handler, SIG_IGN) << signal_name(signal_number);
+  }
+  std::raise(SIGTERM);  // would end the test program otherwise
+}
+
 TEST(Text, DurationsReadAsPeopleWriteThem) {
   EXPECT_EQ(duration_text(0), "0s");
   EXPECT_EQ(duration_text(45.2), "45s");
