@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=$(realpath "$1"); new=$(realpath "$2"); root=$(realpath "$3")
-WARMUP="${WARMUP:-10}"; STEPS="${STEPS:-60}"; REPEATS="${REPEATS:-2}"
+WARMUP="${WARMUP:-10}"; STEPS="${STEPS:-60}"; REPEATS="${REPEATS:-2}"; PACK="${PACK:-1}"
 RESULTS_DIR="${RESULTS_DIR:-bench/results}"; data="${SCALELAB_DATA:-datasets}/kjv-byte"
 work=$(mktemp -d "${TMPDIR:-/tmp}/scalelab_demo_speed.XXXXXX"); trap 'rm -rf "$work"' EXIT
 # Shapes and their trained tokens, from the study's runs.
@@ -38,20 +38,33 @@ while read -r L D H tok; do
       bin=$old; [ "$which" = new ] && bin=$new
       out="$work/l$L-d$D-$which-$rep"
       echo "[bench] l$L-d$D-h$H: $which (repeat $rep of $REPEATS)" >&2
-      "$bin" train configs/tiny.yaml --set data.path="$data" --set model.n_layer="$L" --set model.n_embd="$D" \
-        --set model.n_head="$H" --set model.block_size=128 --set train.batch_size=4 --set train.micro_batch_size=0 \
-        --set train.threads=1 --set train.device=cpu --set eval.every=0 --set eval.n_batches=1 \
-        --set train.tokens=0 --set train.flops=0 --set train.steps=$((WARMUP + STEPS)) --set log.every=5 \
-        --out "$out" > "$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
+      sets=(data.path="$data" model.n_layer="$L" model.n_embd="$D" model.n_head="$H" model.block_size=128
+        train.batch_size=4 train.micro_batch_size=0 train.threads=1 train.device=cpu eval.every=0
+        eval.n_batches=1 train.tokens=0 train.flops=0 train.steps=$((WARMUP + STEPS)) log.every=5)
+      if [ "$which" = new ] && [ "$PACK" -gt 1 ]; then
+        python3 - "$out" "$PACK" "${sets[@]}" > "$out.json" <<'PY'
+import json, sys
+out, k, sets = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+print(json.dumps({"runs": [{"config": "configs/tiny.yaml", "set": sets + [f"train.seed={s}"],
+                            "out": f"{out}/seed{s}"} for s in range(1, k + 1)]}))
+PY
+        "$bin" train-packed "$out.json" > "$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
+      else
+        "$bin" train configs/tiny.yaml $(printf -- '--set %s ' "${sets[@]}") --out "$out" > "$out.log" 2>&1 ||
+          { cat "$out.log" >&2; exit 1; }
+      fi
     done
   done
 done < "$work/shapes.txt"
 mkdir -p "$RESULTS_DIR"
-python3 - "$work" "$RESULTS_DIR" "$(git rev-parse --short HEAD)" "$old" "$new" "$root" "$WARMUP" "$REPEATS" <<'PY'
+python3 - "$work" "$RESULTS_DIR" "$(git rev-parse --short HEAD)" "$old" "$new" "$root" "$WARMUP" "$REPEATS" "$PACK" <<'PY'
 import json, os, statistics, sys, time
-work, out_dir, commit, old, new, root, warmup, repeats = sys.argv[1:]
-warmup, repeats = int(warmup), int(repeats)
+work, out_dir, commit, old, new, root, warmup, repeats, pack = sys.argv[1:]
+warmup, repeats, pack = int(warmup), int(repeats), int(pack)
 def tps(run):
+    """A run's tokens/s; a pack's: the sum of its runs' (seed1..seedK folders)."""
+    if os.path.isdir(os.path.join(run, "seed1")):
+        return sum(tps(os.path.join(run, f"seed{s}")) for s in range(1, pack + 1))
     lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
     rates = [l["tokens_per_s"] for l in lines if l.get("kind") == "train" and l["step"] > warmup]
     return len(rates) / sum(1.0 / r for r in rates)
@@ -65,13 +78,14 @@ for line in open(os.path.join(work, "shapes.txt")):
     t_old += int(tok) / o
     t_new += int(tok) / n
 res = {"bench": "demo_speed", "commit": commit, "old_binary": old, "new_binary": new, "study": root,
-       "threads_per_run": 1, "warmup": warmup, "repeats": repeats, "load_avg": os.getloadavg(),
+       "threads_per_run": 1, "new_pack": pack, "warmup": warmup, "repeats": repeats, "load_avg": os.getloadavg(),
        "training_seconds_old": t_old, "training_seconds_new": t_new, "demo_ratio": t_old / t_new,
        "rows": rows}
 path = os.path.join(out_dir, f"demo_speed_cpu_{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json")
 json.dump(res, open(path, "w"), indent=1)
 for row in rows:
     print(f"{row['shape']:14} {row['study_tokens']:>10} tokens  new/old {row['ratio_new_over_old']:.2f}")
-print(f"the study's training at one thread per run: {t_old:.0f} s with OLD, {t_new:.0f} s with NEW: "
+print(f"the study's training at one thread per process{f', NEW in packs of {pack}' if pack > 1 else ''}: "
+      f"{t_old:.0f} s with OLD, {t_new:.0f} s with NEW: "
       f"{t_old / t_new:.2f}x\nraw: {path}")
 PY

@@ -42,7 +42,10 @@ std::vector<PackedRun> read_pack(const std::string& path, bool resume, int64_t s
       t.branch_from = r.value("branch_from", std::string());
       t.checkpoint_steps = r.value("checkpoint_at", std::vector<int64_t>{});
       // Tags read as `--tag k=v` reads them: text that is a number is recorded as one.
-      for (const auto& [key, value] : r.value("tags", json::object()).items())
+      // The tags held in a named object: items() of the temporary r.value() returns would
+      // outlive it (a range-for keeps only the proxy), which looped forever here.
+      const json tags = r.value("tags", json::object());
+      for (const auto& [key, value] : tags.items())
         t.tags[key] = value.is_string() ? tag_value(value.get<std::string>()) : value;
       t.stop_after_step = stop_after;
       // --resume continues each run from its newest checkpoint; one killed before its first

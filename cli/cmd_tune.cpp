@@ -19,7 +19,7 @@ namespace {
 struct TuneArgs {
   std::string file, out_root, gpus, slurm, torchrun;
   std::vector<std::string> slurm_opts, sets;
-  int jobs = 1, threads_per_job = 0, bootstrap = 1000, max_pack = 1;
+  int jobs = 1, threads_per_job = 0, bootstrap = 1000, max_pack = kDefaultMaxPack;
   uint64_t seed = 0;
   bool dry_run = false, no_measure = false, analyse_only = false, json = false;
 };

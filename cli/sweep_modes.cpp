@@ -23,12 +23,14 @@ void add_pack_options(CLI::App* cmd, int* max_pack) {
   cmd->add_option("--pack", *max_pack,
                   "Train up to K runs of one shape (seeds, learning rates, ...) in one process "
                   "as one batched model (scalelab train-packed --help; equal to unpacked runs to "
-                  "float rounding); 1 = each alone")
+                  "float rounding), fewer if memory or the ready runs of a shape allow fewer; "
+                  "1 = each alone. Local runs only: a Slurm task trains one run")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag_callback(
       "--no-pack", [max_pack] { *max_pack = 1; },
-      "Train every run in its own process (the same as --pack 1)");
+      "Train every run in its own process (the same as --pack 1; for results equal bit for bit to "
+      "a --submit twin, whose tasks train one run each)");
 }
 
 namespace {

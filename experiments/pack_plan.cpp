@@ -1,5 +1,7 @@
 #include "experiments/pack_plan.h"
 
+#include <map>
+
 #include "common/log.h"
 #include "core/packing.h"
 
@@ -9,11 +11,18 @@ std::vector<std::vector<size_t>> plan_packs(const std::vector<Run>& runs,
                                             const RunnerOptions& options) {
   std::vector<std::vector<size_t>> packs;
   std::vector<bool> taken(runs.size(), false);
+  // As the scheduler shares the ready runs over the free job slots (scheduler_pack.cpp): here a
+  // level's runs over all the slots, as when the level starts.
+  std::map<int, int64_t> per_level;
+  for (const auto& r : runs) ++per_level[r.level];
+  const int64_t slots = std::max<int64_t>(
+      1, options.gpus.empty() ? std::max(1, options.jobs) : int64_t(options.gpus.size()));
   for (size_t i = 0; i < runs.size(); ++i) {
     if (taken[i]) continue;
     taken[i] = true;
     packs.push_back({i});
-    const int64_t room = pack_capacity(runs[i], options);
+    const int64_t share = (per_level[runs[i].level] + slots - 1) / slots;
+    const int64_t room = std::min(pack_capacity(runs[i], options), share);
     for (size_t j = i + 1; j < runs.size() && int64_t(packs.back().size()) < room; ++j)
       if (!taken[j] && runs[j].level == runs[i].level && runs[j].gpus_per_run == 1 &&
           !pack_difference(runs[i].config, runs[j].config)) {

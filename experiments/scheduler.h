@@ -73,6 +73,8 @@ class SweepScheduler {
                       bool* regrow);
   // Other runs that may train in one process with `first` (scheduler_pack.cpp).
   std::vector<PackMember> gather_pack(const Slot& first);
+  // The most runs one pack may take now: the ready runs spread over the free job slots (GPUs).
+  int64_t pack_share() const;
   std::vector<std::string> pack_command(const Child& child, const std::string& from) const;
   void finish_run(Slot& slot, const Child& child, bool resumed, int wait_status);
   bool judge_folder(Slot& slot, FolderInfo& info);

@@ -170,8 +170,9 @@ TEST_F(Packed, ABadPackIsOneClearLine) {
   EXPECT_FALSE(fs::exists(root / "shapes" / "x")) << "a refused pack leaves no run folder";
 }
 
-// `scalelab sweep --pack 4`: the dry run shows the pack, the runner trains the three seeds in one
-// process, and each run equals the same sweep's run trained alone (--no-pack) to 1e-5.
+// `scalelab sweep` packs by default: the dry run shows the pack (and with 2 jobs, the three seeds
+// spread over both), the runner trains the three seeds in one process, and each run equals the
+// same sweep's run trained alone (--no-pack) to 1e-5.
 TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
   const fs::path root = dir_ / "sweep";
   fs::create_directories(root);
@@ -183,10 +184,15 @@ TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
     return path.string();
   };
   std::string out;
-  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure --pack 4", &out), 0)
-      << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure", &out), 0) << out;
   EXPECT_NE(out.find("packing: 3 runs in 1 processes"), std::string::npos) << out;
-  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --pack 4", &out), 0) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure --jobs 2", &out), 0)
+      << out;
+  EXPECT_NE(out.find("packing: 3 runs in 2 processes"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure --pack 2", &out), 0)
+      << out;
+  EXPECT_NE(out.find("packing: 3 runs in 2 processes"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed"), &out), 0) << out;
   EXPECT_NE(out.find("in one process (a pack of 3)"), std::string::npos) << out;
   ASSERT_EQ(run_cli("sweep " + sweep_file("alone") + " --no-pack", &out), 0) << out;
   EXPECT_EQ(out.find("a pack of"), std::string::npos) << out;
@@ -201,6 +207,47 @@ TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
     EXPECT_EQ(read_json(twin / "summary.json")["status"], "finished");
   }
   // Rerun: every packed run is finished and skipped.
-  ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --pack 4", &out), 0) << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("packed"), &out), 0) << out;
   EXPECT_EQ(out.find("[sweep] start"), std::string::npos) << out;
+}
+
+// The runner passes a stop signal to a pack's process: every run of the pack pauses at a
+// checkpoint, the command exits 128 + signal, and the rerun resumes the pack to the trajectories of
+// the same pack trained without a stop, bit for bit.
+TEST_F(Packed, ASweepStoppedBySignalPausesItsPackAndTheRerunResumesIt) {
+  const fs::path root = dir_ / "sweep_stop";
+  fs::create_directories(root);
+  auto sweep_file = [&](const std::string& name) {
+    const fs::path path = root / (name + ".yaml");
+    std::ofstream(path) << "base: " << config() << "\nout_root: " << (root / name).string()
+                        << "\nset: {data.path: " << dataset_
+                        << ", train.steps: 400, log.every: 1}\ngrid: {train.seed: [1, 2, 3]}\n";
+    return path.string();
+  };
+  const std::string stopped = sweep_file("stopped");
+  const pid_t pid = start_cli({"sweep", stopped}, root / "stopped.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (losses_of(root / "stopped" / "seed3").size() < 20 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(losses_of(root / "stopped" / "seed3").size(), 20u) << slurp(root / "stopped.log");
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit_within(pid, std::chrono::seconds(30)), 128 + SIGTERM)
+      << slurp(root / "stopped.log");
+  for (const char* run : {"seed1", "seed2", "seed3"}) {
+    const auto summary = read_json(root / "stopped" / run / "summary.json");
+    EXPECT_EQ(summary["status"], "paused") << run;
+    EXPECT_EQ(summary["stop_signal"], SIGTERM) << run;
+  }
+  std::string out;
+  ASSERT_EQ(run_cli("sweep " + stopped, &out), 0) << out;
+  EXPECT_NE(out.find("start seed1 (resuming), seed2 (resuming), seed3 (resuming) in one process"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(run_cli("sweep " + sweep_file("straight"), &out), 0) << out;
+  for (const char* run : {"seed1", "seed2", "seed3"}) {
+    const auto a = losses_of(root / "straight" / run), b = losses_of(root / "stopped" / run);
+    ASSERT_EQ(a.size(), 400u) << run;
+    EXPECT_EQ(a, b) << run << ": the resumed run left the uninterrupted pack's trajectory";
+  }
 }

@@ -180,7 +180,8 @@ TEST_F(SweepRunnerE2E, StatusShowsARunningRunsStepLossAndEtaAndTheRunnerItsProgr
   const auto file = sweep_file("watch", "grid: {train.seed: [1, 2]}\n",
                                ", train.steps: 100000, log.every: 10, eval.every: 50");
   const fs::path log = *dir_ / "watch.log";
-  const pid_t runner = start_cli({"sweep", file, "--progress-every", "1"}, log);
+  // --no-pack: one run running and one new (packed, both would run).
+  const pid_t runner = start_cli({"sweep", file, "--progress-every", "1", "--no-pack"}, log);
   const fs::path metrics = root("watch") / "seed1/metrics.jsonl";
   int64_t seen = 0;
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
