@@ -3,12 +3,13 @@
 # shapes (its batch of 4 x 128 tokens, one thread), K runs with seeds 1..K trained one after the
 # other by `scalelab train`, then the same K by one `scalelab train-packed`, ABBA-interleaved; wall
 # time of the whole command each (process start, data opening and the final evaluation included,
-# as a sweep pays them). Writes bench/results/packed_cpu_<UTC>.json.
-# Usage: bench/bench_packed.sh [BINARY]   env: K (3), REPEATS (1), SCALELAB_DATA (datasets)
+# as a sweep pays them). Writes bench/results/packed_<DEVICE>_<UTC>.json.
+# Usage: bench/bench_packed.sh [BINARY]   env: K (3), REPEATS (1), SCALELAB_DATA (datasets),
+#   DEVICE (cpu; cuda on a GPU: bench/gpu/run_on_gpu.sh packed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-build/scalelab}")
-K="${K:-3}"; REPEATS="${REPEATS:-1}"; data=$(realpath "${SCALELAB_DATA:-datasets}/kjv-byte")
+K="${K:-3}"; REPEATS="${REPEATS:-1}"; DEVICE="${DEVICE:-cpu}"; data=$(realpath "${SCALELAB_DATA:-datasets}/kjv-byte")
 RESULTS_DIR="${RESULTS_DIR:-bench/results}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/scalelab_packed.XXXXXX"); trap 'rm -rf "$work"' EXIT
 # layers width heads steps: the demo's smallest, middle and largest trunk shapes
@@ -20,7 +21,7 @@ now() { date +%s.%N; }
 echo "[" > "$work/rows.json"; first=1
 while read -r L C H S; do
   sets="model.n_layer=$L model.n_embd=$C model.n_head=$H train.steps=$S data.path=$data"
-  sets="$sets train.batch_size=4 model.block_size=128 train.threads=1 eval.n_batches=8"
+  sets="$sets train.batch_size=4 model.block_size=128 train.threads=1 eval.n_batches=8 train.device=$DEVICE"
   python3 - "$work/pack.json" "$K" "$sets" "$work/p" <<'PY'
 import json, sys
 path, k, sets, out = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
@@ -58,7 +59,7 @@ PY
 done <<< "$shapes"
 echo "]" >> "$work/rows.json"
 mkdir -p "$RESULTS_DIR"
-out="$RESULTS_DIR/packed_cpu_$(date -u +%Y%m%dT%H%M%SZ).json"
+out="$RESULTS_DIR/packed_${DEVICE}_$(date -u +%Y%m%dT%H%M%SZ).json"
 python3 - "$work/rows.json" "$bin" "$out" <<'PY'
 import json, platform, subprocess, sys
 rows = json.load(open(sys.argv[1]))

@@ -14,6 +14,9 @@
 #                gpt-124m gpt-350m); raw JSON to bench/results/ and to $OUT. The demo's shapes
 #                against eager and torch.compile (issue 29's single-model comparison, on the GPU):
 #                bench l1-d16 l2-d32 l4-d128
+#   packed       bench/bench_packed.sh on cuda (K runs of the demo's shapes alone vs one pack; K=8
+#                unless K is set): issue 29's packed runs where per-call overhead is what packing
+#                removes
 #
 # Here first: cmake --build build-speed -j1 --target scalelab test_cuda_e2e   (the current tree)
 #             bench/gpu/fetch_debs.sh --prebuilt build-speed
@@ -24,6 +27,7 @@
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-50m gpt-124m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench gpt-350m")
 #   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh bench l1-d16 l2-d32 l4-d128")
+#   run(carry=[...same...], timeout_s=600, command="bench/gpu/run_on_gpu.sh packed")
 # env: DEPS (default /tmp/scalelab-deps), JOBS (default nproc), STEPS/WARMUP/REPEATS/MODES/CHECK_STEPS
 # (passed to bench_speed.sh), TESTS (test binaries to run).
 set -uo pipefail
@@ -124,6 +128,15 @@ run_bench() {
   for f in $(comm -13 <(echo "$before") <(echo "$after")); do save "$f"; done
 }
 
+run_packed() {
+  build
+  local before after
+  before=$(ls bench/results/packed_*.json 2>/dev/null | sort)
+  DEVICE=cuda K="${K:-8}" bash bench/bench_packed.sh "$BUILD/scalelab" || { log "packed benchmark failed"; return 1; }
+  after=$(ls bench/results/packed_*.json 2>/dev/null | sort)
+  for f in $(comm -13 <(echo "$before") <(echo "$after")); do save "$f"; done
+}
+
 [ $# -gt 0 ] || set -- build test bench
 status=0
 while [ $# -gt 0 ]; do
@@ -133,9 +146,10 @@ while [ $# -gt 0 ]; do
     test) run_tests || status=1 ;;
     bench)
       rungs=()
-      while [ $# -gt 0 ] && [[ "$1" != build && "$1" != test && "$1" != bench ]]; do rungs+=("$1"); shift; done
+      while [ $# -gt 0 ] && [[ "$1" != build && "$1" != test && "$1" != bench && "$1" != packed ]]; do rungs+=("$1"); shift; done
       run_bench "${rungs[@]}" || status=1 ;;
-    *) log "unknown phase '$phase' (build | test | bench [rung ...])"; exit 1 ;;
+    packed) run_packed || status=1 ;;
+    *) log "unknown phase '$phase' (build | test | bench [rung ...] | packed)"; exit 1 ;;
   esac
 done
 exit $status

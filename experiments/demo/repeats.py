@@ -7,7 +7,9 @@ three estimates each lie inside the other two's intervals, and the observed spre
 repeats against the dry run's predicted spread (the power analysis printed in dry_run.txt), with a
 chi-square 95% interval on the observed sd. Writes bench/results/demo_repeats_<UTC>.json and prints
 a summary. Standard library only.
-  python3 experiments/demo/repeats.py ROOT BASE_SEED...
+  python3 experiments/demo/repeats.py ROOT [--power-check TXT] BASE_SEED...
+With --power-check (bench/demo_power_check.sh): the spread predicted from each repeat's own fitted
+law and noise model (TXT: the dry runs' power lines) is compared as well, by its median.
 """
 import datetime
 import json
@@ -19,10 +21,27 @@ import subprocess
 import sys
 
 LAWS = {"chinchilla": "chinchilla_approach3", "approach2": "chinchilla_approach2"}
-# 2.5% and 97.5% points of chi-square with 1..9 degrees of freedom (for the sd's interval).
-CHI2 = {1: (0.000982, 5.024), 2: (0.0506, 7.378), 3: (0.216, 9.348), 4: (0.484, 11.143),
-        5: (0.831, 12.833), 6: (1.237, 14.449), 7: (1.690, 16.013), 8: (2.180, 17.535),
-        9: (2.700, 19.023)}
+def chi2_cdf(x, k):
+    """P(chi-square with k dof <= x): the regularized lower incomplete gamma P(k/2, x/2), series."""
+    a, y = k / 2.0, x / 2.0
+    if y <= 0:
+        return 0.0
+    term = total = 1.0 / a
+    n = 0
+    while term > 1e-15 * total and n < 10000:
+        n += 1
+        term *= y / (a + n)
+        total += term
+    return min(1.0, total * math.exp(a * math.log(y) - y - math.lgamma(a)))
+
+
+def chi2_quantile(p, k):
+    """The p point of chi-square with k dof, by bisection."""
+    lo, hi = 0.0, max(10.0, 10.0 * k)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if chi2_cdf(mid, k) < p else (lo, mid)
+    return (lo + hi) / 2
 
 
 def exponent(law):
@@ -50,6 +69,14 @@ def predicted(dry_run_text):
     return out
 
 
+def predicted_from_repeats(text):
+    """Each power analysis' predicted sd of a in TXT, per approach."""
+    out = {}
+    for name, key in (("approach 2", "approach2"), ("approach 3", "chinchilla")):
+        out[key] = [float(m) for m in re.findall(name + r": a = [0-9.]+ \+- ([0-9.]+)", text)]
+    return out
+
+
 def inside_each_other(rows):
     """Each estimate inside every other's 95% interval."""
     ok = True
@@ -64,6 +91,10 @@ def inside_each_other(rows):
 
 def main():
     root, seeds = sys.argv[1], sys.argv[2:]
+    power_check = None
+    if seeds[:1] == ["--power-check"]:
+        power_check, seeds = seeds[1], seeds[2:]
+    own = predicted_from_repeats(open(power_check).read()) if power_check else {}
     study = open("experiments/demo/study.yaml").read()
     headline = re.search(r"headline:\s*\n\s*law:\s*(\w+)", study).group(1)
     dry = open(os.path.join(root, "dry_run.txt")).read()
@@ -88,14 +119,22 @@ def main():
         if len(values) >= 2:
             sd = statistics.stdev(values)
             dof = len(values) - 1
-            lo, hi = CHI2.get(dof, (None, None))
+            lo, hi = chi2_quantile(0.025, dof), chi2_quantile(0.975, dof)
             s.update({"mean": statistics.mean(values), "sd": sd})
-            if lo:
-                s["sd_ci95"] = [sd * math.sqrt(dof / hi), sd * math.sqrt(dof / lo)]
+            s["sd_ci95"] = [sd * math.sqrt(dof / hi), sd * math.sqrt(dof / lo)]
             if key in pred:
                 s["predicted_sd"] = pred[key]["sd"]
                 s["observed_over_predicted"] = sd / pred[key]["sd"]
                 s["within_1_5x"] = 1 / 1.5 <= sd / pred[key]["sd"] <= 1.5
+            if own.get(key):
+                median = statistics.median(own[key])
+                s["own_law"] = {
+                    "what": "the dry run simulating the study from each repeat's own fitted law "
+                            "and noise model (bench/demo_power_check.sh)",
+                    "predicted_sds": own[key], "median": median,
+                    "observed_over_median": sd / median,
+                    "within_1_5x": 1 / 1.5 <= sd / median <= 1.5,
+                    "median_inside_observed_sd_ci95": s["sd_ci95"][0] <= median <= s["sd_ci95"][1]}
         if len(rows) >= 3:
             s["first_three_inside_each_other"] = inside_each_other(rows[:3])
         summary[key] = s
@@ -103,7 +142,8 @@ def main():
                             text=True).stdout.strip()
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     record = {"what": "the demo study repeated under several base seeds", "commit": commit,
-              "command": "bash experiments/demo/repeats.sh BIN JOBS " + " ".join(seeds),
+              "command": ("bash bench/demo_power_check.sh BIN " + root if power_check else
+                          "bash experiments/demo/repeats.sh BIN JOBS " + " ".join(seeds)),
               "study": "experiments/demo/study.yaml", "headline": headline,
               "predicted": pred, "repeats": repeats, "summary": summary}
     os.makedirs("bench/results", exist_ok=True)
@@ -127,6 +167,11 @@ def main():
                 extra = (f"; the dry run predicted {s['predicted_sd']:.3f} (ratio "
                          f"{s['observed_over_predicted']:.2f})")
             ci = s.get("sd_ci95")
+            if "own_law" in s:
+                o = s["own_law"]
+                extra += (f"; from each repeat's own law: median {o['median']:.3f} (range "
+                          f"{min(o['predicted_sds']):.3f}-{max(o['predicted_sds']):.3f}, ratio "
+                          f"{o['observed_over_median']:.2f})")
             print(f"{key}: a over {s['n']} repeats: mean {s['mean']:.3f}, sd {s['sd']:.3f}"
                   + (f" (95% {ci[0]:.3f}-{ci[1]:.3f})" if ci else "") + extra
                   + (f"; first three inside each other's intervals: "
