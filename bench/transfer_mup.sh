@@ -21,7 +21,7 @@ mkdir -p runs
 pids=()
 GRIDS="${GRIDS:-width_standard width_mup depth_standard depth_completep}"
 for g in $GRIDS; do
-  "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 \
+  "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 --threads-per-job 1 \
     > "runs/transfer_mup_$g.log" 2>&1 &
   pids+=($!)
 done
