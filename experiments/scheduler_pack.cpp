@@ -34,9 +34,9 @@ int64_t SweepScheduler::pack_share() const {
     std::string why;
     if (!s.ended && !s.running && parent_ready(*s.run, &why) == Ready::yes) ++ready;
   }
-  const int64_t free = std::max<int64_t>(
-      1, o_.gpus.empty() ? std::max(1, o_.jobs) - int64_t(children_.size())
-                         : int64_t(free_gpus_.size()));
+  const int64_t free =
+      std::max<int64_t>(1, o_.gpus.empty() ? std::max(1, o_.jobs) - int64_t(children_.size())
+                                           : int64_t(free_gpus_.size()));
   return (ready + free - 1) / free;
 }
 

@@ -153,9 +153,9 @@ TEST_P(StopSignalE2E, EachSignalPausesEveryRunWithinSecondsAndTheRerunResumesBit
   const fs::path straight = dir_ / "straight";
   std::string only;
   for (const auto& name : paused) only += " --only " + name;
-  ASSERT_EQ(run_cli("sweep " + grid + " --jobs 2 --no-pack --out-root " + straight.string() + only,
-                    &out),
-            0)
+  ASSERT_EQ(
+      run_cli("sweep " + grid + " --jobs 2 --no-pack --out-root " + straight.string() + only, &out),
+      0)
       << out;
   for (const auto& name : paused) {
     const auto a = losses_of(straight / name), b = losses_of(root() / name);

@@ -43,7 +43,8 @@ TEST_F(SweepE2E, KilledRunnerRestartedFinishesWithoutRerunningFinishedRuns) {
                                ", train.steps: 40, log.every: 10");
   // --no-pack: one run a process, so that the runner is killed between runs (a pack's runs end
   // together).
-  const pid_t runner = start_cli({"sweep", file, "--jobs", "1", "--no-pack"}, *dir_ / "killed_1.log");
+  const pid_t runner =
+      start_cli({"sweep", file, "--jobs", "1", "--no-pack"}, *dir_ / "killed_1.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(root("killed") / "seed1/summary.json") &&
          std::chrono::steady_clock::now() < deadline)
