@@ -13,12 +13,14 @@
 # as `scalelab study` packs the seeds of a point) and its rate is the K runs' rates summed; OLD
 # trains one run per process as before.
 # Usage: bench/bench_demo_speed.sh OLD_BINARY NEW_BINARY STUDY_ROOT
-#   env: WARMUP (10), STEPS (60), REPEATS (2), PACK (1), SCALELAB_DATA (datasets),
-#        RESULTS_DIR (bench/results)
+#   env: WARMUP (10), STEPS (60), REPEATS (2), PACK (1), EVAL_BATCHES (64: the demo's validation
+#        windows, 64 x 8; the previous version of this bench used 1, and OLD's training rate
+#        depends on it: see the README), SCALELAB_DATA (datasets), RESULTS_DIR (bench/results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=$(realpath "$1"); new=$(realpath "$2"); root=$(realpath "$3")
 WARMUP="${WARMUP:-10}"; STEPS="${STEPS:-60}"; REPEATS="${REPEATS:-2}"; PACK="${PACK:-1}"
+EVAL_BATCHES="${EVAL_BATCHES:-64}"
 RESULTS_DIR="${RESULTS_DIR:-bench/results}"; data="${SCALELAB_DATA:-datasets}/kjv-byte"
 work=$(mktemp -d "${TMPDIR:-/tmp}/scalelab_demo_speed.XXXXXX"); trap 'rm -rf "$work"' EXIT
 # Shapes and their trained tokens, from the study's runs.
@@ -47,7 +49,7 @@ while read -r L D H tok nruns; do
       echo "[bench] l$L-d$D-h$H: $which (repeat $rep of $REPEATS)" >&2
       sets=(data.path="$data" model.n_layer="$L" model.n_embd="$D" model.n_head="$H" model.block_size=128
         train.batch_size=4 train.micro_batch_size=0 train.threads=1 train.device=cpu eval.every=0
-        eval.batch_size=8 eval.n_batches=64 train.tokens=0 train.flops=0 train.steps=$((WARMUP + STEPS))
+        eval.batch_size=8 eval.n_batches="$EVAL_BATCHES" train.tokens=0 train.flops=0 train.steps=$((WARMUP + STEPS))
         log.every=5)
       t0=$(date +%s.%N)
       if [ "$which" = new ] && [ "$PACK" -gt 1 ]; then
@@ -67,7 +69,7 @@ PY
   done
 done < "$work/shapes.txt"
 mkdir -p "$RESULTS_DIR"
-BENCH_STEPS=$((WARMUP + STEPS)) python3 - "$work" "$RESULTS_DIR" "$(git rev-parse --short HEAD)" "$old" "$new" "$root" "$WARMUP" "$REPEATS" "$PACK" <<'PY'
+EVAL_BATCHES="$EVAL_BATCHES" BENCH_STEPS=$((WARMUP + STEPS)) python3 - "$work" "$RESULTS_DIR" "$(git rev-parse --short HEAD)" "$old" "$new" "$root" "$WARMUP" "$REPEATS" "$PACK" <<'PY'
 import json, os, statistics, sys, time
 work, out_dir, commit, old, new, root, warmup, repeats, pack = sys.argv[1:]
 warmup, repeats, pack = int(warmup), int(repeats), int(pack)
@@ -102,7 +104,7 @@ for line in open(os.path.join(work, "shapes.txt")):
     p_old += int(n_runs) * oh["old"]
     p_new += int(n_runs) / k_new * oh["new"]
 res = {"bench": "demo_speed", "commit": commit, "old_binary": old, "new_binary": new, "study": root,
-       "threads_per_run": 1, "new_pack": pack, "warmup": warmup, "repeats": repeats, "load_avg": os.getloadavg(),
+       "threads_per_run": 1, "new_pack": pack, "eval_batches": int(os.environ.get("EVAL_BATCHES", "64")), "warmup": warmup, "repeats": repeats, "load_avg": os.getloadavg(),
        "training_seconds_old": t_old, "training_seconds_new": t_new, "demo_ratio": t_old / t_new,
        "process_overhead_seconds_old": p_old, "process_overhead_seconds_new": p_new,
        "demo_ratio_whole_processes": (t_old + p_old) / (t_new + p_new),
