@@ -58,17 +58,24 @@ def chinchilla(runs, fits, lines):
 
 def kaplan(runs, fits, lines):
     nd = law(fits, "kaplan_nd")
+    entry = (fits or {}).get("laws", {}).get("kaplan_nd") or {}
+    identified = entry.get("identified") is not False
     for r in sorted(runs, key=lambda r: (r["N"], r["D"])):
         rule = 5e3 * r["N_non_embedding"] ** 0.74
         text = f"N {r['N']:.3g} (non-emb {r['N_non_embedding']:.3g}) D {r['D']:.3g}: loss {r['loss']:.4f}; " \
                f"5e3 N^0.74 = {rule:.3g} ({'met' if r['D'] >= rule else 'not met'})"
-        if nd:
+        if nd and identified:
             # The fit's N is summary.json's total count (scalelab fit's default --params).
             r["penalty"] = r["loss"] / (nd["Nc"] / r["N"]) ** nd["alpha_N"] - 1
             text += f"; loss / L(N, inf) - 1 = {100 * r['penalty']:.1f}%"
         lines.append(text)
     out = {"kaplan_nd": nd}
-    if nd:
+    if nd and not identified:
+        # A law that is not identified gives no advice (issue 25): no rule from it.
+        why = "; ".join(entry.get("not_identified", [])) or "see fits.json"
+        lines.append(f"no fitted rule: kaplan_nd is not identified ({why})")
+        out["rule"] = None
+    elif nd:
         ratio = nd["alpha_N"] / nd["alpha_D"]
         pre = nd["Dc"] * nd["Nc"] ** -ratio / (1.02 ** (1 / nd["alpha_D"]) - 1)
         lines.append(f"fitted rule for a <= 2% penalty: D >= {pre:.3g} N^{ratio:.2f} with total N "
