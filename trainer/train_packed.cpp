@@ -132,7 +132,10 @@ std::vector<StepResult> packed_step(PackedGPT& model, const std::vector<Replica*
 }
 
 // What train() does after a step, for one run; true when its session ended here.
-bool after_step(Replica& r, const StepResult& result) {
+// A step's own bookkeeping and metrics line; true when the run diverged and left the pack. Every
+// run of the pack records its step before any of them evaluates or checkpoints (after_step), so a
+// run's logged tokens/s times the pack's step, not the other runs' evaluations.
+bool record_step(Replica& r, const StepResult& result) {
   TrainSession& s = *r.session;
   if (!result.finite()) {
     try {
@@ -147,8 +150,14 @@ bool after_step(Replica& r, const StepResult& result) {
   }
   s.state.step += 1;
   s.state.tokens += tokens_per_step(s.config);
+  r.metrics->after_step(result, s.state.step == s.total_steps);
+  return false;
+}
+
+// The step's evaluation, checkpoint and end of run; true when the run ended.
+bool after_step(Replica& r) {
+  TrainSession& s = *r.session;
   const bool last = s.state.step == s.total_steps;
-  r.metrics->after_step(result, last);
   const bool stop = r.evaluator->after_step(last);
   s.state.wall_time_s = r.clock->elapsed_s();
   s.state.metrics_bytes = r.metrics->bytes();
@@ -178,8 +187,10 @@ void train_until_one_ends(std::vector<Replica>& replicas, std::vector<int64_t>& 
       r->lr = learning_rate(s.config.schedule, s.config.optim, s.state.step, s.total_steps);
     }
     const auto results = packed_step(model, pack, buffer);
+    std::vector<bool> diverged(pack.size());
+    for (size_t k = 0; k < pack.size(); ++k) diverged[k] = record_step(*pack[k], results[k]);
     bool ended = false;
-    for (size_t k = 0; k < pack.size(); ++k) ended |= after_step(*pack[k], results[k]);
+    for (size_t k = 0; k < pack.size(); ++k) ended |= diverged[k] || after_step(*pack[k]);
     if (ended) return;
   }
 }
