@@ -186,7 +186,7 @@ void SweepScheduler::finish_run(Slot& s, const Child& c, bool resumed, int wait_
   const bool stopped_starting =
       relayed_signal_ && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == relayed_signal_;
   // A pack's process exits 1 when one of its runs diverged; the others finished all the same.
-  const bool ended_normally = exit.ok || (!c.pack.empty() && WIFEXITED(wait_status));
+  const bool ended_normally = exit.ok || (c.packed && WIFEXITED(wait_status));
   if (ended_normally && info.state == FolderState::finished) {
     // A whole run's process time (a pack's shared by its runs): D over it is the rate the
     // estimates of later sweeps use.

@@ -50,6 +50,7 @@ class SweepScheduler {
   struct Child {
     size_t slot = 0;
     std::vector<PackMember> pack;  // the other runs of its pack
+    bool packed = false;           // trained by `train-packed` (a pack of 1 + pack.size())
     std::unique_ptr<RunLock> lock;
     std::unique_ptr<RunLock> regrow_lock;  // a regrowth's own folder (trunk_regrow.h)
     std::vector<int> gpus;

@@ -36,9 +36,13 @@ void SweepScheduler::try_start(Slot& s) {
   c.lock = std::move(lock);
   c.output = (dir / "train_output.txt").string();
   c.pack = gather_pack(s);
-  c.argv = c.pack.empty()
-               ? child_command(r, train_arguments(r, o_.out_root, resume, from), run_threads(r))
-               : pack_command(c, from);
+  // With packing on, a run with no partner trains as a pack of one: a run's numbers then depend
+  // only on whether packing is on, not on which runs happened to be ready when it started (a
+  // run in a pack of any size equals itself in a pack of one; alone it differs by rounding).
+  c.packed = !c.pack.empty() || pack_capacity(r, o_) > 1;
+  c.argv = c.packed ? pack_command(c, from)
+                    : child_command(r, train_arguments(r, o_.out_root, resume, from),
+                                    run_threads(r));
   launch(s, std::move(c), r, dir.string());
 }
 
@@ -168,7 +172,16 @@ void SweepScheduler::start_regrow(Slot& s, std::unique_ptr<RunLock> branch_lock)
   Child c;
   c.slot = size_t(&s - slots_.data());
   c.regrow = true;
-  c.argv = child_command(trunk, plan.args, run_threads(trunk));
+  if (pack_capacity(trunk, o_) > 1) {  // the sweep packs: the trunk took the packed path
+    nlohmann::json entry = plan.pack_entry;
+    if (trains_on_cpu(trunk, o_))
+      entry["set"] = {"train.threads=" + std::to_string(run_threads(trunk))};
+    const std::string file = (fs::path(dir) / "pack.json").string();
+    write_file_atomic(file, nlohmann::json({{"runs", {entry}}}).dump(2) + "\n");
+    c.argv = {o_.binary, "train-packed", file, "--stop-after-step", std::to_string(plan.stop_step)};
+  } else {
+    c.argv = child_command(trunk, plan.args, run_threads(trunk));
+  }
   c.lock = std::move(branch_lock);
   c.regrow_lock = std::move(lock);
   launch(s, std::move(c), trunk, dir);

@@ -4,10 +4,11 @@
 // the analysis never reads it as a run of its own), continued from the trunk's newest checkpoint
 // before the branch point when it has one, else from step 0, and the branch starts from the
 // checkpoint that writes. The trunk's own folder is not touched. On CPU the regrown steps equal
-// the trunk's bit for bit (a resumed run equals an uninterrupted one), so the branch is the run
-// it would have been.
+// the trunk's bit for bit (a resumed run equals an uninterrupted one, and the regrowth takes the
+// packed path when the sweep packs, as the trunk did), so the branch is the run it would have been.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ std::optional<std::string> branch_checkpoint(const std::string& out_root, const 
 
 struct RegrowPlan {
   std::vector<std::string> args;  // `scalelab train` arguments (without the binary)
+  // The same as one run of a pack file (`scalelab train-packed FILE --stop-after-step stop_step`),
+  // for sweeps that pack: the regrown steps then take the packed path, as the trunk's did.
+  nlohmann::json pack_entry;
+  int64_t stop_step = 0;
   std::string how;                // "from the trunk's checkpoint at step 400", for the log
 };
 // How to regrow the branch's checkpoint: resume an interrupted regrowth, else continue the

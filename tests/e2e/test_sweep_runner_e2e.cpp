@@ -29,18 +29,22 @@ class SweepRunnerE2E : public DatasetSuite {
                       ", schedule.warmup_steps: 2, checkpoint.keep: 1");
   }
   // One WSD run that trains what a branch trains, in one go.
+  // One WSD run by the path a packing sweep trains every run on (`train-packed`, here a pack of
+  // one; alone, by `scalelab train`, it would differ by rounding).
   static fs::path straight_wsd(const std::string& name, int steps, double cooldown) {
     const fs::path out = *dir_ / name;
+    const nlohmann::json pack = {
+        {"runs",
+         {{{"config", std::string(SCALELAB_SOURCE_DIR) + "/configs/debug.yaml"},
+           {"out", out.string()},
+           {"set",
+            {"data.path=" + *dataset_, "schedule.kind=wsd", "schedule.warmup_steps=2",
+             "schedule.decay_fraction=" + std::to_string(cooldown),
+             "train.steps=" + std::to_string(steps)}}}}}};
+    const fs::path file = *dir_ / (name + ".pack.json");
+    std::ofstream(file) << pack.dump(2);
     std::string log;
-    EXPECT_EQ(run_cli("train " + std::string(SCALELAB_SOURCE_DIR) +
-                          "/configs/debug.yaml --set data.path=" + *dataset_ +
-                          " --set schedule.kind=wsd --set schedule.warmup_steps=2 --set "
-                          "schedule.decay_fraction=" +
-                          std::to_string(cooldown) + " --set train.steps=" + std::to_string(steps) +
-                          " --out " + out.string(),
-                      &log),
-              0)
-        << log;
+    EXPECT_EQ(run_cli("train-packed " + file.string(), &log), 0) << log;
     return out;
   }
 };
