@@ -40,9 +40,9 @@ void SweepScheduler::try_start(Slot& s) {
   // only on whether packing is on, not on which runs happened to be ready when it started (a
   // run in a pack of any size equals itself in a pack of one; alone it differs by rounding).
   c.packed = !c.pack.empty() || pack_capacity(r, o_) > 1;
-  c.argv = c.packed ? pack_command(c, from)
-                    : child_command(r, train_arguments(r, o_.out_root, resume, from),
-                                    run_threads(r));
+  c.argv = c.packed
+               ? pack_command(c, from)
+               : child_command(r, train_arguments(r, o_.out_root, resume, from), run_threads(r));
   launch(s, std::move(c), r, dir.string());
 }
 

@@ -30,7 +30,7 @@ struct RegrowPlan {
   // for sweeps that pack: the regrown steps then take the packed path, as the trunk's did.
   nlohmann::json pack_entry;
   int64_t stop_step = 0;
-  std::string how;                // "from the trunk's checkpoint at step 400", for the log
+  std::string how;  // "from the trunk's checkpoint at step 400", for the log
 };
 // How to regrow the branch's checkpoint: resume an interrupted regrowth, else continue the
 // trunk's newest checkpoint before the branch point (`--branch-from`), else train from step 0;
