@@ -9,6 +9,7 @@
 # after that many seconds and records what finished.
 #
 # Usage: SCALELAB_DATA=/work/datasets bench/transfer_mup.sh   (BUILD=build LIMIT_S=0: no limit;
+#   SEED=1: train.seed, another seed's grids go to runs/transfer_mup/seed<S>/;
 #   GRIDS="width_standard width_mup depth_standard depth_completep")
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,26 +21,33 @@ limit=()
 mkdir -p runs
 pids=()
 GRIDS="${GRIDS:-width_standard width_mup depth_standard depth_completep}"
+# SEED=S (S > 1): the same grids with train.seed S, into runs/transfer_mup/seed<S>/<grid>.
+SEED="${SEED:-1}"
+runs_root=runs/transfer_mup; seed_args=()
+[ "$SEED" -gt 1 ] && { runs_root=runs/transfer_mup/seed$SEED; seed_args=(--set "train.seed=$SEED"); }
 for g in $GRIDS; do
+  extra=("${seed_args[@]}"); [ "$SEED" -gt 1 ] && extra+=(--out-root "$runs_root/$g")
   "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 --threads-per-job 1 \
-    > "runs/transfer_mup_$g.log" 2>&1 &
+    "${extra[@]}" > "runs/transfer_mup_$g.seed$SEED.log" 2>&1 &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench/results/transfer_mup_$stamp.json"
-python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" $GRIDS <<'PY'
+python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" $GRIDS <<'PY'
 import json, pathlib, sys
-out, commit, limit, grids = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-result = {"command": "SCALELAB_DATA=... LIMIT_S=%d bench/transfer_mup.sh" % limit,
+out, commit, limit, seed, runs_root = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+grids = sys.argv[6:]
+result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d bench/transfer_mup.sh" % (limit, seed),
+          "seed": seed,
           "commit": commit, "machine": "2-core VM shared with other jobs (niced)",
           "grids": {}}
 for p in grids:
     spec = "experiments/transfer_mup/%s.yaml" % p
     axis = "width" if p.startswith("width") else "depth"
     runs = {}
-    for summary in sorted(pathlib.Path("runs/transfer_mup/" + p).glob("*/summary.json")):
+    for summary in sorted(pathlib.Path(runs_root, p).glob("*/summary.json")):
         s = json.loads(summary.read_text())
         name = summary.parent.name  # d<width>-lr<lr> or l<depth>-lr<lr>
         size, lr = name.split("-lr")
