@@ -24,6 +24,10 @@ class StopSignals;
 
 namespace scalelab::sweep {
 
+// One run's entry of a pack file (`scalelab train-packed`): the start, `r`'s tags, and on the CPU
+// its threads (scheduler_pack.cpp).
+nlohmann::json pack_entry(const TrainStart& t, const Run& r, int threads, bool cpu);
+
 class SweepScheduler {
  public:
   // Selects the runs (options.only) and orders them; throws before anything starts when the

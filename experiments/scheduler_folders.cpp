@@ -173,9 +173,8 @@ void SweepScheduler::start_regrow(Slot& s, std::unique_ptr<RunLock> branch_lock)
   c.slot = size_t(&s - slots_.data());
   c.regrow = true;
   if (pack_capacity(trunk, o_) > 1) {  // the sweep packs: the trunk took the packed path
-    nlohmann::json entry = plan.pack_entry;
-    if (trains_on_cpu(trunk, o_))
-      entry["set"] = {"train.threads=" + std::to_string(run_threads(trunk))};
+    const nlohmann::json entry =
+        pack_entry(plan.start, trunk, run_threads(trunk), trains_on_cpu(trunk, o_));
     const std::string file = (fs::path(dir) / "pack.json").string();
     write_file_atomic(file, nlohmann::json({{"runs", {entry}}}).dump(2) + "\n");
     c.argv = {o_.binary, "train-packed", file, "--stop-after-step", std::to_string(plan.stop_step)};

@@ -10,8 +10,6 @@
 
 namespace scalelab::sweep {
 namespace fs = std::filesystem;
-namespace {
-
 // One run's entry of a pack file (cli/cmd_train_packed.cpp): what `scalelab train` would be told.
 nlohmann::json pack_entry(const TrainStart& t, const Run& r, int threads, bool cpu) {
   nlohmann::json e = {{"config", t.config}, {"out", t.out}, {"resume", t.resume}};
@@ -23,8 +21,6 @@ nlohmann::json pack_entry(const TrainStart& t, const Run& r, int threads, bool c
   for (const auto& [k, v] : r.tags) e["tags"][k] = v;  // read as `--tag k=v` reads them
   return e;
 }
-
-}  // namespace
 
 // Two ready runs and two free cores train one each rather than one pack on one core: a pack
 // gains 1.0-1.4x on a CPU (bench/bench_packed.sh), a second process up to 2x.

@@ -27,26 +27,23 @@ RegrowPlan regrow_plan(const std::string& out_root, const Run& trunk, const Run&
   const std::string dir = regrow_dir(out_root, branch);
   const std::string b = std::to_string(branch.branch_step);
   RegrowPlan plan;
-  const std::string config = (fs::path(dir) / "sweep_config.yaml").string();
-  plan.args = {"train", config, "--out", dir};
-  plan.pack_entry = {{"config", config},
-                     {"out", dir},
-                     {"resume", false},
-                     {"checkpoint_at", {branch.branch_step}},
-                     {"tags", nlohmann::json::object()}};
-  for (const auto& [k, v] : trunk.tags) plan.pack_entry["tags"][k] = v;
+  TrainStart& t = plan.start;
+  t.config = (fs::path(dir) / "sweep_config.yaml").string();
+  t.out = dir;
+  t.checkpoint_at = {branch.branch_step};
   plan.stop_step = branch.branch_step;
+  plan.args = {"train", t.config, "--out", dir};
   if (newest_checkpoint(dir)) {
+    t.resume = true;
     plan.args.push_back("--resume");
-    plan.pack_entry["resume"] = true;
     plan.how = "resuming its regrowth in " + dir;
   } else {
     std::optional<CheckpointFile> before;
     for (const auto& c : list_checkpoints((fs::path(out_root) / trunk.name).string()))
       if (c.step < branch.branch_step) before = c;
     if (before) {
+      t.branch_from = before->path;
       plan.args.insert(plan.args.end(), {"--branch-from", before->path});
-      plan.pack_entry["branch_from"] = before->path;
       plan.how = "from the trunk's checkpoint at step " + std::to_string(before->step);
     } else {
       plan.how = "from step 0 (the trunk has no checkpoint before it)";

@@ -8,11 +8,11 @@
 // packed path when the sweep packs, as the trunk did), so the branch is the run it would have been.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "experiments/runner.h"
 #include "experiments/sweep.h"
 
 namespace scalelab::sweep {
@@ -26,9 +26,9 @@ std::optional<std::string> branch_checkpoint(const std::string& out_root, const 
 
 struct RegrowPlan {
   std::vector<std::string> args;  // `scalelab train` arguments (without the binary)
-  // The same as one run of a pack file (`scalelab train-packed FILE --stop-after-step stop_step`),
-  // for sweeps that pack: the regrown steps then take the packed path, as the trunk's did.
-  nlohmann::json pack_entry;
+  // The same start, for a sweep that packs (one run of a pack file, `scalelab train-packed FILE
+  // --stop-after-step stop_step`): the regrown steps then take the packed path, as the trunk's did.
+  TrainStart start;
   int64_t stop_step = 0;
   std::string how;  // "from the trunk's checkpoint at step 400", for the log
 };
