@@ -55,6 +55,17 @@ class Packed : public ::testing::Test {
         0)
         << out;
   }
+  // ROOT/NAME.yaml: a sweep of seeds 1-3 of configs/debug.yaml on the shared dataset with `sets`
+  // (YAML flow entries), into ROOT/NAME; its path.
+  static std::string seeds_sweep_file(const fs::path& root, const std::string& name,
+                                      const std::string& sets) {
+    fs::create_directories(root);
+    const fs::path path = root / (name + ".yaml");
+    std::ofstream(path) << "base: " << config() << "\nout_root: " << (root / name).string()
+                        << "\nset: {data.path: " << dataset_ << ", " << sets
+                        << "}\ngrid: {train.seed: [1, 2, 3]}\n";
+    return path.string();
+  }
   static inline fs::path dir_;
   static inline std::string dataset_;
 };
@@ -200,13 +211,8 @@ TEST_F(Packed, ABadPackIsOneClearLine) {
 // same sweep's run trained alone (--no-pack) to 1e-5.
 TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
   const fs::path root = dir_ / "sweep";
-  fs::create_directories(root);
   auto sweep_file = [&](const std::string& name) {
-    const fs::path path = root / (name + ".yaml");
-    std::ofstream(path) << "base: " << config() << "\nout_root: " << (root / name).string()
-                        << "\nset: {data.path: " << dataset_
-                        << ", train.steps: 30}\ngrid: {train.seed: [1, 2, 3]}\n";
-    return path.string();
+    return seeds_sweep_file(root, name, "train.steps: 30");
   };
   std::string out;
   ASSERT_EQ(run_cli("sweep " + sweep_file("packed") + " --dry-run --no-measure", &out), 0) << out;
@@ -241,13 +247,8 @@ TEST_F(Packed, ASweepPacksItsSeedsAndEachRunEqualsItsUnpackedTwin) {
 // the same pack trained without a stop, bit for bit.
 TEST_F(Packed, ASweepStoppedBySignalPausesItsPackAndTheRerunResumesIt) {
   const fs::path root = dir_ / "sweep_stop";
-  fs::create_directories(root);
   auto sweep_file = [&](const std::string& name) {
-    const fs::path path = root / (name + ".yaml");
-    std::ofstream(path) << "base: " << config() << "\nout_root: " << (root / name).string()
-                        << "\nset: {data.path: " << dataset_
-                        << ", train.steps: 400, log.every: 1}\ngrid: {train.seed: [1, 2, 3]}\n";
-    return path.string();
+    return seeds_sweep_file(root, name, "train.steps: 400, log.every: 1");
   };
   const std::string stopped = sweep_file("stopped");
   const pid_t pid = start_cli({"sweep", stopped}, root / "stopped.log");
