@@ -10,7 +10,9 @@
 #
 # Usage: SCALELAB_DATA=/work/datasets bench/transfer_mup.sh   (BUILD=build LIMIT_S=0: no limit;
 #   SEED=1: train.seed, another seed's grids go to runs/transfer_mup/seed<S>/;
-#   GRIDS="width_standard width_mup depth_standard depth_completep")
+#   GRIDS="width_standard width_mup depth_standard depth_completep";
+#   TOKENS=4e5: train.tokens of every run instead of the grid files' 1e5, into
+#   runs/transfer_mup/tokens<T>/seed<S>/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BUILD:-build}"
@@ -25,8 +27,14 @@ GRIDS="${GRIDS:-width_standard width_mup depth_standard depth_completep}"
 SEED="${SEED:-1}"
 runs_root=runs/transfer_mup; seed_args=()
 [ "$SEED" -gt 1 ] && { runs_root=runs/transfer_mup/seed$SEED; seed_args=(--set "train.seed=$SEED"); }
+TOKENS="${TOKENS:-}"
+if [ -n "$TOKENS" ]; then
+  runs_root=runs/transfer_mup/tokens$TOKENS/seed$SEED
+  seed_args=(--set "train.seed=$SEED" --set "train.tokens=$TOKENS")
+fi
 for g in $GRIDS; do
-  extra=("${seed_args[@]}"); [ "$SEED" -gt 1 ] && extra+=(--out-root "$runs_root/$g")
+  extra=("${seed_args[@]}")
+  { [ "$SEED" -gt 1 ] || [ -n "$TOKENS" ]; } && extra+=(--out-root "$runs_root/$g")
   "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 --threads-per-job 1 \
     "${extra[@]}" > "runs/transfer_mup_$g.seed$SEED.log" 2>&1 &
   pids+=($!)
@@ -35,12 +43,14 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench/results/transfer_mup_$stamp.json"
-python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" $GRIDS <<'PY'
+python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" "$TOKENS" $GRIDS <<'PY'
 import json, pathlib, sys
 out, commit, limit, seed, runs_root = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-grids = sys.argv[6:]
-result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d bench/transfer_mup.sh" % (limit, seed),
-          "seed": seed,
+tokens = float(sys.argv[6]) if sys.argv[6] else None
+grids = sys.argv[7:]
+result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d%s bench/transfer_mup.sh"
+                     % (limit, seed, " TOKENS=%s" % sys.argv[6] if tokens else ""),
+          "seed": seed, "tokens": tokens,
           "commit": commit, "machine": "2-core VM shared with other jobs (niced)",
           "grids": {}}
 for p in grids:

@@ -10,7 +10,8 @@ resampled with replacement (BOOTSTRAP times, fixed random seed) and the share of
 seed-mean best lrs span at most one step is reported, with each size's best-lr frequencies.
 
 Usage: bench/transfer_summary.py RECORD.json [RECORD.json ...] [--bootstrap 2000] [--json OUT]
-Each record is one seed; records of the same seed (the same "seed" field) are refused.
+Each record is one seed; records of the same seed (the same "seed" field), or of different
+training lengths (the "tokens" field: absent for the grid files' own 1e5), are refused.
 """
 import argparse
 import json
@@ -26,6 +27,10 @@ def load(paths):
         seed = record.get("seed", 1)
         if seed in seeds:
             sys.exit(f"transfer_summary: {path} repeats seed {seed} (also {seeds[seed][0]})")
+        for other_path, other in seeds.values():
+            if record.get("tokens") != other.get("tokens"):
+                sys.exit(f"transfer_summary: {path} trained {record.get('tokens') or 'the grid files'}"
+                         f" tokens, {other_path} {other.get('tokens') or 'the grid files'}")
         seeds[seed] = (path, record)
     return seeds
 
@@ -92,10 +97,12 @@ def summarise(name, sizes, n_seeds, n_boot, rng):
 
 
 def print_summary(s):
+    share = s["bootstrap_share_within_one_step"]
     print(f"{s['grid']} ({s['seeds']} seeds): best lr of the seed mean "
           + ", ".join(f"{size}: {lr:g}" for size, lr in sorted(s["best_lr"].items()))
-          + f"; spans {s['steps_spanned']} grid step(s); resampled seeds span at most one step in "
-          f"{100 * s['bootstrap_share_within_one_step']:.0f}%")
+          + f"; spans {s['steps_spanned']} grid step(s)"
+          + (f"; resampled seeds span at most one step in {100 * share:.0f}%" if share is not None
+             else ""))
     for size, row in s["sizes"].items():
         cells = " ".join(
             f"{lr:g}:{m:.3f}" + ("*" if lr == row["best_lr"] else "")
