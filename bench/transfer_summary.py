@@ -10,7 +10,7 @@ resampled with replacement (BOOTSTRAP times, fixed random seed) and the share of
 seed-mean best lrs span at most one step is reported, with each size's best-lr frequencies.
 
 Usage: bench/transfer_summary.py RECORD.json [RECORD.json ...] [--bootstrap 2000] [--json OUT]
-Each record is one seed; records of the same seed (the same "seed" field), or of different
+Each record is one seed (a grid is summarised over the records that ran it); records of the same seed (the same "seed" field), or of different
 training lengths (the "tokens" field: absent for the grid files' own 1e5), are refused.
 """
 import argparse
@@ -46,9 +46,9 @@ def losses_by_grid(seeds):
                     continue
                 cell = grids.setdefault(name, {}).setdefault(run[axis], {})
                 cell.setdefault(run["lr"], {})[seed] = run["final_val_loss"]
-    n = len(seeds)
     complete = {}
     for name, sizes in grids.items():
+        n = sum(name in record["grids"] for _, record in seeds.values())  # the seeds that ran it
         complete[name] = {
             size: {lr: [by_seed[s] for s in sorted(by_seed)] for lr, by_seed in lrs.items()
                    if len(by_seed) == n}
@@ -128,7 +128,8 @@ def main():
         if not all(grids[name].values()):
             print(f"{name}: some size has no lr finished in every seed; skipped")
             continue
-        s = summarise(name, grids[name], len(seeds), args.bootstrap, rng)
+        n_seeds = len(next(iter(next(iter(grids[name].values())).values())))
+        s = summarise(name, grids[name], n_seeds, args.bootstrap, rng)
         print_summary(s)
         summaries.append(s)
     if args.json:
