@@ -10,7 +10,8 @@ resampled with replacement (BOOTSTRAP times, fixed random seed) and the share of
 seed-mean best lrs span at most one step is reported, with each size's best-lr frequencies.
 
 Usage: bench/transfer_summary.py RECORD.json [RECORD.json ...] [--bootstrap 2000] [--json OUT]
-Each record is one seed (a grid is summarised over the records that ran it); records of the same seed (the same "seed" field), or of different
+Each record is one seed, or some of a seed's grids (a grid is summarised over the seeds that ran
+it); a grid given twice for one seed, or records of different
 training lengths (the "tokens" field: absent for the grid files' own 1e5), are refused.
 """
 import argparse
@@ -25,13 +26,20 @@ def load(paths):
     for path in paths:
         record = json.load(open(path))
         seed = record.get("seed", 1)
-        if seed in seeds:
-            sys.exit(f"transfer_summary: {path} repeats seed {seed} (also {seeds[seed][0]})")
         for other_path, other in seeds.values():
             if record.get("tokens") != other.get("tokens"):
                 sys.exit(f"transfer_summary: {path} trained {record.get('tokens') or 'the grid files'}"
                          f" tokens, {other_path} {other.get('tokens') or 'the grid files'}")
-        seeds[seed] = (path, record)
+        if seed not in seeds:
+            seeds[seed] = (path, record)
+            continue
+        # One seed's grids may come in several records (GRIDS=...), each grid once.
+        first_path, first = seeds[seed]
+        for name, grid in record["grids"].items():
+            if name in first["grids"]:
+                sys.exit(f"transfer_summary: {path} repeats seed {seed} of {name} (also {first_path})")
+            first["grids"][name] = grid
+        seeds[seed] = (first_path + " + " + path, first)
     return seeds
 
 

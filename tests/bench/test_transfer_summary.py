@@ -52,7 +52,16 @@ class TransferSummary(unittest.TestCase):
         a = record(1, {32: {0.01: 2.0}})
         p, _ = self.run_on([a, a])
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("repeats seed 1", p.stderr)
+        self.assertIn("repeats seed 1 of width_mup", p.stderr)
+
+    def test_one_seeds_grids_may_come_in_two_records(self):
+        a = record(1, {32: {0.01: 2.0, 0.02: 2.1}})
+        b = record(1, {32: {0.01: 2.2, 0.02: 2.1}})
+        b["grids"]["width_standard"] = b["grids"].pop("width_mup")
+        p, s = self.run_on([a, b], "--bootstrap", "0")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        best = {g["grid"]: g["best_lr"] for g in s["summaries"]}
+        self.assertEqual(best, {"width_mup": {"32": 0.01}, "width_standard": {"32": 0.02}})
 
     def test_records_of_different_lengths_are_refused(self):
         p, _ = self.run_on([record(1, {32: {0.01: 2.0}}), record(2, {32: {0.01: 2.0}}, 4e5)])
