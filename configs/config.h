@@ -49,6 +49,9 @@ struct ModelConfig {
   Parameterization parameterization = Parameterization::standard;
   int64_t base_width = 0;  // mup/completep: the n_embd whose hyperparameters transfer; 0 = n_embd
   int64_t base_depth = 0;  // completep: the n_layer whose hyperparameters transfer; 0 = n_layer
+  // Initial std of the embeddings and weight matrices (GPT-2's 0.02); under mup/completep the
+  // base width's, which muP carries to every width like the lr (model/parameterization.h).
+  double init_std = 0.02;
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }
@@ -77,6 +80,7 @@ struct ModelConfig {
     v("parameterization", parameterization);
     v("base_width", base_width);
     v("base_depth", base_depth);
+    v("init_std", init_std);
   }
 };
 

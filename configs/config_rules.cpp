@@ -85,6 +85,8 @@ void validate(const ModelConfig& m, const std::string& p) {
                 std::to_string(m.head_dim()) + ")");
   require(m.rope_theta > 0, p + "rope_theta", "must be positive");
   require(m.norm_eps > 0 && m.norm_eps < 1, p + "norm_eps", "must lie in (0, 1)");
+  require(m.init_std > 0 && std::isfinite(m.init_std), p + "init_std",
+          "must be positive (got " + std::to_string(m.init_std) + "; GPT-2's is 0.02)");
   validate_parameterization(m, p);
 }
 

@@ -46,7 +46,7 @@ nlohmann::json llama_config_json(const ModelConfig& m, std::optional<int64_t> eo
       {"attention_bias", false},
       {"attention_dropout", 0.0},
       {"mlp_bias", false},
-      {"initializer_range", 0.02},
+      {"initializer_range", m.init_std},
       {"use_cache", true},
       {"bos_token_id", eot},
       {"eos_token_id", eot},

@@ -5,8 +5,6 @@
 namespace scalelab {
 namespace {
 
-constexpr double kBaseStd = 0.02;  // GPT-2's (and nanoGPT-mup's init_std)
-
 bool in_block(const std::string& name) {
   return name.rfind("layers.", 0) == 0;
 }
@@ -36,15 +34,18 @@ ForwardMultipliers forward_multipliers(const ModelConfig& c) {
 
 double init_std(const ModelConfig& c, const std::string& name) {
   if (c.parameterization == Parameterization::standard) {
-    // GPT-2: N(0, 0.02), residual output projections scaled by 1/sqrt(2 n_layer).
-    return residual_projection(name) ? kBaseStd / std::sqrt(2.0 * c.n_layer) : kBaseStd;
+    // GPT-2: N(0, init_std = 0.02), residual output projections scaled by 1/sqrt(2 n_layer).
+    return residual_projection(name) ? c.init_std / std::sqrt(2.0 * c.n_layer) : c.init_std;
   }
   // muP: embeddings and the readout (vector-like: one dimension grows with width) keep their
-  // std; hidden matrices get variance 0.02^2 / width_mult, i.e. ~ 1 / fan_in (microsoft/mup
+  // std; hidden matrices get variance init_std^2 / width_mult, i.e. ~ 1 / fan_in (microsoft/mup
   // init.py for ninf() == 2; nanoGPT-mup's init_std / sqrt(mup_width_multiplier), which drops
   // GPT-2's 1/sqrt(2 n_layer) too; under completep the branch multiplier handles depth).
-  if (!in_block(name)) return kBaseStd;
-  return kBaseStd / std::sqrt(forward_multipliers(c).width_mult);
+  // init_std is the base width's: GPT-2's 0.02 was chosen at width 768, about 5x under a
+  // fan-in-natural std at a base of 32, and muP carries a base's init to every width
+  // (bench/results/mup_init_pilot_design_20261206T0403Z.md), so tune it at the base like the lr.
+  if (!in_block(name)) return c.init_std;
+  return c.init_std / std::sqrt(forward_multipliers(c).width_mult);
 }
 
 std::vector<ParamGroup> param_groups(const ModelConfig& c, const OptimConfig& o,

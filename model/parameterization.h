@@ -3,7 +3,8 @@
 //   standard  : GPT-2 (N(0, 0.02), residual projections 0.02 / sqrt(2 n_layer)), one lr and eps.
 //   mup       : muP for width, Yang et al. 2022 (Tensor Programs V), as in microsoft/mup and
 //               EleutherAI/nanoGPT-mup, with m = n_embd / base_width:
-//               hidden (block) matrices init std 0.02 / sqrt(m) (variance ~ 1 / fan_in), Adam lr
+//               hidden (block) matrices init std init_std / sqrt(m) (variance ~ 1 / fan_in;
+//               init_std 0.02 unless model.init_std says, the base width's, to tune there), Adam lr
 //               / m and weight decay * m (mup/optim.py MuAdam: lr * decay stays put); the final
 //               hidden state times 1 / m before the LM head (MuReadout's output multiplier);
 //               attention scores q.k / head_dim instead of / sqrt(head_dim); AdamW eps / m for

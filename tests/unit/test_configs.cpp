@@ -96,6 +96,10 @@ TEST(Configs, ParameterizationRulesNameTheKey) {
       << e;
   e = error_of("model: {parameterization: mup, n_layer: 4, base_depth: 2}");
   EXPECT_NE(e.find("model.base_depth: is a completep setting"), std::string::npos) << e;
+  e = error_of("model: {parameterization: mup, init_std: 0}");
+  EXPECT_NE(e.find("model.init_std: must be positive (got 0.000000; GPT-2's is 0.02)"),
+            std::string::npos)
+      << e;
   EXPECT_EQ(error_of("model: {parameterization: completep, n_embd: 64, base_width: 32, n_layer: "
                      "4, base_depth: 2}"),
             "");

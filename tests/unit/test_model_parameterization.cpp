@@ -99,6 +99,23 @@ TEST(Parameterization, MupHiddenInitVarianceIsInverseFanIn) {
   }
 }
 
+// model.init_std is the base width's std: embeddings keep it, hidden matrices get it / sqrt(m).
+TEST(Parameterization, MupInitStdIsTheBaseWidthsStd) {
+  torch::manual_seed(0);
+  ModelConfig m = at_width(128, Parameterization::mup, 32);
+  m.init_std = 0.1;
+  GPT model(m);
+  for (const auto& item : model->named_parameters()) {
+    if (item.value().dim() < 2) continue;
+    const bool hidden = item.key().rfind("layers.", 0) == 0;
+    const double expected = hidden ? 0.1 / std::sqrt(128.0 / 32.0) : 0.1;
+    EXPECT_NEAR(item.value().std().item<double>(), expected, 0.05 * expected) << item.key();
+  }
+  m.parameterization = Parameterization::standard, m.base_width = 0;
+  EXPECT_EQ(init_std(m, "layers.0.self_attn.q_proj.weight"), 0.1);
+  EXPECT_EQ(init_std(m, "layers.1.mlp.down_proj.weight"), 0.1 / std::sqrt(2.0 * m.n_layer));
+}
+
 TEST(Parameterization, StandardGroupsAreDecayedMatricesAndUndecayedVectors) {
   OptimConfig o;
   GPT model(at_width(64, Parameterization::standard));
