@@ -8,19 +8,16 @@ namespace scalelab::kernels {
 inline namespace CPU_CAPABILITY {
 namespace {
 
-// The sum of f over a row, as at::vec::map_reduce_all (and map3_) sums it, bit for bit. Rows
-// narrower than a vector (the demo's widths 2 to 12 with AVX-512) take ATen's partial-vector
-// reduction, which stores and reloads a whole vector per element (issue 29's profile: RMSNorm 10x
-// slower at width 12 than at 16); here the lanes are added in the same order, lane 0 first, as
-// scalars.
-template <class T, class Load>
-T row_sum(int64_t dim, const Load& mapped) {
-  using Vec = at::vec::Vectorized<T>;
-  if (dim >= Vec::size()) return mapped.full();
-  alignas(64) T lanes[Vec::size()];
-  mapped.partial().store(lanes);
+// The sum of a row's first n lanes as at::vec::map_reduce_all (and map3_) sums a row narrower than
+// a vector, bit for bit: lane 0 first, in order. ATen does it by storing and reloading a whole
+// vector per element (issue 29's profile: RMSNorm 10x slower at width 12 than at 16 with AVX-512);
+// here the lanes are added as scalars.
+template <class T>
+T sum_of_lanes(const at::vec::Vectorized<T>& v, int64_t n) {
+  alignas(64) T lanes[at::vec::Vectorized<T>::size()];
+  v.store(lanes);
   T sum = lanes[0];
-  for (int64_t i = 1; i < dim; ++i) sum += lanes[i];
+  for (int64_t i = 1; i < n; ++i) sum += lanes[i];
   return sum;
 }
 
@@ -32,19 +29,10 @@ void rms_norm_forward(const T* x, const T* w, T* y, T* rstd, int64_t rows, int64
   using Vec = at::vec::Vectorized<T>;
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * dim;
-    struct {
-      const T* x;
-      int64_t dim;
-      T full() const {
-        return at::vec::map_reduce_all<T>([](Vec v) { return v * v; },
-                                          [](Vec a, Vec b) { return a + b; }, x, dim);
-      }
-      Vec partial() const {
-        const Vec v = Vec::loadu(x, dim);
-        return v * v;
-      }
-    } squares{xr, dim};
-    const T sum_sq = row_sum<T>(dim, squares);
+    const auto square = [](Vec v) { return v * v; };
+    const T sum_sq = dim < Vec::size() ? sum_of_lanes(square(Vec::loadu(xr, dim)), dim)
+                                       : at::vec::map_reduce_all<T>(
+                                             square, [](Vec a, Vec b) { return a + b; }, xr, dim);
     const T inv = T(1) / std::sqrt(sum_sq / T(dim) + T(eps));
     rstd[r] = inv;
     at::vec::map2<T>([inv](Vec xv, Vec wv) { return xv * Vec(inv) * wv; }, y + r * dim, xr, w, dim);
@@ -60,16 +48,13 @@ void rms_norm_backward(const T* dy, const T* x, const T* w, const T* rstd, T* dx
     T* dxr = dx + r * dim;
     const T inv = rstd[r];
     // mean(g x) with g = dy w
-    struct {
-      const T *dy, *w, *x;
-      int64_t dim;
-      T full() const {
-        return at::vec::map3_reduce_all<T>([](Vec a, Vec b, Vec c) { return a * b * c; },
-                                           [](Vec a, Vec b) { return a + b; }, dy, w, x, dim);
-      }
-      Vec partial() const { return Vec::loadu(dy, dim) * Vec::loadu(w, dim) * Vec::loadu(x, dim); }
-    } products{dyr, w, xr, dim};
-    const T gx = row_sum<T>(dim, products);
+    const auto product = [](Vec a, Vec b, Vec c) { return a * b * c; };
+    const T gx =
+        dim < Vec::size()
+            ? sum_of_lanes(product(Vec::loadu(dyr, dim), Vec::loadu(w, dim), Vec::loadu(xr, dim)),
+                           dim)
+            : at::vec::map3_reduce_all<T>(
+                  product, [](Vec a, Vec b) { return a + b; }, dyr, w, xr, dim);
     const T c = gx / T(dim) * inv * inv * inv;
     int64_t d = 0;
     for (; d + Vec::size() <= dim; d += Vec::size()) {
