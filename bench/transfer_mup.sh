@@ -12,7 +12,9 @@
 #   SEED=1: train.seed, another seed's grids go to runs/transfer_mup/seed<S>/;
 #   GRIDS="width_standard width_mup depth_standard depth_completep";
 #   TOKENS=4e5: train.tokens of every run instead of the grid files' 1e5, into
-#   runs/transfer_mup/tokens<T>/seed<S>/)
+#   runs/transfer_mup/tokens<T>/seed<S>/;
+#   TAG=init_std0.1 SET="model.init_std=0.1": more --set k=v for every run, into
+#   runs/transfer_mup/<TAG>/seed<S>/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BUILD:-build}"
@@ -26,15 +28,19 @@ GRIDS="${GRIDS:-width_standard width_mup depth_standard depth_completep}"
 # SEED=S (S > 1): the same grids with train.seed S, into runs/transfer_mup/seed<S>/<grid>.
 SEED="${SEED:-1}"
 runs_root=runs/transfer_mup; seed_args=()
-[ "$SEED" -gt 1 ] && { runs_root=runs/transfer_mup/seed$SEED; seed_args=(--set "train.seed=$SEED"); }
-TOKENS="${TOKENS:-}"
-if [ -n "$TOKENS" ]; then
-  runs_root=runs/transfer_mup/tokens$TOKENS/seed$SEED
-  seed_args=(--set "train.seed=$SEED" --set "train.tokens=$TOKENS")
+TOKENS="${TOKENS:-}"; SET="${SET:-}"; TAG="${TAG:-}"
+[ -n "$SET" ] && [ -z "$TAG" ] && { echo "transfer_mup.sh: SET needs a TAG to name its runs' folder" >&2; exit 2; }
+[ -n "$TOKENS" ] && TAG="tokens$TOKENS${TAG:+-$TAG}"
+if [ -n "$TAG" ]; then
+  runs_root=runs/transfer_mup/$TAG/seed$SEED; seed_args=(--set "train.seed=$SEED")
+  [ -n "$TOKENS" ] && seed_args+=(--set "train.tokens=$TOKENS")
+  for kv in $SET; do seed_args+=(--set "$kv"); done
+elif [ "$SEED" -gt 1 ]; then
+  runs_root=runs/transfer_mup/seed$SEED; seed_args=(--set "train.seed=$SEED")
 fi
 for g in $GRIDS; do
   extra=("${seed_args[@]}")
-  { [ "$SEED" -gt 1 ] || [ -n "$TOKENS" ]; } && extra+=(--out-root "$runs_root/$g")
+  [ "$runs_root" != runs/transfer_mup ] && extra+=(--out-root "$runs_root/$g")
   "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 --threads-per-job 1 \
     "${extra[@]}" > "runs/transfer_mup_$g.seed$SEED.log" 2>&1 &
   pids+=($!)
@@ -43,14 +49,16 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench/results/transfer_mup_$stamp.json"
-python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" "$TOKENS" $GRIDS <<'PY'
+python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" "$TOKENS" "$SET" $GRIDS <<'PY'
 import json, pathlib, sys
 out, commit, limit, seed, runs_root = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 tokens = float(sys.argv[6]) if sys.argv[6] else None
-grids = sys.argv[7:]
-result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d%s bench/transfer_mup.sh"
-                     % (limit, seed, " TOKENS=%s" % sys.argv[6] if tokens else ""),
-          "seed": seed, "tokens": tokens,
+extra_set = sys.argv[7]
+grids = sys.argv[8:]
+result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d%s%s bench/transfer_mup.sh"
+                     % (limit, seed, " TOKENS=%s" % sys.argv[6] if tokens else "",
+                        ' TAG=%s SET="%s"' % (runs_root.split("/")[2], extra_set) if extra_set else ""),
+          "seed": seed, "tokens": tokens, "set": extra_set or None,
           "commit": commit, "machine": "2-core VM shared with other jobs (niced)",
           "grids": {}}
 for p in grids:

@@ -44,7 +44,8 @@ def load(paths):
 
 
 def losses_by_grid(seeds):
-    """grid -> size -> lr -> [loss per seed], over the sizes and lrs every seed finished."""
+    """grid -> (seeds, size -> lr -> [loss per seed]), over the lrs every seed that ran the grid
+    finished."""
     grids = {}
     for seed, (path, record) in sorted(seeds.items()):
         for name, grid in record["grids"].items():
@@ -57,10 +58,10 @@ def losses_by_grid(seeds):
     complete = {}
     for name, sizes in grids.items():
         n = sum(name in record["grids"] for _, record in seeds.values())  # the seeds that ran it
-        complete[name] = {
+        complete[name] = (n, {
             size: {lr: [by_seed[s] for s in sorted(by_seed)] for lr, by_seed in lrs.items()
                    if len(by_seed) == n}
-            for size, lrs in sizes.items()}
+            for size, lrs in sizes.items()})
     return complete
 
 
@@ -133,11 +134,11 @@ def main():
     rng = random.Random(20261206)
     summaries = []
     for name in sorted(grids):
-        if not all(grids[name].values()):
+        n_seeds, sizes = grids[name]
+        if not all(sizes.values()):
             print(f"{name}: some size has no lr finished in every seed; skipped")
             continue
-        n_seeds = len(next(iter(next(iter(grids[name].values())).values())))
-        s = summarise(name, grids[name], n_seeds, args.bootstrap, rng)
+        s = summarise(name, sizes, n_seeds, args.bootstrap, rng)
         print_summary(s)
         summaries.append(s)
     if args.json:
