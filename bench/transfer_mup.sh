@@ -28,7 +28,7 @@ GRIDS="${GRIDS:-width_standard width_mup depth_standard depth_completep}"
 # SEED=S (S > 1): the same grids with train.seed S, into runs/transfer_mup/seed<S>/<grid>.
 SEED="${SEED:-1}"
 runs_root=runs/transfer_mup; seed_args=()
-TOKENS="${TOKENS:-}"; SET="${SET:-}"; TAG="${TAG:-}"
+TOKENS="${TOKENS:-}"; SET="${SET:-}"; TAG="${TAG:-}"; GIVEN_TAG="$TAG"
 [ -n "$SET" ] && [ -z "$TAG" ] && { echo "transfer_mup.sh: SET needs a TAG to name its runs' folder" >&2; exit 2; }
 [ -n "$TOKENS" ] && TAG="tokens$TOKENS${TAG:+-$TAG}"
 if [ -n "$TAG" ]; then
@@ -42,28 +42,35 @@ for g in $GRIDS; do
   extra=("${seed_args[@]}")
   [ "$runs_root" != runs/transfer_mup ] && extra+=(--out-root "$runs_root/$g")
   "${limit[@]}" nice -n 19 "$BUILD/scalelab" tune "experiments/transfer_mup/$g.yaml" --jobs 1 --threads-per-job 1 \
-    "${extra[@]}" > "runs/transfer_mup_$g.seed$SEED.log" 2>&1 &
+    "${extra[@]}" > "runs/transfer_mup_$g${TAG:+.$TAG}.seed$SEED.log" 2>&1 &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench/results/transfer_mup_$stamp.json"
-python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" "$TOKENS" "$SET" $GRIDS <<'PY'
+# Calls side by side (bench/transfer_base_init.sh) may finish in the same second.
+# The name is claimed by creating the file (noclobber: fails if it exists), so two never share one.
+n=2; until (set -C; : > "$out") 2>/dev/null; do
+  [ "$n" -gt 99 ] && { echo "transfer_mup.sh: cannot create $out" >&2; exit 1; }
+  out="bench/results/transfer_mup_${stamp}_$n.json"; n=$((n + 1)); done
+python3 - "$out" "$(git rev-parse HEAD)" "$LIMIT_S" "$SEED" "$runs_root" "$TOKENS" "$SET" "$GIVEN_TAG" $GRIDS <<'PY'
 import json, pathlib, sys
 out, commit, limit, seed, runs_root = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 tokens = float(sys.argv[6]) if sys.argv[6] else None
-extra_set = sys.argv[7]
-grids = sys.argv[8:]
-result = {"command": "SCALELAB_DATA=... LIMIT_S=%d SEED=%d%s%s bench/transfer_mup.sh"
-                     % (limit, seed, " TOKENS=%s" % sys.argv[6] if tokens else "",
-                        ' TAG=%s SET="%s"' % (runs_root.split("/")[2], extra_set) if extra_set else ""),
+extra_set, given_tag = sys.argv[7], sys.argv[8]
+grids = sys.argv[9:]
+command = "SCALELAB_DATA=... LIMIT_S=%d SEED=%d" % (limit, seed)
+command += " TOKENS=%s" % sys.argv[6] if tokens else ""
+command += ' GRIDS="%s"' % " ".join(grids) if len(grids) < 4 else ""
+command += ' TAG=%s SET="%s"' % (given_tag, extra_set) if extra_set else ""
+result = {"command": command + " bench/transfer_mup.sh",
           "seed": seed, "tokens": tokens, "set": extra_set or None,
           "commit": commit, "machine": "2-core VM shared with other jobs (niced)",
           "grids": {}}
 for p in grids:
     spec = "experiments/transfer_mup/%s.yaml" % p
-    axis = "width" if p.startswith("width") else "depth"
+    axis = "depth" if p.startswith("depth") else "width"  # base_mup: width 32 alone
     runs = {}
     for summary in sorted(pathlib.Path(runs_root, p).glob("*/summary.json")):
         s = json.loads(summary.read_text())
