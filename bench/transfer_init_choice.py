@@ -88,7 +88,8 @@ def main():
         winner = choose(table, picks)
         wins[winner] = wins.get(winner, 0) + 1
     rows = {}
-    print(f"{GRID} at {tokens or 'the grid file'} tokens, seeds {seeds}: seed-mean loss by lr")
+    length = f"{tokens:g}" if tokens else "1e5 (the grid file's)"
+    print(f"{GRID} at {length} tokens, seeds {seeds}: seed-mean loss by lr")
     for init, lrs in table.items():
         lr, loss = best(lrs, everyone)
         rows[init] = {"mean_loss": {lr_: sum(v) / len(v) for lr_, v in sorted(lrs.items())},
