@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Choose muP's base init_std with the lr at the base width (issue 28), from the records that
-bench/transfer_base_init.sh writes (bench/transfer_mup.sh records of base_mup, one per init and
-seed; design bench/results/transfer_init_design_20261206T0535Z.md).
+bench/transfer_base_init.sh writes (bench/transfer_mup.sh records of one base grid, base_mup or
+base_completep, one per init and seed; design bench/results/transfer_init_design_20261206T0535Z.md).
 
 For each init, the final validation loss at each lr is averaged over the seeds; the init's value is
 the lowest of those means (at its best lr), and the chosen init has the lowest value. The seeds are
@@ -22,9 +22,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from transfer_summary import load, losses_by_grid  # noqa: E402
 
-GRID = "base_mup"
-
-
 def init_of(path):
     match = re.search(r"model\.init_std=([0-9.eE+-]+)", json.load(open(path)).get("set") or "")
     if not match:
@@ -32,7 +29,14 @@ def init_of(path):
     return float(match.group(1))
 
 
-def losses_by_init(paths):
+def grid_of(paths):
+    names = {name for p in paths for name in json.load(open(p))["grids"]}
+    if len(names) != 1:
+        sys.exit(f"transfer_init_choice: expected records of one base grid, got {sorted(names)}")
+    return names.pop()
+
+
+def losses_by_init(paths, grid):
     """init -> (seeds, lr -> [loss per seed, in seed order]) at the base width."""
     by_init = {}
     for path in paths:
@@ -41,9 +45,9 @@ def losses_by_init(paths):
     for init, group in sorted(by_init.items()):
         seeds = load(group)  # refuses a seed twice, or mixed lengths within the init
         grids = losses_by_grid(seeds)
-        if GRID not in grids:
-            sys.exit(f"transfer_init_choice: no finished {GRID} grid for init_std {init:g}")
-        _, sizes = grids[GRID]
+        if grid not in grids:
+            sys.exit(f"transfer_init_choice: no finished {grid} grid for init_std {init:g}")
+        _, sizes = grids[grid]
         (width, lrs), = sizes.items()
         if not lrs:
             sys.exit(f"transfer_init_choice: init_std {init:g} has no lr finished in every seed")
@@ -78,7 +82,8 @@ def main():
     args = parser.parse_args()
     if args.bootstrap < 0:
         sys.exit("transfer_init_choice: --bootstrap must be 0 or more")
-    table, seeds, tokens = losses_by_init(args.records)
+    grid = grid_of(args.records)
+    table, seeds, tokens = losses_by_init(args.records, grid)
     everyone = list(range(len(seeds)))
     chosen = choose(table, everyone)
     rng = random.Random(20261206)
@@ -88,8 +93,8 @@ def main():
         winner = choose(table, picks)
         wins[winner] = wins.get(winner, 0) + 1
     rows = {}
-    length = f"{tokens:g}" if tokens else "1e5 (the grid file's)"
-    print(f"{GRID} at {length} tokens, seeds {seeds}: seed-mean loss by lr")
+    length = f"{tokens:g}" if tokens else "the grid file's"
+    print(f"{grid} at {length} tokens, seeds {seeds}: seed-mean loss by lr")
     for init, lrs in table.items():
         lr, loss = best(lrs, everyone)
         rows[init] = {"mean_loss": {lr_: sum(v) / len(v) for lr_, v in sorted(lrs.items())},
@@ -105,7 +110,7 @@ def main():
     edge = " (the init grid's edge)" if chosen in (min(table), max(table)) else ""
     print(f"chosen init_std {chosen:g}{edge}, best lr {rows[chosen]['best_lr']:g}")
     if args.json:
-        json.dump({"records": args.records, "tokens": tokens, "seeds": seeds,
+        json.dump({"grid": grid, "records": args.records, "tokens": tokens, "seeds": seeds,
                    "bootstrap": args.bootstrap, "inits": rows, "chosen_init_std": chosen,
                    "chosen_at_grid_edge": bool(edge)},
                   open(args.json, "w"), indent=1, default=str)
