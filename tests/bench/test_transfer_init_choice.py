@@ -1,12 +1,10 @@
 """bench/transfer_init_choice.py on made-up base_mup records: the init whose best seed-mean loss is
 lowest wins (not the one with the lowest single run), seeds are resampled together, and records it
 cannot compare are refused (standard library only)."""
-import json
 import os
-import subprocess
-import sys
-import tempfile
 import unittest
+
+from run_on_records import run_on_records
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "transfer_init_choice.py")
 
@@ -21,15 +19,7 @@ def record(init, seed, losses, tokens=None):
 
 class TransferInitChoice(unittest.TestCase):
     def run_on(self, records, *flags):
-        with tempfile.TemporaryDirectory() as d:
-            paths = []
-            for i, r in enumerate(records):
-                paths.append(os.path.join(d, f"r{i}.json"))
-                json.dump(r, open(paths[-1], "w"))
-            out = os.path.join(d, "choice.json")
-            p = subprocess.run([sys.executable, SCRIPT, *paths, "--json", out, *flags],
-                               capture_output=True, text=True)
-            return p, (json.load(open(out)) if p.returncode == 0 else None)
+        return run_on_records(SCRIPT, records, *flags)
 
     def test_the_lowest_seed_mean_at_its_best_lr_wins(self):
         # init 0.1 has the single lowest run (seed 1 at 2e-2) but the higher mean; 0.05 wins on the

@@ -1,11 +1,9 @@
 """bench/transfer_summary.py on made-up records: the seed-mean best lr, the spread in grid steps,
 the resampled share, and the records it refuses (standard library only)."""
-import json
 import os
-import subprocess
-import sys
-import tempfile
 import unittest
+
+from run_on_records import run_on_records
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "transfer_summary.py")
 
@@ -22,16 +20,7 @@ def record(seed, losses, tokens=None):
 
 class TransferSummary(unittest.TestCase):
     def run_on(self, records, *flags):
-        with tempfile.TemporaryDirectory() as d:
-            paths = []
-            for i, r in enumerate(records):
-                paths.append(os.path.join(d, f"r{i}.json"))
-                json.dump(r, open(paths[-1], "w"))
-            out = os.path.join(d, "summary.json")
-            p = subprocess.run([sys.executable, SCRIPT, *paths, "--json", out, *flags],
-                               capture_output=True, text=True)
-            summary = json.load(open(out)) if p.returncode == 0 else None
-            return p, summary
+        return run_on_records(SCRIPT, records, *flags)
 
     def test_the_seed_mean_picks_the_best_lr_and_counts_grid_steps(self):
         # Seed 1 prefers 1e-2 at width 64, seed 2 prefers 4e-2 by more: the mean picks 4e-2.
