@@ -20,35 +20,39 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from transfer_summary import load, losses_by_grid  # noqa: E402
+from transfer_summary import losses_by_grid, merge_seeds  # noqa: E402
 
-def init_of(path):
-    match = re.search(r"model\.init_std=([0-9.eE+-]+)", json.load(open(path)).get("set") or "")
+def init_of(path, record):
+    match = re.search(r"model\.init_std=([0-9.eE+-]+)", record.get("set") or "")
     if not match:
         sys.exit(f"transfer_init_choice: {path} sets no model.init_std")
     return float(match.group(1))
 
 
-def grid_of(paths):
-    names = {name for p in paths for name in json.load(open(p))["grids"]}
+def grid_of(records):
+    names = {name for _, record in records for name in record["grids"]}
     if len(names) != 1:
         sys.exit(f"transfer_init_choice: expected records of one base grid, got {sorted(names)}")
     return names.pop()
 
 
-def losses_by_init(paths, grid):
-    """init -> (seeds, lr -> [loss per seed, in seed order]) at the base width."""
+def losses_by_init(records, grid):
+    """init -> (seeds, lr -> [loss per seed, in seed order]) at the base width, from (path,
+    record) pairs."""
+    tokens = {record.get("tokens") for _, record in records}
+    if len(tokens) > 1:
+        sys.exit(f"transfer_init_choice: the records trained different lengths: {sorted(map(str, tokens))}")
     by_init = {}
-    for path in paths:
-        by_init.setdefault(init_of(path), []).append(path)
+    for path, record in records:
+        by_init.setdefault(init_of(path, record), []).append((path, record))
     table, seed_sets = {}, {}
     for init, group in sorted(by_init.items()):
-        seeds = load(group)  # refuses a seed twice, or mixed lengths within the init
+        seeds = merge_seeds(group)  # refuses a seed's grid twice
         grids = losses_by_grid(seeds)
         if grid not in grids:
             sys.exit(f"transfer_init_choice: no finished {grid} grid for init_std {init:g}")
         _, sizes = grids[grid]
-        (width, lrs), = sizes.items()
+        (_, lrs), = sizes.items()
         if not lrs:
             sys.exit(f"transfer_init_choice: init_std {init:g} has no lr finished in every seed")
         table[init] = lrs
@@ -57,9 +61,6 @@ def losses_by_init(paths, grid):
     for init, seeds in seed_sets.items():
         if seeds != first:
             sys.exit(f"transfer_init_choice: init_std {init:g} ran seeds {seeds}, others {first}")
-    tokens = {json.load(open(p)).get("tokens") for p in paths}
-    if len(tokens) > 1:
-        sys.exit(f"transfer_init_choice: the records trained different lengths: {sorted(map(str, tokens))}")
     return table, first, tokens.pop()
 
 
@@ -82,8 +83,9 @@ def main():
     args = parser.parse_args()
     if args.bootstrap < 0:
         sys.exit("transfer_init_choice: --bootstrap must be 0 or more")
-    grid = grid_of(args.records)
-    table, seeds, tokens = losses_by_init(args.records, grid)
+    records = [(path, json.load(open(path))) for path in args.records]  # each file read once
+    grid = grid_of(records)
+    table, seeds, tokens = losses_by_init(records, grid)
     everyone = list(range(len(seeds)))
     chosen = choose(table, everyone)
     rng = random.Random(20261206)

@@ -22,9 +22,13 @@ import sys
 
 
 def load(paths):
+    return merge_seeds([(path, json.load(open(path))) for path in paths])
+
+
+def merge_seeds(records):
+    """seed -> (path(s), record) from (path, record) pairs, one seed's records merged."""
     seeds = {}
-    for path in paths:
-        record = json.load(open(path))
+    for path, record in records:
         seed = record.get("seed", 1)
         for other_path, other in seeds.values():
             if record.get("tokens") != other.get("tokens"):
