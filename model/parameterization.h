@@ -1,6 +1,7 @@
 // How the model's initialisation, forward multipliers and per-parameter AdamW settings scale with
 // width and depth (model.parameterization):
-//   standard  : GPT-2 (N(0, 0.02), residual projections 0.02 / sqrt(2 n_layer)), one lr and eps.
+//   standard  : GPT-2 (N(0, init_std = 0.02), residual projections init_std / sqrt(2 n_layer)),
+//               one lr and eps.
 //   mup       : muP for width, Yang et al. 2022 (Tensor Programs V), as in microsoft/mup and
 //               EleutherAI/nanoGPT-mup, with m = n_embd / base_width:
 //               hidden (block) matrices init std init_std / sqrt(m) (variance ~ 1 / fan_in;

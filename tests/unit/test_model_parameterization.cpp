@@ -111,7 +111,8 @@ TEST(Parameterization, MupInitStdIsTheBaseWidthsStd) {
     const double expected = hidden ? 0.1 / std::sqrt(128.0 / 32.0) : 0.1;
     EXPECT_NEAR(item.value().std().item<double>(), expected, 0.05 * expected) << item.key();
   }
-  m.parameterization = Parameterization::standard, m.base_width = 0;
+  m.parameterization = Parameterization::standard;
+  m.base_width = 0;
   EXPECT_EQ(init_std(m, "layers.0.self_attn.q_proj.weight"), 0.1);
   EXPECT_EQ(init_std(m, "layers.1.mlp.down_proj.weight"), 0.1 / std::sqrt(2.0 * m.n_layer));
 }
